@@ -1,0 +1,81 @@
+"""SatuPintu: the application factory — the only place an app is built."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app.extensions import appbuilder, db, mail, migrate
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_object: object | str = "config.Config") -> Flask:
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"),
+                static_folder=str(BASE_DIR / "static"), instance_path=str(BASE_DIR / "instance"))
+    configure(app, config_object)
+    register_extensions(app)
+    with app.app_context():
+        load_rules(app)
+        register_views(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    return app
+
+
+def configure(app: Flask, config_object: object | str) -> None:
+    app.config.from_object(config_object)
+    cfg = app.config
+    validate = getattr(_resolve(config_object), "validate", None)
+    problems = validate() if validate else []
+    if problems:
+        raise RuntimeError("Refusing to start: " + "; ".join(problems))
+    Path(cfg["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(cfg["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+
+
+def _resolve(config_object: object | str) -> object:
+    if isinstance(config_object, str):
+        module, _, name = config_object.rpartition(".")
+        return getattr(__import__(module, fromlist=[name]), name)
+    return config_object
+
+
+def register_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    mail.init_app(app)
+    from app.database import install_sqlite_pragmas
+    install_sqlite_pragmas(app)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+
+
+def load_rules(app: Flask) -> None:
+    """Validate the rules file; the app refuses to start when it is invalid."""
+    from app.rules_state import RulesState
+
+    app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"])
+
+
+def register_views(app: Flask) -> None:
+    from views import register
+
+    register(appbuilder, app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)

@@ -1,0 +1,84 @@
+"""Command-line entry points: `flask rules check`, `flask satupintu init`, `flask demo load`, `flask sla tick`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+rules_cli = AppGroup("rules", help="Check and activate workflow_rules.yaml.")
+satupintu_cli = AppGroup("satupintu", help="Set up the platform.")
+demo_cli = AppGroup("demo", help="Demo data.")
+sla_cli = AppGroup("sla", help="Service-level deadlines.")
+
+
+@rules_cli.command("check")
+@click.argument("path", required=False)
+def rules_check(path: str | None) -> None:
+    """Print every problem as file:line: message (exit 1), or a summary (exit 0)."""
+    from app.rules.check import run_check
+
+    sys.exit(run_check(path or current_app.config["RULES_PATH"]))
+
+
+@rules_cli.command("activate")
+@click.argument("path", required=False)
+def rules_activate(path: str | None) -> None:
+    """Store and activate a rules file (refused if it would strand live applications)."""
+    from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
+    from app.extensions import db
+    from app.rules.loader import InvalidRulesError, load_rules
+
+    try:
+        rules = load_rules(path or current_app.config["RULES_PATH"])
+        version = ActivateRulesCommand(rules, source_name=path or "workflow_rules.yaml").run()
+        db.session.commit()
+    except InvalidRulesError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except RulesStrandError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"active rules version {version.id} ({version.sha256[:12]})")
+
+
+@satupintu_cli.command("init")
+def satupintu_init() -> None:
+    """Permissions, roles, the active rules version and the administrator (idempotent)."""
+    from app.setup import initialise
+
+    initialise()
+    click.echo("SatuPintu initialised.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Demo staff, customers and applications for the five seed offices (idempotent)."""
+    from app.demo import load_demo, print_accounts
+
+    load_demo()
+    print_accounts()
+
+
+@demo_cli.command("accounts")
+def demo_accounts() -> None:
+    from app.demo import print_accounts
+
+    print_accounts()
+
+
+@sla_cli.command("tick")
+def sla_tick() -> None:
+    """Fire the overdue behaviour of every application past its state deadline."""
+    from app.commands.sla import SlaTickCommand
+
+    click.echo(SlaTickCommand().run())
+
+
+def register_cli(app: Flask) -> None:
+    for group in (rules_cli, satupintu_cli, demo_cli, sla_cli):
+        app.cli.add_command(group)

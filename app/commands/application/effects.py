@@ -1,0 +1,222 @@
+"""Performers of the rules' effects, keyed by name; all write in the transition's transaction."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable
+
+from sqlalchemy import exists, select
+
+from app.errors import N_, ValidationError, translate
+from app.extensions import db
+from app.files import FileStore
+from app.notify import queue_notifications
+from app.numbers import draw_number
+from app.signing import unlock_private_key
+from app.sla import SlaClock, to_local
+from models import (Application, ApplicationFile, AuditEvent, BankAccount, GeneratedDocument,
+                    OutboxMessage, Payment, ScheduleSlot, Signatory, StoredFile, User)
+
+
+@dataclass
+class EffectContext:
+    application: Application
+    actor: User | None
+    rules_data: dict
+    service_spec: dict
+    values: dict
+    note: str
+    clock: SlaClock
+    now: datetime
+    store: FileStore
+    event: AuditEvent
+    saved_files: dict[str, StoredFile] = field(default_factory=dict)
+    notification_context: Callable[[], dict] | None = None
+
+    def field_error(self, key: str, message: str, **params) -> ValidationError:
+        return ValidationError(details={"field_errors": {key: translate(message, **params)}})
+
+
+def _numbers_taken(application: Application, to: str) -> Callable[[str], bool]:
+    if to in ("number", "receipt"):
+        column = getattr(Application, to)
+        return lambda value: db.session.scalar(select(exists().where(column == value)))
+    return lambda value: False
+
+
+def assign_number(ctx: EffectContext, args: dict) -> None:
+    app = ctx.application
+    to = args["to"]
+    when = to_local(ctx.now, ctx.clock.tz)  # numbers carry the agency's local date
+    numbering = ctx.rules_data["numbering"][args["numbering"]]
+    value = draw_number(numbering, args["numbering"], when=when, agency=app.agency.code,
+                        service=app.service_type.code, is_taken=_numbers_taken(app, to))
+    if to in ("number", "receipt"):
+        setattr(app, to, value)
+    else:
+        app.numbers = {**(app.numbers or {}), to: value}
+
+
+def set_deadline(ctx: EffectContext, args: dict) -> None:
+    sla = {k: v for k, v in args.items() if k in ("working_days", "days", "hours", "minutes")}
+    due = ctx.clock.due(ctx.now, sla)
+    ctx.application.deadlines = {**(ctx.application.deadlines or {}), args["key"]: due.isoformat()}
+
+
+def clear_deadline(ctx: EffectContext, args: dict) -> None:
+    deadlines = dict(ctx.application.deadlines or {})
+    deadlines.pop(args["key"], None)
+    ctx.application.deadlines = deadlines
+
+
+def assign(ctx: EffectContext, args: dict) -> None:
+    if args.get("clear"):
+        ctx.application.assignee_id = None
+    elif args.get("actor"):
+        ctx.application.assignee_id = ctx.actor.id if ctx.actor else None
+    else:
+        ctx.application.assignee_id = int(ctx.values[args["field"]])
+    db.session.flush()
+    db.session.refresh(ctx.application, ["assignee"])
+
+
+def set_field(ctx: EffectContext, args: dict) -> None:
+    ctx.application.data = {**(ctx.application.data or {}), args["field"]: args.get("value")}
+
+
+def open_payment(application: Application, statuses: tuple[str, ...]) -> Payment | None:
+    payments = [p for p in application.payments if p.status in statuses]
+    return payments[-1] if payments else None
+
+
+def create_invoice(ctx: EffectContext, args: dict) -> None:
+    app = ctx.application
+    if "amount_field" in args:
+        amount = Decimal(str(ctx.values.get(args["amount_field"]) or 0))
+    else:
+        amount = sum((line.amount for line in app.cart_lines), Decimal(0))
+    app.total_amount = amount
+    app.payments.append(Payment(amount=amount, status="unpaid"))
+
+
+def record_payment_proof(ctx: EffectContext, args: dict) -> None:
+    payment = open_payment(ctx.application, ("unpaid", "suspended"))
+    if payment is None:
+        raise ValidationError(N_("Tidak ada tagihan yang menunggu pembayaran."))
+    stored = ctx.saved_files.get(args["file_field"])
+    payment.proof_file_id = stored.id if stored else None
+    if args.get("account_field"):
+        key = ctx.values.get(args["account_field"])
+        account = db.session.scalar(select(BankAccount).where(
+            BankAccount.agency_id == ctx.application.agency_id, BankAccount.key == key))
+        payment.bank_account_id = account.id if account else None
+    if args.get("reference_field"):
+        payment.reference_no = str(ctx.values.get(args["reference_field"]) or "")
+    if args.get("date_field"):
+        value = ctx.values.get(args["date_field"])
+        payment.paid_on = value.isoformat() if hasattr(value, "isoformat") else (value or None)
+    payment.status = "submitted"
+    payment.submitted_at = ctx.now
+
+
+def set_payment_status(ctx: EffectContext, args: dict) -> None:
+    payment = open_payment(ctx.application, ("submitted",))
+    if payment is None:
+        raise ValidationError(N_("Belum ada bukti pembayaran yang menunggu validasi."))
+    payment.status = args["status"]
+    payment.decided_by_id = ctx.actor.id if ctx.actor else None
+    payment.decided_at = ctx.now
+    payment.note = ctx.note
+
+
+def offer_slots(ctx: EffectContext, args: dict) -> None:
+    for slot in ctx.application.slots:
+        if slot.status == "offered":
+            slot.status = "withdrawn"
+    for spec in ctx.values.get(args["field"]) or []:
+        ctx.application.slots.append(ScheduleSlot(
+            starts_at=_as_datetime(spec["start"]), ends_at=_as_datetime(spec.get("end")),
+            location=spec.get("location") or ""))
+
+
+def _as_datetime(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def choose_slot(ctx: EffectContext, args: dict) -> None:
+    chosen = int(ctx.values[args["field"]])
+    for slot in ctx.application.slots:
+        if slot.status == "offered":
+            slot.status = "chosen" if slot.id == chosen else "withdrawn"
+
+
+def generate(ctx: EffectContext, args: dict) -> None:
+    for key in args["documents"]:
+        queue_document(ctx, key)
+
+
+def queue_document(ctx: EffectContext, key: str) -> GeneratedDocument:
+    spec = ctx.rules_data["documents"][key]
+    app = ctx.application
+    doc = GeneratedDocument(doc_key=key, kind=spec.get("kind", "other"), status="pending",
+                            verify_code=secrets.token_urlsafe(12), audit_event_id=ctx.event.id)
+    if spec.get("numbering"):
+        numbering = ctx.rules_data["numbering"][spec["numbering"]]
+        doc.number = draw_number(numbering, spec["numbering"], when=to_local(ctx.now, ctx.clock.tz),
+                                 agency=app.agency.code, service=app.service_type.code,
+                                 is_taken=lambda value: False)
+    app.documents.append(doc)
+    db.session.flush()
+    db.session.add(OutboxMessage(kind="document", channel="pdf", application_id=app.id,
+                                 audit_event_id=ctx.event.id, template=key,
+                                 payload={"document_id": doc.id}))
+    return doc
+
+
+def sign(ctx: EffectContext, args: dict) -> None:
+    """Check the actor is a signatory of the agency and the passphrase opens their key, then
+    queue the signed document. The private key is used only while the passphrase is at hand."""
+    passphrase = ctx.values.get(args["passphrase_field"]) or ""
+    signatory = db.session.scalar(select(Signatory).where(
+        Signatory.agency_id == ctx.application.agency_id, Signatory.user_id == ctx.actor.id)) \
+        if ctx.actor else None
+    if signatory is None:
+        raise ctx.field_error(args["passphrase_field"],
+                              N_("Anda tidak terdaftar sebagai penandatangan pada instansi ini."))
+    if not unlock_private_key(signatory, passphrase):
+        raise ctx.field_error(args["passphrase_field"], N_("Passphrase salah."))
+    doc = queue_document(ctx, args["document"])
+    doc.signatory_id = signatory.id
+    doc.signed = True
+    doc.signed_at = ctx.now
+
+
+def notify(ctx: EffectContext, entries: list) -> None:
+    queue_notifications(entries, ctx.application, ctx.rules_data, actor=ctx.actor,
+                        context=ctx.notification_context(), audit_event_id=ctx.event.id)
+
+
+PERFORMERS: dict[str, Callable[[EffectContext, object], None]] = {
+    "assign_number": assign_number,
+    "set_deadline": set_deadline,
+    "clear_deadline": clear_deadline,
+    "assign": assign,
+    "set_field": set_field,
+    "create_invoice": create_invoice,
+    "record_payment_proof": record_payment_proof,
+    "set_payment_status": set_payment_status,
+    "offer_slots": offer_slots,
+    "choose_slot": choose_slot,
+    "generate": generate,
+    "sign": sign,
+    "notify": notify,
+}
+
+
+def perform(ctx: EffectContext, effects) -> None:
+    for effect in effects:
+        PERFORMERS[effect.name](ctx, effect.args)

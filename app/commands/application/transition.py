@@ -1,0 +1,259 @@
+"""The one command that changes an application's state, whatever the entry point.
+
+It locks the application (row lock on PostgreSQL, the version column everywhere), asks the engine,
+and writes the new state, the audit event, files, payments, numbers and outbox rows in one
+transaction. A stale or concurrent attempt gets a 409, a retried request with the same
+Idempotency-Key gets the first answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access import ensure_visible, users_with_role, workflow_roles
+from app.commands.application.effects import EffectContext, perform
+from app.commands.application.facts import compute_facts
+from app.commands.application.files import (FILE_PURPOSE_RESULT, attach_files,
+                                            classify_uploads)
+from app.errors import ConflictError, N_, SatuPintuError, ValidationError
+from app.extensions import db
+from app.files import FileStore
+from app.notify import notification_context
+from app.rules_state import rules_state
+from app.sla import SlaClock
+from app.workflow.engine import ApplicationSnapshot
+from app.workflow.errors import WorkflowError
+from app.workflow.fields import validate_fields
+from models import Application, AuditEvent, IdempotencyRecord, User
+from models.base import utcnow
+
+SECRET_TYPES = ("passphrase",)
+
+
+class TransitionError(SatuPintuError):
+    """A refusal from the workflow engine, with its status, reasons and field errors."""
+
+    @classmethod
+    def from_workflow(cls, error: WorkflowError) -> "TransitionError":
+        details = {}
+        if getattr(error, "reasons", None):
+            details["reasons"] = list(error.reasons)
+        if getattr(error, "field_errors", None):
+            details["field_errors"] = dict(error.field_errors)
+        return cls(error.message, status=error.status, code=error.code, details=details,
+                   **(getattr(error, "params", None) or {}))
+
+
+@dataclass
+class TransitionResult:
+    application: Application
+    event: AuditEvent
+    replayed: bool = False
+    body: dict | None = None
+
+    def to_dict(self) -> dict:
+        if self.body is not None:
+            return self.body
+        app = self.application
+        return {
+            "id": app.id, "state": app.state, "state_kind": app.state_kind, "version": app.version,
+            "number": app.number, "receipt": app.receipt, "numbers": dict(app.numbers or {}),
+            "event": {"id": self.event.id, "action": self.event.action,
+                      "from_state": self.event.from_state, "to_state": self.event.to_state},
+        }
+
+
+def request_fingerprint(action: str, fields: dict, files: dict, updates: dict | None) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"action": action, "fields": fields, "updates": updates or {}},
+                             sort_keys=True, default=str).encode())
+    for key in sorted(files):
+        digest.update(key.encode() + b"=" + files[key].sha256.encode())
+    return digest.hexdigest()
+
+
+class ApplicationTransitionCommand:
+    def __init__(self, application_id: int, actor: User | None, action: str, *,
+                 fields: dict | None = None, files: dict | None = None, updates: dict | None = None,
+                 idempotency_key: str | None = None, system: bool = False,
+                 now: datetime | None = None):
+        self.application_id = application_id
+        self.actor = actor
+        self.action = action
+        self.fields = dict(fields or {})
+        self.files = dict(files or {})          # key -> app.files.IncomingFile
+        self.updates = updates                  # the customer's changes to the service fields
+        self.idempotency_key = idempotency_key
+        self.system = system
+        self.now = now or utcnow()
+        self.request_hash = request_fingerprint(action, self.fields, self.files, updates)
+        self.store = FileStore.current()
+
+    def run(self) -> TransitionResult:
+        session = db.session
+        try:
+            result = self._replay()
+            if result is not None:
+                return result
+            result = self._run()
+            session.commit()
+            return result
+        except (StaleDataError, IntegrityError, OperationalError) as error:
+            session.rollback()
+            self.store.discard_created()
+            replay = self._replay()
+            if replay is not None:
+                return replay
+            if isinstance(error, OperationalError) and "locked" not in str(error).lower():
+                raise
+            raise ConflictError() from error
+        except BaseException:
+            session.rollback()
+            self.store.discard_created()
+            raise
+
+    def _replay(self) -> TransitionResult | None:
+        if not self.idempotency_key or self.actor is None:
+            return None
+        record = db.session.scalar(select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == self.actor.id, IdempotencyRecord.key == self.idempotency_key))
+        if record is None:
+            return None
+        if record.request_hash != self.request_hash:
+            raise ValidationError(N_("Idempotency-Key ini sudah dipakai untuk permintaan lain."),
+                                  status=422, code="idempotency_mismatch")
+        application = db.session.get(Application, self.application_id)
+        return TransitionResult(application, None, replayed=True, body=record.response)
+
+    def _run(self) -> TransitionResult:
+        session = db.session
+        application = session.scalar(select(Application).where(Application.id == self.application_id)
+                                     .with_for_update())
+        if not self.system:
+            ensure_visible(application, self.actor)
+        state = rules_state()
+        rules = state.rules_for(application.rules_version_id)
+        data = rules.to_dict()
+        service_key = application.service_type.key
+        service_spec = data["services"][service_key]
+        workflow = data["workflows"][service_spec["workflow"]]
+        transition_specs = {t["action"]: t for t in workflow["transitions"]
+                            if application.state in t["from"]}
+        roles = frozenset({"system"}) if self.system else \
+            workflow_roles(application, self.actor, set(data.get("roles", {})))
+
+        form_spec = transition_specs.get(self.action, {}).get("form", [])
+        requirement_uploads, form_uploads, upload_errors = classify_uploads(
+            self.files, service_spec, form_spec)
+        update_errors = self._apply_updates(application, service_spec, workflow, roles)
+        errors = {**upload_errors, **update_errors}
+        if errors:
+            raise ValidationError(details={"field_errors": errors})
+        attach_files(application, requirement_uploads, purpose="requirement", store=self.store,
+                     actor=self.actor)
+        session.flush()
+
+        snapshot = ApplicationSnapshot(service_key=service_key, state=application.state,
+                                       data=dict(application.data or {}),
+                                       facts=compute_facts(application))
+        candidates = {f["role"]: {u.id for u in users_with_role(f["role"], application.agency_id,
+                                                                 application.service_type_id)}
+                      for f in form_spec if f.get("type") == "assignee" and f.get("role")}
+        try:
+            decision = state.engine_for(application.rules_version_id).apply(
+                snapshot, roles, self.action, self.fields,
+                {key: upload.info for key, upload in form_uploads.items()},
+                assignee_candidates=candidates)
+        except WorkflowError as error:
+            raise TransitionError.from_workflow(error) from error
+
+        spec = transition_specs[self.action]
+        values = dict(decision.values)
+        note = str(values.get("catatan") or values.get("note") or "")
+        from_state = application.state
+        clock = SlaClock(data, application.agency)
+        clock.enter_state(application, initial=workflow["initial"], from_state=from_state,
+                          to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
+                          service_spec=service_spec, now=self.now)
+        event = AuditEvent(application_id=application.id, actor_id=self.actor.id if self.actor else None,
+                           actor_roles=sorted(roles), action=self.action, action_label=_text(spec.get("label")),
+                           timeline_label=_text(spec.get("timeline") or spec.get("label")),
+                           from_state=from_state, to_state=decision.to_state, note=note,
+                           values=self._public_values(values, form_spec),
+                           rules_version_id=application.rules_version_id, created_at=self.now)
+        session.add(event)
+        session.flush()
+        saved = attach_files(application, form_uploads, purpose=None, store=self.store,
+                             actor=self.actor, form_spec=form_spec, event=event)
+        for item in application.files:
+            if item.audit_event_id is None:
+                item.audit_event_id = event.id
+        event.values = {**event.values, **{key: {"file_id": f.id, "name": f.original_name}
+                                           for key, f in saved.items()}}
+
+        deadline = None
+        ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
+                            service_spec=service_spec, values=values, note=note, clock=clock,
+                            now=self.now, store=self.store, event=event, saved_files=saved)
+        ctx.notification_context = lambda: notification_context(
+            application, data, actor=self.actor, note=note, values=event.values,
+            deadline=_first_deadline(application))
+        perform(ctx, decision.effects)
+        application.updated_at = self.now
+        session.flush()
+
+        result = TransitionResult(application, event)
+        if self.idempotency_key and self.actor is not None:
+            session.add(IdempotencyRecord(user_id=self.actor.id, key=self.idempotency_key,
+                                          request_hash=self.request_hash, status_code=200,
+                                          response=result.to_dict()))
+            session.flush()
+        return result
+
+    def _apply_updates(self, application: Application, service_spec: dict, workflow: dict,
+                       roles: frozenset[str]) -> dict[str, str]:
+        """The customer corrects the application's fields while it is their turn (a revision)."""
+        if not self.updates:
+            return {}
+        state_kind = workflow["states"][application.state].get("kind")
+        if "customer" not in roles or state_kind != "waiting_customer":
+            return {"_updates": _t(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
+        merged = {**(application.data or {}), **self.updates}
+        cleaned, errors = validate_fields(service_spec.get("fields", []), merged, {})
+        if not errors:
+            application.data = _jsonable(cleaned)
+        return dict(errors)
+
+    @staticmethod
+    def _public_values(values: dict, form_spec: list[dict]) -> dict:
+        secret = {f["key"] for f in form_spec if f.get("type") in SECRET_TYPES}
+        files = {f["key"] for f in form_spec if f.get("type") == "file"}
+        return _jsonable({k: v for k, v in values.items() if k not in secret and k not in files})
+
+
+def _first_deadline(application: Application):
+    if not application.deadlines:
+        return None
+    value = next(iter(application.deadlines.values()))
+    return datetime.fromisoformat(value)
+
+
+def _text(label) -> str:
+    if isinstance(label, dict):
+        return label.get("id") or next(iter(label.values()), "")
+    return label or ""
+
+
+def _t(message: str, **params) -> str:
+    from app.errors import translate
+    return translate(message, **params)
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))

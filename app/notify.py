@@ -1,0 +1,133 @@
+"""Notifications as outbox rows: rendered from the rules' templates in the transition's transaction,
+delivered after commit by the worker. A recipient without an address gets a visible dead row."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from jinja2 import StrictUndefined, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+
+from app.access import users_with_role
+from app.extensions import db
+from models import Application, CustomerProfile, OutboxMessage, User
+
+# Templates come from an agency administrator's rules file: render them sandboxed.
+_env = SandboxedEnvironment(undefined=Undefined, autoescape=False)
+
+
+def rupiah(value) -> str:
+    try:
+        amount = int(round(float(value or 0)))
+    except (TypeError, ValueError):
+        return str(value)
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def format_date(value, with_time: bool = False) -> str:
+    if not value:
+        return "-"
+    if isinstance(value, str):
+        return value
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+              "September", "Oktober", "November", "Desember"]
+    text = f"{value.day} {months[value.month - 1]} {value.year}"
+    if with_time and isinstance(value, datetime):
+        text += f" {value:%H:%M}"
+    return text
+
+
+_env.filters["rupiah"] = rupiah
+_env.filters["tanggal"] = format_date
+
+
+def render_text(source: str, context: dict) -> str:
+    return _env.from_string(source or "").render(**context).strip()
+
+
+def phone_of(user: User) -> str:
+    profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
+    return profile.phone if profile and profile.phone else ""
+
+
+def display_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
+    if profile:
+        return profile.full_name
+    return f"{user.first_name} {user.last_name}".strip()
+
+
+def resolve_recipients(target: str, application: Application, actor: User | None) -> list[User]:
+    if target == "customer":
+        return [application.customer]
+    if target == "assignee":
+        return [application.assignee] if application.assignee else []
+    if target == "actor":
+        return [actor] if actor is not None else []
+    if target.startswith("role:"):
+        return users_with_role(target[5:], application.agency_id, application.service_type_id)
+    return []
+
+
+def notification_context(application: Application, rules_data: dict, *, actor: User | None,
+                         note: str = "", values: dict | None = None, deadline=None) -> dict:
+    service = rules_data["services"].get(application.service_type.key, {})
+    workflow = rules_data["workflows"].get(service.get("workflow"), {})
+    state = workflow.get("states", {}).get(application.state, {})
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    label = state.get("label", application.state)
+    return {
+        "app": {
+            "id": application.id, "number": application.number, "receipt": application.receipt,
+            "reference": application.reference, "state": application.state,
+            "state_label": label.get("id") if isinstance(label, dict) else label,
+            "total": application.total_amount, "numbers": dict(application.numbers or {}),
+            "due_at": format_date(application.due_at),
+        },
+        "service": {"name": application.service_type.name, "code": application.service_type.code},
+        "agency": {"name": application.agency.name, "short_name": application.agency.short_name,
+                   "phone": application.agency.phone, "email": application.agency.email},
+        "customer": {"name": display_name(application.customer), "email": application.customer.email},
+        "actor": {"name": display_name(actor)} if actor else {"name": "Sistem"},
+        "note": note or "",
+        "values": values or {},
+        "deadline": format_date(deadline) if deadline else "",
+        "links": {
+            "portal": f"{base}/portal/permohonan/{application.id}",
+            "backoffice": f"{base}/applicationview/show/{application.id}",
+            "tracking": f"{base}/lacak",
+        },
+    }
+
+
+def queue_notifications(entries: list[dict], application: Application, rules_data: dict, *,
+                        actor: User | None, context: dict, audit_event_id: int | None) -> list[OutboxMessage]:
+    """One outbox row per recipient and channel for each ``notify`` entry."""
+    rows = []
+    templates = rules_data.get("notifications", {})
+    for entry in entries:
+        template = templates.get(entry["template"], {})
+        for recipient in resolve_recipients(entry["to"], application, actor):
+            for channel in entry.get("channels", []):
+                variant = template.get(channel, {})
+                row = OutboxMessage(kind="notification", channel=channel, application_id=application.id,
+                                    audit_event_id=audit_event_id, recipient_id=recipient.id,
+                                    template=entry["template"])
+                subject = render_text(variant.get("subject", ""), context)
+                body = render_text(variant.get("body", ""), context)
+                row.payload = {"subject": subject, "body": body}
+                if channel == "email":
+                    row.recipient_address = recipient.email or ""
+                elif channel == "whatsapp":
+                    row.recipient_address = phone_of(recipient)
+                else:
+                    row.recipient_address = str(recipient.id)
+                if not row.recipient_address:
+                    row.status = "dead"
+                    row.last_error = f"recipient {recipient.username} has no address for {channel}"
+                db.session.add(row)
+                rows.append(row)
+    return rows

@@ -1,0 +1,46 @@
+"""Security: the security manager, and which permissions each kind of role gets."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+CUSTOMER_ROLE = "customer"
+# (permission, view) pairs; views are the class_permission_name of our views and APIs
+CUSTOMER_PERMISSIONS = [
+    ("can_get", "Application"), ("can_info", "Application"), ("can_post", "Application"),
+    ("can_actions", "Application"), ("can_transition", "Application"), ("can_timeline", "Application"),
+]
+STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
+    ("can_list", "ApplicationView"), ("can_show", "ApplicationView"),
+    ("menu_access", "Applications"), ("menu_access", "Permohonan"),
+    ("can_list", "AuditEventView"), ("can_show", "AuditEventView"), ("menu_access", "Audit"),
+    ("can_get", "AuditEvent"), ("can_info", "AuditEvent"),
+    ("can_get", "ServiceType"), ("can_info", "ServiceType"),
+    ("can_get", "Agency"), ("can_info", "Agency"),
+    ("can_get", "CatalogueItem"), ("can_info", "CatalogueItem"),
+    ("can_userinfo", "UserDBModelView"), ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"), ("resetmypassword", "UserDBModelView"),
+]
+
+
+class SatuPintuSecurityManager(SecurityManager):
+    def register_views(self) -> None:
+        super().register_views()
+        # Flask-AppBuilder limits only the HTML login; the JWT login gets the same protection.
+        if current_app.config.get("RATELIMIT_ENABLED") and getattr(self, "security_api", None):
+            self.limiter.limit(current_app.config["API_LOGIN_RATE_LIMIT"], methods=["POST"])(
+                self.security_api.blueprint)
+
+
+def sync_role_permissions(sm: SecurityManager, staff_roles: list[str]) -> None:
+    """Create the customer role and every staff role of the rules, with their permissions."""
+    wanted = {CUSTOMER_ROLE: CUSTOMER_PERMISSIONS}
+    wanted.update({role: STAFF_PERMISSIONS for role in staff_roles})
+    for role_name, permissions in wanted.items():
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        for permission_name, view_name in permissions:
+            pv = sm.find_permission_view_menu(permission_name, view_name)
+            if pv is None:
+                pv = sm.add_permission_view_menu(permission_name, view_name)
+            if pv is not None and pv not in role.permissions:
+                sm.add_permission_role(role, pv)

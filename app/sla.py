@@ -1,0 +1,78 @@
+"""SLA bookkeeping on state changes: the state's own deadline and the whole service's standard time."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.workflow.calendar import WorkingCalendar
+from models import Agency, AgencyDayOff, Application
+
+FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")
+
+
+def agency_calendar(rules_data: dict, agency: Agency) -> WorkingCalendar:
+    """National holidays (with cuti bersama) plus the agency's days off from the rules and the admin screens."""
+    days = set(rules_data.get("agencies", {}).get(agency.key, {}).get("extra_days_off", []) or [])
+    days |= set(db.session.scalars(select(AgencyDayOff.day).where(AgencyDayOff.agency_id == agency.id)))
+    return WorkingCalendar.from_rules(rules_data.get("calendar"), days)
+
+
+def to_local(utc: datetime, tz: str) -> datetime:
+    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def to_utc(local: datetime, tz: str) -> datetime:
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def clock_stops(state_spec: dict) -> bool:
+    clock = state_spec.get("clock")
+    if clock is None:
+        return state_spec.get("kind") == "waiting_customer"
+    return clock == "stops"
+
+
+class SlaClock:
+    """Computes deadlines for one application in its agency's time zone and calendar."""
+
+    def __init__(self, rules_data: dict, agency: Agency):
+        self.tz = agency.timezone or "Asia/Jakarta"
+        self.calendar = agency_calendar(rules_data, agency)
+
+    def due(self, start_utc: datetime, sla: dict) -> datetime:
+        return to_utc(self.calendar.add(to_local(start_utc, self.tz), sla), self.tz)
+
+    def remaining(self, now_utc: datetime, due_utc: datetime, sla: dict) -> dict:
+        return self.calendar.remaining(to_local(now_utc, self.tz), to_local(due_utc, self.tz), sla)
+
+    def enter_state(self, application: Application, *, initial: str, from_state: str | None,
+                    to_state: str, state_spec: dict, service_spec: dict, now: datetime) -> None:
+        application.state = to_state
+        application.state_kind = state_spec.get("kind", "working")
+        application.state_entered_at = now
+        application.state_overdue_handled = False
+        application.state_due_at = self.due(now, state_spec["sla"]) if state_spec.get("sla") else None
+
+        service_sla = service_spec.get("sla")
+        if from_state == initial and application.submitted_at is None:
+            application.submitted_at = now
+            if service_sla:
+                application.due_at = self.due(now, service_sla)
+        if application.state_kind in FINAL_KINDS:
+            application.closed_at = now
+            application.sla_paused = None
+            return
+        if not service_sla or application.submitted_at is None:
+            return
+        if clock_stops(state_spec):
+            if application.sla_paused is None and application.due_at is not None:
+                application.sla_paused = {
+                    "since": now.isoformat(),
+                    "remaining": self.remaining(now, application.due_at, service_sla),
+                }
+        elif application.sla_paused is not None:
+            application.due_at = self.due(now, application.sla_paused["remaining"])
+            application.sla_paused = None

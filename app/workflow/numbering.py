@@ -1,0 +1,77 @@
+"""Number patterns such as MELASTI's ``48/L.Data/29/VII/24`` or Kaltim's hex receipt ``6F632D``.
+
+Plain Python: ``sequence_scope`` names the counter a number draws from, ``format_number`` fills
+the pattern. Allocating the counter value (and retrying a random ``{hex6}`` that is already
+taken) is the caller's job, inside its transaction.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+TOKEN_RE = re.compile(r"\{([a-z_0-9]+)(?::(\d+))?\}")
+KNOWN_TOKENS = {"seq", "dd", "mm", "roman_month", "yy", "yyyy", "hex6", "agency", "service"}
+SCOPES = ("agency", "service", "year", "month", "day")
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def pattern_problems(pattern: str) -> list[str]:
+    """Why ``pattern`` is not a usable numbering pattern (empty list when it is)."""
+    problems = []
+    tokens = [m.group(1) for m in TOKEN_RE.finditer(pattern)]
+    for token in tokens:
+        if token not in KNOWN_TOKENS:
+            problems.append(f"unknown token '{{{token}}}' in pattern '{pattern}'")
+    if "seq" not in tokens and "hex6" not in tokens:
+        problems.append(f"pattern '{pattern}' has neither {{seq}} nor {{hex6}}, so numbers repeat")
+    leftover = TOKEN_RE.sub("", pattern)
+    if "{" in leftover or "}" in leftover:
+        problems.append(f"unbalanced braces in pattern '{pattern}'")
+    return problems
+
+
+def uses_sequence(pattern: str) -> bool:
+    return any(m.group(1) == "seq" for m in TOKEN_RE.finditer(pattern))
+
+
+def sequence_scope(key: str, per: list[str] | tuple[str, ...], when: datetime,
+                   agency: str = "", service: str = "") -> str:
+    """The name of the counter: one per numbering key and per each ``per`` dimension."""
+    parts = [key]
+    for dim in per:
+        parts.append({
+            "agency": f"a={agency}",
+            "service": f"s={service}",
+            "year": f"y={when:%Y}",
+            "month": f"m={when:%Y-%m}",
+            "day": f"d={when:%Y-%m-%d}",
+        }[dim])
+    return "|".join(parts)
+
+
+def format_number(pattern: str, *, when: datetime, seq: int | None = None,
+                  agency: str = "", service: str = "", hex6: str | None = None) -> str:
+    def fill(match: re.Match) -> str:
+        token, width = match.group(1), match.group(2)
+        if token == "seq":
+            if seq is None:
+                raise ValueError("pattern needs a sequence value")
+            return str(seq).zfill(int(width)) if width else str(seq)
+        if token == "hex6":
+            return hex6 or random_hex6()
+        return {
+            "dd": f"{when:%d}",
+            "mm": f"{when:%m}",
+            "roman_month": ROMAN[when.month - 1],
+            "yy": f"{when:%y}",
+            "yyyy": f"{when:%Y}",
+            "agency": agency,
+            "service": service,
+        }[token]
+
+    return TOKEN_RE.sub(fill, pattern)
+
+
+def random_hex6() -> str:
+    return secrets.token_hex(3).upper()

@@ -1,0 +1,19 @@
+"""The domain models; importing this package registers every table on Flask-AppBuilder's metadata."""
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+
+from models.activity import (AuditEvent, Complaint, InboxMessage, Message, OutboxMessage,
+                             SurveyResponse)
+from models.application import (Application, ApplicationFile, CartLine, GeneratedDocument,
+                                IdempotencyRecord, Payment, ScheduleSlot, StoredFile)
+from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, NumberSequence,
+                            RulesVersion, ServiceType, Signatory)
+from models.people import Asset, AssetTransfer, CustomerProfile, StaffProfile, staff_service
+
+__all__ = [
+    "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
+    "SurveyResponse", "Application", "ApplicationFile", "CartLine", "GeneratedDocument",
+    "IdempotencyRecord", "Payment", "ScheduleSlot", "StoredFile", "Agency", "AgencyDayOff",
+    "BankAccount", "CatalogueItem", "NumberSequence", "RulesVersion", "ServiceType", "Signatory",
+    "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service",
+]

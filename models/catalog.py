@@ -1,0 +1,155 @@
+"""Agencies, their bank accounts and signatories, service types and catalogue items, rules versions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import JSONType, TimestampMixin, utcnow
+
+
+class RulesVersion(Model, TimestampMixin):
+    """One validated content of ``workflow_rules.yaml``; applications keep the version they began with."""
+
+    __tablename__ = "rules_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    content: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    summary: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    source_name: Mapped[str] = mapped_column(String(255), default="workflow_rules.yaml")
+    active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, index=True)
+    activated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+
+    def __repr__(self) -> str:
+        return f"v{self.id} ({self.sha256[:8]})"
+
+
+class Agency(Model, TimestampMixin):
+    __tablename__ = "agency"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    code: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    short_name: Mapped[str] = mapped_column(String(128), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+    account_activation: Mapped[str] = mapped_column(String(16), default="email")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    bank_accounts: Mapped[list["BankAccount"]] = relationship(back_populates="agency",
+                                                              cascade="all, delete-orphan")
+    signatories: Mapped[list["Signatory"]] = relationship(back_populates="agency",
+                                                          cascade="all, delete-orphan")
+    services: Mapped[list["ServiceType"]] = relationship(back_populates="agency")
+    days_off: Mapped[list["AgencyDayOff"]] = relationship(back_populates="agency",
+                                                          cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return self.short_name or self.name
+
+
+class BankAccount(Model):
+    __tablename__ = "bank_account"
+    __table_args__ = (UniqueConstraint("agency_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    bank: Mapped[str] = mapped_column(String(128), nullable=False)
+    number: Mapped[str] = mapped_column(String(64), nullable=False)
+    holder: Mapped[str] = mapped_column(String(255), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    agency: Mapped[Agency] = relationship(back_populates="bank_accounts")
+
+    def __repr__(self) -> str:
+        return f"{self.bank} {self.number} a.n. {self.holder}"
+
+
+class Signatory(Model):
+    """An officer who signs documents; the private key is encrypted under their passphrase."""
+
+    __tablename__ = "signatory"
+    __table_args__ = (UniqueConstraint("agency_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    nip: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    certificate_pem: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    encrypted_key_pem: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    agency: Mapped[Agency] = relationship(back_populates="signatories")
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({self.title})"
+
+
+class AgencyDayOff(Model):
+    """An extra day off of one agency, on top of the national calendar."""
+
+    __tablename__ = "agency_day_off"
+    __table_args__ = (UniqueConstraint("agency_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    agency: Mapped[Agency] = relationship(back_populates="days_off")
+
+
+class ServiceType(Model, TimestampMixin):
+    __tablename__ = "service_type"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    class_key: Mapped[str] = mapped_column(String(64), default="")
+    class_label: Mapped[str] = mapped_column(String(255), default="")
+    workflow_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    rules_version_id: Mapped[int] = mapped_column(ForeignKey("rules_version.id"), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    agency: Mapped[Agency] = relationship(back_populates="services")
+    rules_version: Mapped[RulesVersion] = relationship()
+    items: Mapped[list["CatalogueItem"]] = relationship(back_populates="service_type",
+                                                       cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class CatalogueItem(Model):
+    __tablename__ = "catalogue_item"
+    __table_args__ = (UniqueConstraint("service_type_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"), nullable=False)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    unit: Mapped[str] = mapped_column(String(128), default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
+    weight: Mapped[Optional[str]] = mapped_column(String(64))
+    handler_role: Mapped[str] = mapped_column(String(64), default="")
+    data_required: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_type: Mapped[ServiceType] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class NumberSequence(Model):
+    """A counter for numbering patterns; rows are locked while a number is drawn."""
+
+    __tablename__ = "number_sequence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

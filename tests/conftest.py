@@ -1,0 +1,177 @@
+"""Shared fixtures: one migrated database per test session (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), the app, a REST client that logs in with JWT, and factories.
+
+Tests create their own users and applications with unique names, so they never depend on each
+other's rows and need no cleanup.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from config import DEMO_PASSWORD, TestingConfig
+
+_counter = itertools.count(1)
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}{os.getpid()}x{next(_counter)}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("satupintu")
+
+    class Config(TestingConfig):
+        UPLOAD_FOLDER = str(base / "uploads")
+        SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+
+    from app import create_app
+    from app.setup import initialise
+    from flask_migrate import upgrade
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+        initialise()
+    yield application
+
+
+@pytest.fixture
+def db_session(app):
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+@dataclass
+class ApiClient:
+    """A REST client signed in as one user with a JWT."""
+
+    client: object
+    token: str
+    user_id: int
+    username: str
+
+    def _headers(self, extra=None):
+        headers = {"Authorization": f"Bearer {self.token}"}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path, json_body=None, headers=None, **kwargs):
+        return self.client.post(path, json=json_body, headers=self._headers(headers), **kwargs)
+
+    def actions(self, app_id: int) -> list[str]:
+        response = self.get(f"/api/v1/application/{app_id}/actions")
+        assert response.status_code == 200, response.get_json()
+        return [a["action"] for a in response.get_json()["result"]]
+
+    def transition(self, app_id: int, action: str, fields=None, files=None, updates=None,
+                   headers=None):
+        """POST a transition; ``files`` = {key: (bytes, filename)} sends multipart."""
+        path = f"/api/v1/application/{app_id}/transition"
+        if files:
+            data = {"payload": json.dumps({"action": action, "fields": fields or {},
+                                           "updates": updates})}
+            for key, (content, filename) in files.items():
+                data[key] = (io.BytesIO(content), filename)
+            return self.client.post(path, data=data, headers=self._headers(headers),
+                                    content_type="multipart/form-data")
+        return self.post(path, {"action": action, "fields": fields or {}, "updates": updates},
+                         headers=headers)
+
+    def create(self, service: str, files=None, **body):
+        body["service"] = service
+        if files:
+            data = {"payload": json.dumps(body)}
+            for key, (content, filename) in files.items():
+                data[key] = (io.BytesIO(content), filename)
+            return self.client.post("/api/v1/application/", data=data, headers=self._headers(),
+                                    content_type="multipart/form-data")
+        return self.post("/api/v1/application/", body)
+
+
+def api_login(client, username: str, password: str = DEMO_PASSWORD) -> str:
+    response = client.post("/api/v1/security/login", json={
+        "username": username, "password": password, "provider": "db", "refresh": False})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
+class Factories:
+    """Creates users with profiles. NIKs are structurally valid and unique per call."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _nik(self) -> str:
+        serial = next(_counter) % 9999 + 1
+        district = os.getpid() % 99 + 1
+        # province 64 (Kaltim), regency 72, a district, born 15-05-1990, serial
+        return f"6472{district:02d}150590{serial:04d}"
+
+    def customer(self, kind: str = "person", *, phone: str = "081234567890", email: str | None = None):
+        from app.extensions import appbuilder, db
+        from models import CustomerProfile
+
+        with self.app.app_context():
+            sm = appbuilder.sm
+            username = unique("cust")
+            user = sm.add_user(username, "Pelanggan", username, email or f"{username}@example.test",
+                               sm.find_role("customer"), DEMO_PASSWORD)
+            profile = CustomerProfile(user_id=user.id, kind=kind, full_name=f"Pelanggan {username}",
+                                      nik=self._nik(), phone=phone, address="Jl. Contoh No. 1",
+                                      organisation_name="PT Contoh" if kind != "person" else "")
+            db.session.add(profile)
+            db.session.commit()
+            return user.id, username
+
+    def staff(self, agency_key: str, *roles: str, services: tuple[str, ...] = ()):
+        from sqlalchemy import select
+
+        from app.extensions import appbuilder, db
+        from models import Agency, ServiceType, StaffProfile
+
+        with self.app.app_context():
+            sm = appbuilder.sm
+            username = unique(f"{agency_key}_")
+            user = sm.add_user(username, "Petugas", username, f"{username}@example.test",
+                               [sm.find_role(r) for r in roles], DEMO_PASSWORD)
+            agency = db.session.scalar(select(Agency).where(Agency.key == agency_key))
+            profile = StaffProfile(user_id=user.id, agency_id=agency.id)
+            if services:
+                profile.services = list(db.session.scalars(
+                    select(ServiceType).where(ServiceType.key.in_(services))))
+            db.session.add(profile)
+            db.session.commit()
+            return user.id, username
+
+
+@pytest.fixture(scope="session")
+def factories(app):
+    return Factories(app)
+
+
+@pytest.fixture
+def login(app, client):
+    def _login(user):
+        user_id, username = user
+        return ApiClient(client, api_login(client, username), user_id, username)
+    return _login
+
+
+# Minimal real files (content-checked by the platform)
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
+             b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")

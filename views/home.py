@@ -1,0 +1,6 @@
+"""The back office's landing page."""
+from flask_appbuilder import IndexView
+
+
+class HomeView(IndexView):
+    index_template = "backoffice/index.html"

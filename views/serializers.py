@@ -1,0 +1,79 @@
+"""Plain-dict views of applications for the API and templates; never a password hash or a secret."""
+from __future__ import annotations
+
+from app.access import users_with_role  # noqa: F401  (re-exported for views)
+from app.notify import display_name
+from app.rules_state import rules_state
+from models import Application
+
+
+def label(value) -> str:
+    if isinstance(value, dict):
+        return value.get("id") or next(iter(value.values()), "")
+    return value or ""
+
+
+def state_labels(application: Application, state: str | None = None) -> dict:
+    data = rules_state().rules_for(application.rules_version_id).to_dict()
+    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
+    spec = workflow["states"].get(state or application.state, {})
+    customer = label(spec.get("label", state or application.state))
+    return {"customer": customer, "staff": label(spec.get("staff_label")) or customer,
+            "kind": spec.get("kind", "working")}
+
+
+def iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def application_summary(application: Application) -> dict:
+    labels = state_labels(application)
+    return {
+        "id": application.id, "number": application.number, "receipt": application.receipt,
+        "service": application.service_type.key, "service_name": application.service_type.name,
+        "agency": application.agency.key, "state": application.state,
+        "state_label": labels["customer"], "state_staff_label": labels["staff"],
+        "state_kind": application.state_kind, "request_kind": application.request_kind,
+        "customer_name": display_name(application.customer),
+        "created_at": iso(application.created_at), "submitted_at": iso(application.submitted_at),
+        "due_at": iso(application.due_at), "state_due_at": iso(application.state_due_at),
+        "sla_paused": application.sla_paused is not None, "version": application.version,
+    }
+
+
+def timeline(application: Application, events) -> list[dict]:
+    return [{
+        "id": e.id, "action": e.action, "label": e.timeline_label or e.action_label,
+        "from_state": e.from_state, "to_state": e.to_state,
+        "to_state_label": state_labels(application, e.to_state)["customer"],
+        "note": e.note, "actor": display_name(e.actor) if e.actor else "Sistem",
+        "at": iso(e.created_at),
+    } for e in events]
+
+
+def application_detail(application: Application, events) -> dict:
+    body = application_summary(application)
+    body.update({
+        "data": application.data, "company": application.company, "location": application.location,
+        "numbers": application.numbers, "deadlines": application.deadlines,
+        "asset_id": application.asset_id, "assignee_id": application.assignee_id,
+        "total_amount": str(application.total_amount),
+        "cart": [{"code": line.item.code, "name": line.item.name, "unit": line.item.unit,
+                  "quantity": line.quantity, "unit_price": str(line.unit_price),
+                  "amount": str(line.amount), "note": line.note} for line in application.cart_lines],
+        "files": [{"id": f.id, "purpose": f.purpose, "doc_key": f.doc_key, "name": f.file.original_name,
+                   "kind": f.file.kind, "size": f.file.size, "sha256": f.file.sha256,
+                   "superseded": f.superseded, "at": iso(f.created_at)} for f in application.files],
+        "payments": [{"id": p.id, "amount": str(p.amount), "status": p.status,
+                      "billing_code": p.billing_code, "reference_no": p.reference_no,
+                      "paid_on": p.paid_on, "bank_account": repr(p.bank_account) if p.bank_account else None,
+                      "has_proof": p.proof_file_id is not None, "note": p.note}
+                     for p in application.payments],
+        "slots": [{"id": s.id, "start": iso(s.starts_at), "end": iso(s.ends_at),
+                   "location": s.location, "status": s.status} for s in application.slots],
+        "documents": [{"id": d.id, "key": d.doc_key, "kind": d.kind, "number": d.number,
+                       "status": d.status, "signed": d.signed, "verify_code": d.verify_code}
+                      for d in application.documents],
+        "timeline": timeline(application, events),
+    })
+    return body
