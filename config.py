@@ -84,7 +84,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
-    SECRET_KEY = "testing"
+    SECRET_KEY = "testing-secret-key-that-is-long-enough-for-hs256"
     MAIL_SUPPRESS_SEND = False
 
 

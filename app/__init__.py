@@ -35,6 +35,8 @@ def configure(app: Flask, config_object: object | str) -> None:
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(cfg["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
 
 
 def _resolve(config_object: object | str) -> object:
@@ -57,10 +59,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def load_rules(app: Flask) -> None:
-    """Validate the rules file; the app refuses to start when it is invalid."""
+    """Validate the rules file; the app refuses to start when it is invalid (InvalidRulesError
+    lists every problem as file:line: message). Only `flask rules check` runs without them, to
+    print those problems."""
+    from app.rules.problems import InvalidRulesError
     from app.rules_state import RulesState
 
-    app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"])
+    try:
+        app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"])
+    except InvalidRulesError:
+        if not _checking_rules_only():
+            raise
+
+
+def _checking_rules_only() -> bool:
+    import sys
+
+    args = sys.argv[1:]
+    return "rules" in args and "check" in args[args.index("rules"):]
 
 
 def register_views(app: Flask) -> None:

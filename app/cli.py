@@ -1,6 +1,7 @@
 """Command-line entry points: `flask rules check`, `flask satupintu init`, `flask demo load`, `flask sla tick`."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -19,7 +20,7 @@ def rules_check(path: str | None) -> None:
     """Print every problem as file:line: message (exit 1), or a summary (exit 0)."""
     from app.rules.check import run_check
 
-    sys.exit(run_check(path or current_app.config["RULES_PATH"]))
+    sys.exit(run_check(path or os.path.relpath(current_app.config["RULES_PATH"])))
 
 
 @rules_cli.command("activate")

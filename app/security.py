@@ -27,9 +27,12 @@ class SatuPintuSecurityManager(SecurityManager):
     def register_views(self) -> None:
         super().register_views()
         # Flask-AppBuilder limits only the HTML login; the JWT login gets the same protection.
-        if current_app.config.get("RATELIMIT_ENABLED") and getattr(self, "security_api", None):
-            self.limiter.limit(current_app.config["API_LOGIN_RATE_LIMIT"], methods=["POST"])(
-                self.security_api.blueprint)
+        if not current_app.config.get("RATELIMIT_ENABLED"):
+            return
+        for view in self.appbuilder.baseviews:
+            if isinstance(view, self.security_api):
+                self.limiter.limit(current_app.config["API_LOGIN_RATE_LIMIT"], methods=["POST"])(
+                    view.blueprint)
 
 
 def sync_role_permissions(sm: SecurityManager, staff_roles: list[str]) -> None:

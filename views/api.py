@@ -216,7 +216,7 @@ class ApplicationApi(BaseApi):
 
 def available_actions(application: Application, user) -> list[dict]:
     state = rules_state()
-    data = state.rules_for(application.rules_version_id).to_dict()
+    data = state.rules_for(application.rules_version_id).data
     roles = workflow_roles(application, user, set(data.get("roles", {})))
     snapshot = ApplicationSnapshot(service_key=application.service_type.key, state=application.state,
                                    data=dict(application.data or {}), facts=compute_facts(application))

@@ -14,7 +14,7 @@ def label(value) -> str:
 
 
 def state_labels(application: Application, state: str | None = None) -> dict:
-    data = rules_state().rules_for(application.rules_version_id).to_dict()
+    data = rules_state().rules_for(application.rules_version_id).data
     workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
     spec = workflow["states"].get(state or application.state, {})
     customer = label(spec.get("label", state or application.state))

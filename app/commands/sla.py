@@ -47,7 +47,7 @@ class SlaTickCommand:
         if application is None or application.state_overdue_handled:
             session.rollback()
             return []
-        data = rules_state().rules_for(application.rules_version_id).to_dict()
+        data = rules_state().rules_for(application.rules_version_id).data
         workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
         overdue = workflow["states"][application.state].get("on_overdue") or {}
         outcome = []

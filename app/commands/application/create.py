@@ -85,7 +85,7 @@ class CreateApplicationCommand:
                                                            ServiceType.active.is_(True)))
         if service is None:
             raise NotFoundError(N_("Layanan tidak ditemukan."))
-        data = rules_state().rules_for(service.rules_version_id).to_dict()
+        data = rules_state().rules_for(service.rules_version_id).data
         spec = data["services"][service.key]
         workflow = data["workflows"][spec["workflow"]]
         profile = session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == self.actor.id))

@@ -181,6 +181,7 @@ def sign(ctx: EffectContext, args: dict) -> None:
     """Check the actor is a signatory of the agency and the passphrase opens their key, then
     queue the signed document. The private key is used only while the passphrase is at hand."""
     passphrase = ctx.values.get(args["passphrase_field"]) or ""
+    passphrase = passphrase.reveal() if hasattr(passphrase, "reveal") else str(passphrase)
     signatory = db.session.scalar(select(Signatory).where(
         Signatory.agency_id == ctx.application.agency_id, Signatory.user_id == ctx.actor.id)) \
         if ctx.actor else None

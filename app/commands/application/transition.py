@@ -139,7 +139,7 @@ class ApplicationTransitionCommand:
             ensure_visible(application, self.actor)
         state = rules_state()
         rules = state.rules_for(application.rules_version_id)
-        data = rules.to_dict()
+        data = rules.data
         service_key = application.service_type.key
         service_spec = data["services"][service_key]
         workflow = data["workflows"][service_spec["workflow"]]

@@ -40,7 +40,7 @@ class ActivateRulesCommand:
     def __init__(self, rules: Rules, *, source_name: str = "workflow_rules.yaml",
                  actor_id: int | None = None):
         self.rules = rules
-        self.data = rules.to_dict()
+        self.data = rules.data
         self.source_name = source_name
         self.actor_id = actor_id
 
@@ -51,7 +51,7 @@ class ActivateRulesCommand:
         if active is not None and (version is None or version.id != active.id):
             self.validate_not_stranding(active)
         if version is None:
-            version = RulesVersion(sha256=self.rules.sha256, content=self.data,
+            version = RulesVersion(sha256=self.rules.sha256, content=self.rules.to_dict(),
                                    summary=self.rules.summary(), source_name=self.source_name,
                                    created_by_id=self.actor_id)
             session.add(version)
@@ -68,7 +68,7 @@ class ActivateRulesCommand:
         return version
 
     def validate_not_stranding(self, active: RulesVersion) -> None:
-        old_workflows = active.content.get("workflows", {})
+        old_workflows = active.content.get("rules", active.content).get("workflows", {})
         new_workflows = self.data.get("workflows", {})
         problems = []
         for wf_key, old_wf in old_workflows.items():
