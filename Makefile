@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 venv install: $(VENV)/.installed
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel -q compile -d app/translations
 
 migrate: install translations
 	$(FLASK) db upgrade
