@@ -1,0 +1,560 @@
+"""References between sections: every state, role, template, document, numbering, field and
+channel named in the rules must exist, and every workflow must be a sound state machine.
+
+Runs after the schema check, on the merged data, and tolerates malformed parts (already reported)
+by skipping them, so a single run reports every problem.
+"""
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from app.rules.problems import Place, ProblemSink
+from app.rules.schema import BUILTIN_ROLES, FINAL_STATE_KINDS
+from app.rules.validators import describe, suggestion
+from app.rules.yaml_source import item_place, key_place
+from app.workflow.effects import EFFECTS, effect_name_and_args
+from app.workflow.fields import NUMBER_TYPES
+from app.workflow.guards import GUARDS, guard_name_and_args
+
+DEFAULT_REQUEST_KINDS = ("baru",)
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _names(value: Any, place: Place) -> list[tuple[str, Place]]:
+    """A name or a list of names, each with its place (non-text items are skipped)."""
+    if isinstance(value, str):
+        return [(value, place)]
+    return [(name, item_place(value, index, place)) for index, name in enumerate(_list(value)) if isinstance(name, str)]
+
+
+def _fields_by_key(fields: Any) -> dict[str, dict]:
+    return {
+        spec["key"]: spec
+        for spec in _list(fields)
+        if isinstance(spec, dict) and isinstance(spec.get("key"), str)
+    }
+
+
+def _entries(items: Any, splitter) -> Iterable[tuple[str, Any, Any, int]]:
+    """``(name, args, entry, index)`` for each well-formed guard/effect entry."""
+    for index, entry in enumerate(_list(items)):
+        name, args = splitter(entry)
+        if name is not None:
+            yield name, args, entry, index
+
+
+class RulesCrossChecker:
+    """Checks references across the merged sections and reports to ``sink``."""
+
+    def __init__(self, sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place):
+        self.sections = sections
+        self.base_dir = base_dir
+        self.known_channels = tuple(known_channels)
+        self.sink = sink
+        self.root = root
+        self.roles = _mapping(sections.get("roles"))
+        self.staff_roles = {key for key in self.roles if key not in BUILTIN_ROLES}
+        self.notifications = _mapping(sections.get("notifications"))
+        self.documents = _mapping(sections.get("documents"))
+        self.numbering = _mapping(sections.get("numbering"))
+        self.surveys = _mapping(sections.get("surveys"))
+        self.agencies = _mapping(sections.get("agencies"))
+        self.workflows = _mapping(sections.get("workflows"))
+        self.services = _mapping(sections.get("services"))
+        self.request_kinds = _mapping(sections.get("request_kinds"))
+        self.signed_documents: set[str] = set()
+
+    def add(self, place: Place, message: str) -> None:
+        self.sink.add(place, message)
+
+    def run(self) -> None:
+        self.check_roles()
+        self.check_documents()
+        self.check_agencies()
+        for key, workflow in self.workflows.items():
+            if isinstance(workflow, dict):
+                self.check_workflow(key, workflow, key_place(self.workflows, key, self.root))
+        service_codes: dict[tuple, tuple[str, Place]] = {}
+        for key, service in self.services.items():
+            if isinstance(service, dict):
+                self.check_service(key, service, key_place(self.services, key, self.root), service_codes)
+        self.check_signed_documents_have_signers()
+
+    # ------------------------------------------------------------ small reference helpers
+
+    def check_staff_role(self, role: Any, place: Place, subject: str) -> None:
+        if not isinstance(role, str):
+            return
+        if role in BUILTIN_ROLES:
+            self.add(place, f"{subject} names built-in role '{role}'; a staff role is needed here")
+        elif role not in self.staff_roles:
+            self.add(place, f"{subject} names unknown role '{role}'{suggestion(role, self.staff_roles)}")
+
+    def check_exists(self, name: Any, collection: dict, noun: str, place: Place, subject: str | None = None) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in collection:
+            return True
+        where = f" (in {subject})" if subject else ""
+        self.add(place, f"{noun} '{name}' is not defined{where}{suggestion(name, collection)}")
+        return False
+
+    def check_template_file(self, relative: Any, place: Place, noun: str) -> None:
+        if not isinstance(relative, str) or not relative.strip():
+            return
+        base = self.base_dir.resolve()
+        target = (base / relative).resolve()
+        if Path(relative).is_absolute() or (target != base and base not in target.parents):
+            self.add(place, f"{noun} '{relative}' must be inside the rules folder ({self.base_dir})")
+        elif not target.is_file():
+            self.add(place, f"{noun} '{relative}' not found")
+
+    def check_notify(self, entry: Any, place: Place, subject: str, *, on_overdue: bool = False) -> None:
+        if not isinstance(entry, dict):
+            return
+        recipient = entry.get("to")
+        if isinstance(recipient, str):
+            if recipient.startswith("role:"):
+                self.check_staff_role(recipient[5:], key_place(entry, "to", place), subject)
+            elif recipient == "actor" and on_overdue:
+                self.add(key_place(entry, "to", place), f"{subject} notifies 'actor', but no one acts when a state is overdue")
+        channels = _names(entry.get("channels"), key_place(entry, "channels", place))
+        for channel, where in channels:
+            if channel not in self.known_channels:
+                self.add(
+                    where,
+                    f"unknown channel '{channel}' in {subject} (known: {', '.join(self.known_channels)})"
+                    f"{suggestion(channel, self.known_channels)}",
+                )
+        template_key = entry.get("template")
+        template_place = key_place(entry, "template", place)
+        if not isinstance(template_key, str):
+            return
+        if template_key not in self.notifications:
+            self.add(
+                template_place,
+                f"notification template '{template_key}' is not defined{suggestion(template_key, self.notifications)}",
+            )
+            return
+        template = _mapping(self.notifications[template_key])
+        for channel, where in channels:
+            if channel in self.known_channels and channel not in template:
+                self.add(where, f"notification template '{template_key}' has no '{channel}' variant (used by {subject})")
+
+    def check_value_fits_field(self, spec: dict, value: Any, place: Place, subject: str) -> None:
+        """A value a rule compares with or stores in a field must be possible for that field."""
+        kind = spec.get("type")
+        if kind == "select":
+            options = [option.get("value") for option in _list(spec.get("options")) if isinstance(option, dict)]
+            if options and value not in options and str(value) not in {str(option) for option in options}:
+                shown = ", ".join(describe(option) for option in options)
+                self.add(place, f"{subject}: {describe(value)} is not an option of field '{spec['key']}' ({shown})")
+        elif kind == "checkbox" and not isinstance(value, bool):
+            self.add(place, f"{subject}: field '{spec['key']}' is a checkbox, so compare it with true or false")
+
+    def check_condition(self, condition: Any, fields: dict, place: Place, subject: str, missing_message: str | None = None) -> None:
+        """``show_if``/``when``: the field must be in ``fields``; compared values must fit it."""
+        if not isinstance(condition, dict) or not isinstance(condition.get("field"), str):
+            return
+        key = condition["field"]
+        where = key_place(condition, "field", place)
+        spec = fields.get(key)
+        if spec is None:
+            self.add(where, missing_message or f"{subject} names unknown field '{key}'{suggestion(key, fields)}")
+            return
+        if "equals" in condition:
+            self.check_value_fits_field(spec, condition["equals"], key_place(condition, "equals", place), subject)
+        for index, value in enumerate(_list(condition.get("in"))):
+            self.check_value_fits_field(spec, value, item_place(condition["in"], index, place), subject)
+
+    # ------------------------------------------------------------ sections
+
+    def check_roles(self) -> None:
+        for key in self.roles:
+            if key in BUILTIN_ROLES:
+                self.add(key_place(self.roles, key, self.root), f"role '{key}' is built in and must not be declared")
+
+    def check_documents(self) -> None:
+        for key, document in self.documents.items():
+            if not isinstance(document, dict):
+                continue
+            place = key_place(self.documents, key, self.root)
+            self.check_template_file(document.get("template"), key_place(document, "template", place), "document template file")
+            if document.get("numbering") is not None:
+                self.check_exists(
+                    document.get("numbering"), self.numbering, "numbering", key_place(document, "numbering", place), f"document '{key}'"
+                )
+
+    def check_agencies(self) -> None:
+        codes: dict[str, tuple[str, Place]] = {}
+        for key, agency in self.agencies.items():
+            if not isinstance(agency, dict):
+                continue
+            place = key_place(self.agencies, key, self.root)
+            code = agency.get("code")
+            if isinstance(code, str):
+                if code in codes:
+                    other, other_place = codes[code]
+                    self.add(
+                        key_place(agency, "code", place),
+                        f"agency code '{code}' is used by agencies '{other}' ({other_place.file}:{other_place.line}) and '{key}'",
+                    )
+                else:
+                    codes[code] = (key, key_place(agency, "code", place))
+            for index, signatory in enumerate(_list(agency.get("signatories"))):
+                if isinstance(signatory, dict):
+                    where = item_place(agency["signatories"], index, place)
+                    self.check_staff_role(
+                        signatory.get("role"), key_place(signatory, "role", where), f"signatory '{signatory.get('key')}' of agency '{key}'"
+                    )
+
+    def check_signed_documents_have_signers(self) -> None:
+        for key, document in self.documents.items():
+            if isinstance(document, dict) and document.get("signed") is True and key not in self.signed_documents:
+                place = key_place(self.documents, key, self.root)
+                self.add(key_place(document, "signed", place), f"document '{key}' is signed: true but no transition signs it")
+
+    # ------------------------------------------------------------ workflows
+
+    def check_workflow(self, workflow_key: str, workflow: dict, place: Place) -> None:
+        states = _mapping(workflow.get("states"))
+        transitions = [t for t in _list(workflow.get("transitions")) if isinstance(t, dict)]
+        transition_places = {
+            id(t): item_place(workflow["transitions"], index, place)
+            for index, t in enumerate(_list(workflow.get("transitions")))
+        }
+        of_workflow = f"workflow '{workflow_key}'"
+        initial = workflow.get("initial")
+        initial_ok = isinstance(initial, str) and initial in states
+        if isinstance(initial, str) and not initial_ok:
+            self.add(
+                key_place(workflow, "initial", place),
+                f"initial state '{initial}' of {of_workflow} is not one of its states{suggestion(initial, states)}",
+            )
+        if initial_ok and _mapping(states[initial]).get("kind") in FINAL_STATE_KINDS:
+            self.add(key_place(workflow, "initial", place), f"initial state '{initial}' of {of_workflow} cannot be final")
+
+        edges: dict[str, set[str]] = {key: set() for key in states}
+        has_exit: set[str] = set()
+        offered: dict[tuple[str, str], Place] = {}
+        for transition in transitions:
+            where = transition_places[id(transition)]
+            action = transition.get("action")
+            subject = f"transition '{action}' of {of_workflow}" if isinstance(action, str) else f"a transition of {of_workflow}"
+            target = transition.get("to")
+            target_ok = isinstance(target, str) and target in states
+            if isinstance(target, str) and not target_ok:
+                self.add(key_place(transition, "to", where), f"{subject} goes to unknown state '{target}'{suggestion(target, states)}")
+            for source, source_place in _names(transition.get("from"), key_place(transition, "from", where)):
+                if source not in states:
+                    self.add(source_place, f"{subject} comes from unknown state '{source}'{suggestion(source, states)}")
+                    continue
+                if _mapping(states[source]).get("kind") in FINAL_STATE_KINDS:
+                    self.add(source_place, f"final state '{source}' of {of_workflow} cannot have outgoing transition '{action}'")
+                has_exit.add(source)
+                if target_ok:
+                    edges[source].add(target)
+                if isinstance(action, str):
+                    first = offered.get((source, action))
+                    if first is not None:
+                        self.add(
+                            source_place,
+                            f"state '{source}' of {of_workflow} offers action '{action}' twice"
+                            f" (first at {first.file}:{first.line})",
+                        )
+                    else:
+                        offered[(source, action)] = key_place(transition, "action", where)
+            self.check_transition(workflow_key, transition, where, subject)
+
+        for state_key, state in states.items():
+            state_place = key_place(states, state_key, place)
+            kind = _mapping(state).get("kind")
+            if kind not in FINAL_STATE_KINDS and isinstance(kind, str) and state_key not in has_exit:
+                self.add(state_place, f"state '{state_key}' of {of_workflow} is not final but has no way out")
+            overdue = _mapping(_mapping(state).get("on_overdue"))
+            if overdue:
+                self.check_on_overdue(workflow_key, state_key, overdue, key_place(state, "on_overdue", state_place), transitions)
+
+        if initial_ok:
+            reached = {initial}
+            queue = deque([initial])
+            while queue:
+                for target in edges.get(queue.popleft(), ()):
+                    if target not in reached:
+                        reached.add(target)
+                        queue.append(target)
+            for state_key in states:
+                if state_key not in reached:
+                    self.add(
+                        key_place(states, state_key, place),
+                        f"state '{state_key}' of {of_workflow} is unreachable from '{initial}'",
+                    )
+
+    def check_on_overdue(self, workflow_key: str, state_key: str, overdue: dict, place: Place, transitions: list) -> None:
+        subject = f"on_overdue of state '{state_key}' of workflow '{workflow_key}'"
+        for index, entry in enumerate(_list(overdue.get("notify"))):
+            self.check_notify(entry, item_place(overdue["notify"], index, place), subject, on_overdue=True)
+        fire = overdue.get("fire")
+        if isinstance(fire, str):
+            available = any(
+                transition.get("action") == fire
+                and state_key in [name for name, _ in _names(transition.get("from"), place)]
+                and "system" in [name for name, _ in _names(transition.get("by"), place)]
+                for transition in transitions
+            )
+            if not available:
+                self.add(
+                    key_place(overdue, "fire", place),
+                    f"{subject} fires '{fire}', which is not an action available to 'system' from that state",
+                )
+
+    def check_transition(self, workflow_key: str, transition: dict, place: Place, subject: str) -> None:
+        roles = _names(transition.get("by"), key_place(transition, "by", place))
+        for role, where in roles:
+            if role not in BUILTIN_ROLES and role not in self.staff_roles:
+                self.add(where, f"{subject} is performed by unknown role '{role}'{suggestion(role, [*self.staff_roles, *BUILTIN_ROLES])}")
+        form = _list(transition.get("form"))
+        fields = _fields_by_key(form)
+        earlier: dict[str, dict] = {}
+        for index, spec in enumerate(form):
+            if not isinstance(spec, dict):
+                continue
+            where = item_place(form, index, place)
+            field_subject = f"field '{spec.get('key')}' of {subject}"
+            if spec.get("type") == "assignee":
+                self.check_staff_role(spec.get("role"), key_place(spec, "role", where), field_subject)
+            condition = spec.get("show_if")
+            if isinstance(condition, dict) and isinstance(condition.get("field"), str) and condition["field"] in earlier:
+                self.check_condition(condition, earlier, key_place(spec, "show_if", where), f"show_if of {field_subject}")
+            if isinstance(spec.get("key"), str):
+                earlier[spec["key"]] = spec
+        if roles and {role for role, _ in roles} == {"system"}:
+            for key, spec in fields.items():
+                if spec.get("required") is True:
+                    self.add(
+                        key_place(spec, "required", place),
+                        f"{subject} is performed only by 'system', which cannot fill required field '{key}'",
+                    )
+        for name, args, entry, index in _entries(transition.get("effects"), effect_name_and_args):
+            if name in EFFECTS:
+                effect_place = key_place(entry, name, item_place(transition["effects"], index, place))
+                self.check_effect(name, args, effect_place, f"effect '{name}' of {subject}", fields)
+
+    def check_form_field(self, fields: dict, args: dict, arg: str, types: Iterable[str], place: Place, subject: str) -> None:
+        key = args.get(arg)
+        if not isinstance(key, str):
+            return
+        where = key_place(args, arg, place)
+        allowed = tuple(types)
+        spec = fields.get(key)
+        wanted = " or ".join(allowed)
+        article = "an" if wanted[0] in "aeiou" else "a"
+        if spec is None:
+            self.add(where, f"{subject} names field '{key}', which is not in the transition's form ({article} {wanted} field is needed)")
+        elif spec.get("type") not in allowed:
+            self.add(where, f"{subject} needs '{arg}' to be {article} {wanted} field of the form; '{key}' is a {spec.get('type')} field")
+
+    def check_effect(self, name: str, args: Any, place: Place, subject: str, fields: dict) -> None:
+        if name == "notify":
+            for index, entry in enumerate(_list(args)):
+                self.check_notify(entry, item_place(args, index, place), subject)
+            return
+        if not isinstance(args, dict):
+            return
+        if name == "assign_number":
+            self.check_exists(args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject)
+        elif name == "assign" and "field" in args:
+            self.check_form_field(fields, args, "field", ("assignee",), place, subject)
+        elif name == "record_payment_proof":
+            self.check_form_field(fields, args, "file_field", ("file",), place, subject)
+            self.check_form_field(fields, args, "account_field", ("bank_account",), place, subject)
+            self.check_form_field(fields, args, "reference_field", ("text", "textarea", "number"), place, subject)
+            self.check_form_field(fields, args, "date_field", ("date", "datetime"), place, subject)
+        elif name == "offer_slots":
+            self.check_form_field(fields, args, "field", ("slots",), place, subject)
+        elif name == "choose_slot":
+            self.check_form_field(fields, args, "field", ("slot",), place, subject)
+        elif name == "generate":
+            documents = args.get("documents")
+            for index, document in enumerate(_list(documents)):
+                self.check_exists(document, self.documents, "document", item_place(documents, index, place), subject)
+        elif name == "sign":
+            document = args.get("document")
+            if self.check_exists(document, self.documents, "document", key_place(args, "document", place), subject):
+                self.signed_documents.add(document)
+                if _mapping(self.documents[document]).get("signed") is not True:
+                    self.add(key_place(args, "document", place), f"{subject} signs document '{document}', which is not signed: true")
+            self.check_form_field(fields, args, "passphrase_field", ("passphrase",), place, subject)
+
+    # ------------------------------------------------------------ services
+
+    def check_service(self, service_key: str, service: dict, place: Place, codes: dict) -> None:
+        subject = f"service '{service_key}'"
+        agency_key = service.get("agency")
+        agency = None
+        if self.check_exists(agency_key, self.agencies, "agency", key_place(service, "agency", place), subject):
+            agency = _mapping(self.agencies[agency_key])
+            classes = {
+                item["key"] for item in _list(agency.get("service_classes")) if isinstance(item, dict) and isinstance(item.get("key"), str)
+            }
+            service_class = service.get("class")
+            if isinstance(service_class, str) and service_class not in classes:
+                self.add(
+                    key_place(service, "class", place),
+                    f"{subject} has class '{service_class}', which is not a service class of agency '{agency_key}'"
+                    f"{suggestion(service_class, classes)}",
+                )
+            code = service.get("code")
+            if isinstance(code, str):
+                first = codes.get((agency_key, code))
+                if first:
+                    self.add(
+                        key_place(service, "code", place),
+                        f"service code '{code}' of agency '{agency_key}' is already used by service '{first[0]}'"
+                        f" ({first[1].file}:{first[1].line})",
+                    )
+                else:
+                    codes[(agency_key, code)] = (service_key, key_place(service, "code", place))
+        if "request_kinds" in service:
+            for kind, where in _names(service.get("request_kinds"), key_place(service, "request_kinds", place)):
+                self.check_exists(kind, self.request_kinds, "request kind", where, subject)
+        elif "baru" not in self.request_kinds:
+            self.add(place, f"{subject} offers request kind 'baru' (the default), which is not defined in request_kinds")
+        if service.get("survey") is not None:
+            self.check_exists(service.get("survey"), self.surveys, "survey", key_place(service, "survey", place), subject)
+        if service.get("receipt_numbering") is not None:
+            self.check_exists(
+                service.get("receipt_numbering"), self.numbering, "numbering", key_place(service, "receipt_numbering", place), subject
+            )
+        for index, item in enumerate(_list(service.get("catalogue"))):
+            if isinstance(item, dict) and item.get("handler_role") is not None:
+                where = item_place(service["catalogue"], index, place)
+                self.check_staff_role(
+                    item.get("handler_role"), key_place(item, "handler_role", where), f"catalogue item '{item.get('code')}' of {subject}"
+                )
+
+        fields = _fields_by_key(service.get("fields"))
+        earlier: dict[str, dict] = {}
+        for index, spec in enumerate(_list(service.get("fields"))):
+            if not isinstance(spec, dict):
+                continue
+            where = item_place(service["fields"], index, place)
+            field_subject = f"show_if of field '{spec.get('key')}' of {subject}"
+            condition = spec.get("show_if")
+            if isinstance(condition, dict) and isinstance(condition.get("field"), str):
+                target = condition["field"]
+                missing = None
+                if target in fields and target not in earlier:
+                    missing = f"{field_subject} names field '{target}', which must come before it"
+                self.check_condition(condition, earlier, key_place(spec, "show_if", where), field_subject, missing)
+            if isinstance(spec.get("key"), str):
+                earlier[spec["key"]] = spec
+        for index, document in enumerate(_list(service.get("documents"))):
+            if not isinstance(document, dict):
+                continue
+            where = item_place(service["documents"], index, place)
+            document_subject = f"'when' of required document '{document.get('key')}' of {subject}"
+            self.check_condition(document.get("when"), fields, key_place(document, "when", where), document_subject)
+            if document.get("template") is not None:
+                self.check_template_file(document.get("template"), key_place(document, "template", where), "requirement template file")
+
+        workflow_key = service.get("workflow")
+        if self.check_exists(workflow_key, self.workflows, "workflow", key_place(service, "workflow", place), subject):
+            workflow = _mapping(self.workflows[workflow_key])
+            self.check_workflow_for_service(workflow_key, workflow, service_key, service, fields)
+
+    def check_workflow_for_service(self, workflow_key: str, workflow: dict, service_key: str, service: dict, fields: dict) -> None:
+        """Checks of a shared workflow that depend on the service using it (its fields, cart, survey)."""
+        transitions = _list(workflow.get("transitions"))
+        workflow_place = key_place(self.workflows, workflow_key, self.root)
+        for index, transition in enumerate(transitions):
+            if not isinstance(transition, dict):
+                continue
+            place = item_place(transitions, index, workflow_place)
+            subject = f"transition '{transition.get('action')}' of workflow '{workflow_key}'"
+            form = _list(transition.get("form"))
+            form_fields = _fields_by_key(form)
+            earlier: set[str] = set()
+            for form_index, spec in enumerate(form):
+                if not isinstance(spec, dict):
+                    continue
+                condition = spec.get("show_if")
+                if isinstance(condition, dict) and isinstance(condition.get("field"), str) and condition["field"] not in earlier:
+                    target = condition["field"]
+                    where = key_place(spec, "show_if", item_place(form, form_index, place))
+                    field_subject = f"show_if of field '{spec.get('key')}' of {subject}"
+                    self.check_condition(
+                        condition,
+                        fields,
+                        where,
+                        field_subject,
+                        f"{field_subject} names field '{target}', which is neither an earlier field of the form"
+                        f" nor a field of service '{service_key}'",
+                    )
+                if isinstance(spec.get("key"), str):
+                    earlier.add(spec["key"])
+            for name, args, entry, entry_index in _entries(transition.get("guards"), guard_name_and_args):
+                if name not in GUARDS:
+                    continue
+                where = item_place(transition["guards"], entry_index, place)
+                guard_subject = f"guard '{name}' of {subject}"
+                if name == "survey_done" and service.get("survey") is None:
+                    self.add(where, f"{guard_subject} needs a survey, but service '{service_key}' has none")
+                if name == "cart_not_empty" and service.get("cart") is not True:
+                    self.add(where, f"{guard_subject} needs a cart, but service '{service_key}' has none")
+                if name in ("field_equals", "field_in", "field_filled") and isinstance(args, dict):
+                    self.check_service_field_value(
+                        name, args, fields, key_place(entry, name, where), guard_subject, service_key
+                    )
+            for name, args, entry, entry_index in _entries(transition.get("effects"), effect_name_and_args):
+                if not isinstance(args, dict):
+                    continue
+                where = key_place(entry, name, item_place(transition["effects"], entry_index, place))
+                effect_subject = f"effect '{name}' of {subject}"
+                if name == "set_field":
+                    self.check_service_field_value(name, args, fields, where, effect_subject, service_key)
+                elif name == "create_invoice":
+                    if args.get("amount") == "cart_total" and service.get("cart") is not True:
+                        self.add(where, f"{effect_subject} bills the cart total, but service '{service_key}' has no cart")
+                    amount_field = args.get("amount_field")
+                    if isinstance(amount_field, str):
+                        spec = form_fields.get(amount_field) or fields.get(amount_field)
+                        field_place = key_place(args, "amount_field", where)
+                        if spec is None:
+                            self.add(
+                                field_place,
+                                f"{effect_subject} names field '{amount_field}', which is neither in the form"
+                                f" nor a field of service '{service_key}'",
+                            )
+                        elif spec.get("type") not in NUMBER_TYPES:
+                            self.add(field_place, f"{effect_subject} needs a money or number field; '{amount_field}' is a {spec.get('type')} field")
+
+    def check_service_field_value(self, name: str, args: dict, fields: dict, place: Place, subject: str, service_key: str) -> None:
+        key = args.get("field")
+        if not isinstance(key, str):
+            return
+        spec = fields.get(key)
+        if spec is None:
+            self.add(
+                key_place(args, "field", place),
+                f"{subject} names field '{key}', which service '{service_key}' does not have{suggestion(key, fields)}",
+            )
+            return
+        if name in ("field_equals", "set_field") and "value" in args and args["value"] is not None:
+            self.check_value_fits_field(spec, args["value"], key_place(args, "value", place), subject)
+        if name == "field_in":
+            for index, value in enumerate(_list(args.get("values"))):
+                self.check_value_fits_field(spec, value, item_place(args["values"], index, place), subject)
+
+
+def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:
+    RulesCrossChecker(sections, base_dir=base_dir, known_channels=known_channels, sink=sink, root=root).run()

@@ -1,0 +1,333 @@
+"""Loads ``workflow_rules.yaml`` and its includes, validates everything, and builds ``Rules``.
+
+``check_rules`` returns every problem found (file:line) at once; ``load_rules`` raises
+``InvalidRulesError`` with the same list. Nothing read is ever evaluated as Python.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from app.rules.crosschecks import DEFAULT_REQUEST_KINDS, cross_check
+from app.rules.model import Rules, plain_copy, read_template_digests
+from app.rules.problems import InvalidRulesError, Place, ProblemSink, RulesProblem
+from app.rules.schema import (
+    COLLECTION_SECTIONS,
+    CUSTOMER_KINDS,
+    FINAL_STATE_KINDS,
+    FORMAT_VERSION,
+    SINGLE_SECTIONS,
+    TOP_LEVEL_KEYS,
+    section_schemas,
+)
+from app.rules.validators import describe, suggestion
+from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, load_yaml, to_plain
+from app.workflow.effects import effect_name_and_args
+from app.workflow.fields import DEFAULT_FILE_TYPES, DEFAULT_MAX_MB
+from app.workflow.guards import guard_name_and_args
+
+DEFAULT_CHANNELS = ("email", "inbox", "whatsapp")
+DEFAULT_CALENDAR = {"country": "ID", "categories": ["public", "government"]}
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+SECTION_NOUNS = {
+    "calendar": "calendar",
+    "request_kinds": "request kind",
+    "roles": "role",
+    "numbering": "numbering",
+    "notifications": "notification template",
+    "documents": "document",
+    "surveys": "survey",
+    "agencies": "agency",
+    "workflows": "workflow",
+    "services": "service",
+}
+
+
+@dataclass
+class RulesFile:
+    """One loaded file: ``name`` as shown in messages, ``path`` resolved, ``root`` its top mapping."""
+
+    name: str
+    path: Path
+    root: LineDict
+
+
+def check_rules(
+    path: str | os.PathLike, known_channels: Sequence[str] = DEFAULT_CHANNELS
+) -> tuple[Rules | None, list[RulesProblem]]:
+    """Load and check the rules at ``path``: ``(rules, [])`` when valid, else ``(None, problems)``."""
+    sink = ProblemSink()
+    entry_name = os.fspath(path)
+    files: list[RulesFile] = []
+    _read_file(entry_name, Path(entry_name).resolve(), None, [], files, sink, entry=True)
+    sections, root_place = _merge(files, sink)
+    schemas = section_schemas(known_channels)
+    for name, section in sections.items():
+        schemas[name].check(section, section.place, f"'{name}'", "", sink)
+    base_dir = Path(entry_name).parent
+    cross_check(sections, base_dir=base_dir, known_channels=known_channels, sink=sink, root=root_place)
+    problems = sink.sorted([file.name for file in files])
+    if problems:
+        return None, problems
+    data = normalise(sections)
+    return (
+        Rules(
+            data,
+            base_dir=base_dir.resolve(),
+            template_digests=read_template_digests(data, base_dir),
+            sources=tuple(file.name for file in files),
+        ),
+        [],
+    )
+
+
+def load_rules(path: str | os.PathLike, *, known_channels: Sequence[str] = DEFAULT_CHANNELS) -> Rules:
+    """The valid rules at ``path``; raises ``InvalidRulesError`` listing every problem."""
+    rules, problems = check_rules(path, known_channels=known_channels)
+    if rules is None:
+        raise InvalidRulesError(problems)
+    return rules
+
+
+# ---------------------------------------------------------------- reading files and includes
+
+
+def _read_file(
+    name: str,
+    resolved: Path,
+    included_at: Place | None,
+    stack: list[Path],
+    files: list[RulesFile],
+    sink: ProblemSink,
+    *,
+    entry: bool = False,
+) -> None:
+    where = included_at or Place(name, 1)
+    try:
+        raw = resolved.read_bytes()
+    except FileNotFoundError:
+        sink.add(where, f"included file '{name}' not found" if included_at else "rules file not found")
+        return
+    except OSError as error:
+        sink.add(where, f"cannot read '{name}': {error.strerror or error}")
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        sink.add(Place(name, raw[: error.start].count(b"\n") + 1), "the file is not valid UTF-8")
+        return
+    try:
+        root = load_yaml(text, name, sink)
+    except YamlSyntaxProblem:
+        return
+    if root is None:
+        root = LineDict()
+        root.place, root.key_places = Place(name, 1), {}
+    if not isinstance(root, LineDict):
+        sink.add(Place(name, 1), f"the top level of a rules file must be a mapping (got {describe(root)})")
+        return
+    files.append(RulesFile(name, resolved, root))
+    _check_top_level(root, name, sink, entry=entry)
+    includes = root.get("include")
+    if includes is None:
+        return
+    include_place = root.key_place("include")
+    if not isinstance(includes, list):
+        sink.add(include_place, f"'include' must be a list of file paths (got {describe(includes)})")
+        return
+    for index, relative in enumerate(includes):
+        place = item_place(includes, index, include_place)
+        if not isinstance(relative, str) or not relative.strip():
+            sink.add(place, f"each include must be a file path (got {describe(relative)})")
+            continue
+        child_name = os.path.normpath(os.path.join(os.path.dirname(name), relative))
+        child_path = (resolved.parent / relative).resolve()
+        chain = [*stack, resolved]
+        if child_path in chain:
+            names = [_display(path, files) for path in chain[chain.index(child_path):]] + [child_name]
+            sink.add(place, "include cycle: " + " -> ".join(names))
+            continue
+        if any(file.path == child_path for file in files):
+            continue  # already included elsewhere (a diamond, not a cycle): read once
+        _read_file(child_name, child_path, place, chain, files, sink)
+
+
+def _display(path: Path, files: list[RulesFile]) -> str:
+    for file in files:
+        if file.path == path:
+            return file.name
+    return str(path)
+
+
+def _check_top_level(root: LineDict, name: str, sink: ProblemSink, *, entry: bool) -> None:
+    for key in root:
+        if key not in TOP_LEVEL_KEYS:
+            sink.add(root.key_place(key), f"unknown top-level key '{key}'{suggestion(key, TOP_LEVEL_KEYS)}")
+    if "version" in root:
+        if root["version"] != FORMAT_VERSION or isinstance(root["version"], bool):
+            sink.add(root.key_place("version"), f"'version' must be {FORMAT_VERSION} (got {describe(root['version'])})")
+    elif entry:
+        sink.add(root.place, f"the rules file must start with 'version: {FORMAT_VERSION}'")
+    for section in (*SINGLE_SECTIONS, *COLLECTION_SECTIONS):
+        if section in root and not isinstance(root[section], dict):
+            if root[section] is None:
+                continue  # an empty section ("services:") is allowed
+            sink.add(root.key_place(section), f"'{section}' must be a mapping (got {describe(root[section])})")
+
+
+def _merge(files: list[RulesFile], sink: ProblemSink) -> tuple[dict[str, LineDict], Place]:
+    """Merge the sections of every file; an item (or the calendar) defined twice is a problem."""
+    root_place = files[0].root.place if files else Place("", 1)
+    sections: dict[str, LineDict] = {}
+    calendar_place: Place | None = None
+    for file in files:
+        for name in (*SINGLE_SECTIONS, *COLLECTION_SECTIONS):
+            value = file.root.get(name)
+            if not isinstance(value, dict):
+                continue
+            place = file.root.key_place(name)
+            if name in SINGLE_SECTIONS:
+                if calendar_place is not None:
+                    sink.add(
+                        place,
+                        f"'{name}' is defined twice: at {calendar_place.file}:{calendar_place.line} and at {place.file}:{place.line}",
+                    )
+                    continue
+                calendar_place = place
+                sections[name] = value
+                continue
+            merged = sections.get(name)
+            if merged is None:
+                merged = sections[name] = LineDict()
+                merged.place, merged.key_places = place, {}
+            for key, item in value.items():
+                item_at = value.key_place(key)
+                if key in merged:
+                    first = merged.key_place(key)
+                    sink.add(
+                        item_at,
+                        f"{SECTION_NOUNS[name]} '{key}' is defined twice: at {first.file}:{first.line}"
+                        f" and at {item_at.file}:{item_at.line}",
+                    )
+                    continue
+                merged[key] = item
+                merged.key_places[key] = item_at
+    return sections, root_place
+
+
+# ---------------------------------------------------------------- defaults
+
+
+def _with_defaults(mapping: dict, **defaults: Any) -> dict:
+    result = dict(mapping)
+    for key, value in defaults.items():
+        if key not in result:
+            result[key] = value
+    return result
+
+
+def _normalise_field(spec: dict, *, in_form: bool) -> dict:
+    spec = _with_defaults(spec, required=False)
+    if spec["type"] == "file":
+        spec = _with_defaults(spec, types=list(DEFAULT_FILE_TYPES), max_mb=DEFAULT_MAX_MB)
+        if in_form:
+            spec = _with_defaults(spec, document="other")
+    return spec
+
+
+def _names_list(value: Any) -> list:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _normalise_state(state: dict) -> dict:
+    final = state["kind"] in FINAL_STATE_KINDS
+    state = _with_defaults(
+        state,
+        staff_label=state["label"],
+        clock="stops" if final or state["kind"] == "waiting_customer" else "runs",
+    )
+    if "on_overdue" in state:
+        state["on_overdue"] = _with_defaults(state["on_overdue"], notify=[])
+    return state
+
+
+def _normalise_transition(transition: dict) -> dict:
+    transition = _with_defaults(transition, timeline=transition["label"], form=[], guards=[], effects=[])
+    transition["from"] = _names_list(transition["from"])
+    transition["by"] = _names_list(transition["by"])
+    transition["form"] = [_normalise_field(spec, in_form=True) for spec in transition["form"]]
+    guards = []
+    for entry in transition["guards"]:
+        name, args = guard_name_and_args(entry)
+        guards.append({name: args})
+    transition["guards"] = guards
+    transition["effects"] = [{name: args} for name, args in map(effect_name_and_args, transition["effects"])]
+    return transition
+
+
+def normalise(sections: dict[str, Any]) -> dict:
+    """Plain data in section order, with the documented defaults of optional keys filled in.
+
+    Optional keys without a meaningful default (texts such as ``address``, references such as
+    ``survey``) stay absent rather than becoming null: read them with ``.get()``."""
+    plain = {name: to_plain(value) for name, value in sections.items()}
+    data: dict[str, Any] = {"version": FORMAT_VERSION}
+    data["calendar"] = _with_defaults(plain.get("calendar") or {}, **plain_copy(DEFAULT_CALENDAR))
+    data["request_kinds"] = plain.get("request_kinds") or {}
+    data["roles"] = plain.get("roles") or {}
+    data["numbering"] = {key: _with_defaults(item, per=[]) for key, item in (plain.get("numbering") or {}).items()}
+    data["notifications"] = plain.get("notifications") or {}
+    data["documents"] = {
+        key: _with_defaults(document, signed=False) for key, document in (plain.get("documents") or {}).items()
+    }
+    data["surveys"] = {
+        key: {
+            **_with_defaults(survey, gates_downloads=False),
+            "free_text": [_with_defaults(item, required=False) for item in survey.get("free_text") or ()],
+        }
+        for key, survey in (plain.get("surveys") or {}).items()
+    }
+    data["agencies"] = {
+        key: _with_defaults(
+            agency,
+            short_name=agency["name"],
+            timezone=DEFAULT_TIMEZONE,
+            account_activation="email",
+            bank_accounts=[],
+            signatories=[],
+            extra_days_off=[],
+        )
+        for key, agency in (plain.get("agencies") or {}).items()
+    }
+    data["workflows"] = {
+        key: {
+            **workflow,
+            "states": {name: _normalise_state(state) for name, state in workflow["states"].items()},
+            "transitions": [_normalise_transition(transition) for transition in workflow["transitions"]],
+        }
+        for key, workflow in (plain.get("workflows") or {}).items()
+    }
+    data["services"] = {key: _normalise_service(service) for key, service in (plain.get("services") or {}).items()}
+    return data
+
+
+def _normalise_service(service: dict) -> dict:
+    service = _with_defaults(
+        service,
+        request_kinds=list(DEFAULT_REQUEST_KINDS),
+        customer_kinds=list(CUSTOMER_KINDS),
+        cart=False,
+        catalogue=[],
+        company_data="none",
+        location="none",
+        fields=[],
+        documents=[],
+    )
+    service["fields"] = [_normalise_field(spec, in_form=False) for spec in service["fields"]]
+    service["documents"] = [
+        _with_defaults(document, types=list(DEFAULT_FILE_TYPES), max_mb=DEFAULT_MAX_MB, required=True)
+        for document in service["documents"]
+    ]
+    return service

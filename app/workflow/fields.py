@@ -1,0 +1,524 @@
+"""Form field validation for services' application fields and transitions' forms.
+
+``validate_fields(specs, values, files, context=...)`` returns ``(cleaned, errors)``: ``cleaned``
+holds typed, normalised values of the visible fields (hidden fields — ``show_if`` false — are
+dropped and never required); ``errors`` maps a field key to an Indonesian ``Message``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Collection, Mapping, Sequence
+
+from app.workflow.errors import N_, Message
+
+FIELD_TYPES = (
+    "text", "textarea", "number", "money", "date", "datetime", "select", "checkbox", "email",
+    "phone", "nik", "npwp", "coordinates", "file", "assignee", "slots", "slot", "bank_account",
+    "passphrase",
+)
+FORM_ONLY_TYPES = frozenset({"assignee", "slots", "slot", "bank_account", "passphrase"})
+FILE_KINDS = ("pdf", "doc", "docx", "jpg", "png", "gif", "dwg", "xls", "xlsx")
+FILE_DOCUMENT_KINDS = ("result", "payment_proof", "requirement", "other")
+DEFAULT_FILE_TYPES = ("pdf", "jpg", "png")
+DEFAULT_MAX_MB = 20
+TEXT_TYPES = frozenset({"text", "textarea"})
+NUMBER_TYPES = frozenset({"number", "money"})
+DATE_TYPES = frozenset({"date", "datetime"})
+FILE_KIND_ALIASES = {"jpeg": "jpg"}
+MEGABYTE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadedFileInfo:
+    """An uploaded file as the caller saw it: ``kind`` is sniffed from the content (None: unknown)."""
+
+    filename: str
+    size: int
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """What validation needs beyond the values: application data (for ``show_if`` on service
+    fields), assignee candidates per role, the agency's bank account keys, the offered slot ids."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    assignee_candidates: Mapping[str, Collection[int]] = field(default_factory=dict)
+    bank_account_keys: frozenset[str] = frozenset()
+    offered_slot_ids: frozenset[int] = frozenset()
+
+
+class FieldValueError(ValueError):
+    """A single value is invalid; ``message`` is the Indonesian explanation."""
+
+    def __init__(self, message: Message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _invalid(template: str, **params: Any) -> FieldValueError:
+    return FieldValueError(Message(template, **params))
+
+
+# ---------------------------------------------------------------- helpers shared with the engine
+
+
+def label_text(label: Any, language: str = "id") -> str:
+    """The text of a label given as a string or ``{id: ..., en: ...}``."""
+    if isinstance(label, dict):
+        return str(label.get(language) or label.get("id") or next(iter(label.values()), ""))
+    return "" if label is None else str(label)
+
+
+def is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return len(value) == 0
+    return False
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Equality that tolerates form strings against typed rule values (``"1"`` vs ``1``)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        if isinstance(left, bool) and isinstance(right, bool):
+            return left is right
+        return str(left).strip().lower() == str(right).strip().lower()
+    if left == right:
+        return True
+    if left is None or right is None:
+        return False
+    return str(left).strip() == str(right).strip()
+
+
+def condition_holds(condition: Mapping[str, Any] | None, lookup: Callable[[str], Any]) -> bool:
+    """``{field, equals}`` / ``{field, in}`` / ``{field, filled}`` against ``lookup(field)``."""
+    if not condition:
+        return True
+    value = lookup(condition.get("field"))
+    if "equals" in condition:
+        return same_value(value, condition["equals"])
+    if "in" in condition:
+        return any(same_value(value, choice) for choice in condition.get("in") or ())
+    if "filled" in condition:
+        return (not is_empty(value)) is bool(condition["filled"])
+    return True
+
+
+def required_documents(service: Mapping[str, Any], data: Mapping[str, Any]) -> list[dict]:
+    """The service's required-document specs whose ``when`` holds for ``data`` (each keeps its own
+    ``required`` flag: false means the document applies but is optional)."""
+    return [
+        document
+        for document in service.get("documents") or ()
+        if condition_holds(document.get("when"), lambda key: data.get(key))
+    ]
+
+
+def format_number(value: float) -> str:
+    """Indonesian number formatting: ``175000`` → ``175.000``, ``2.5`` → ``2,5``."""
+    if isinstance(value, float) and not value.is_integer():
+        whole, _, fraction = f"{value:.6f}".rstrip("0").partition(".")
+        return f"{int(whole):,}".replace(",", ".") + "," + fraction
+    return f"{int(value):,}".replace(",", ".")
+
+
+def file_types_text(types: Sequence[str]) -> str:
+    return ", ".join(kind.upper() for kind in types)
+
+
+# ---------------------------------------------------------------- value cleaners (public: identity forms reuse them)
+
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def clean_email(raw: Any) -> str:
+    text = _text(raw).strip()
+    if len(text) > 254 or not _EMAIL_RE.fullmatch(text):
+        raise _invalid(N_("Alamat email tidak valid."))
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_phone(raw: Any) -> str:
+    """Indonesian phone number normalised to ``62…`` (9–15 digits in all)."""
+    text = re.sub(r"[\s\-.()/]", "", _text(raw))
+    if text.startswith("+62"):
+        digits = text[1:]
+    elif text.startswith("62"):
+        digits = text
+    elif text.startswith("0"):
+        digits = "62" + text[1:]
+    else:
+        digits = ""
+    if not digits.isdigit() or not 9 <= len(digits) <= 15 or digits[2:3] in ("", "0"):
+        raise _invalid(N_("Nomor telepon tidak valid (contoh: 081234567890 atau +6281234567890)."))
+    return digits
+
+
+def clean_npwp(raw: Any) -> str:
+    digits = re.sub(r"[\s.\-]", "", _text(raw))
+    if not digits.isdigit() or len(digits) not in (15, 16):
+        raise _invalid(N_("NPWP harus 15 atau 16 digit angka."))
+    return digits
+
+
+def clean_nik(raw: Any) -> str:
+    """A 16-digit NIK with a plausible structure: region codes, birth date (women: day + 40),
+    and a serial number other than 0000."""
+    digits = re.sub(r"\s", "", _text(raw))
+    if len(digits) != 16 or not digits.isdigit():
+        raise _invalid(N_("NIK harus 16 digit angka."))
+    province = int(digits[0:2])
+    if not 11 <= province <= 96 or province % 10 == 0 or 40 <= province < 50:
+        raise _invalid(N_("NIK tidak valid: kode provinsi tidak dikenal."))
+    if digits[2:4] == "00" or digits[4:6] == "00":
+        raise _invalid(N_("NIK tidak valid: kode kabupaten/kota atau kecamatan tidak dikenal."))
+    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    if day > 40:
+        day -= 40
+    if not _plausible_birth_date(day, month, year):
+        raise _invalid(N_("NIK tidak valid: tanggal lahir tidak sesuai."))
+    if digits[12:16] == "0000":
+        raise _invalid(N_("NIK tidak valid: nomor urut tidak boleh 0000."))
+    return digits
+
+
+def _plausible_birth_date(day: int, month: int, two_digit_year: int) -> bool:
+    for century in (1900, 2000):
+        try:
+            date(century + two_digit_year, month, day)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+# ---------------------------------------------------------------- per-type cleaning
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return str(raw)
+    raise _invalid(N_("Isian tidak valid."))
+
+
+def _number(raw: Any) -> int | float:
+    if isinstance(raw, bool):
+        raise _invalid(N_("Harus berupa angka."))
+    if isinstance(raw, (int, float)):
+        value = raw
+    else:
+        text = _text(raw).strip().replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            raise _invalid(N_("Harus berupa angka."))
+        value = float(text)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _invalid(N_("Harus berupa angka."))
+        if value.is_integer():
+            value = int(value)
+    return value
+
+
+def _money(raw: Any) -> int:
+    message = N_("Masukkan jumlah rupiah berupa bilangan bulat, tidak negatif.")
+    if isinstance(raw, bool):
+        raise _invalid(message)
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        if not raw.is_integer():
+            raise _invalid(message)
+        value = int(raw)
+    else:
+        text = re.sub(r"(?i)^\s*rp\.?\s*", "", _text(raw)).strip()
+        text = re.sub(r"[\s.]", "", text)
+        text = re.sub(r",-?$|,00$", "", text)
+        if not text.isdigit():
+            raise _invalid(message)
+        value = int(text)
+    if value < 0:
+        raise _invalid(message)
+    return value
+
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(raw: Any) -> str:
+    if isinstance(raw, datetime):
+        raw = raw.date()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    text = _text(raw).strip()
+    try:
+        if not _DATE_RE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _invalid(N_("Format tanggal tidak valid (TTTT-BB-HH).")) from None
+
+
+def _datetime(raw: Any) -> str:
+    if isinstance(raw, datetime):
+        return raw.isoformat()
+    text = _text(raw).strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+            raise ValueError
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _invalid(N_("Format tanggal dan waktu tidak valid (TTTT-BB-HH JJ:MM).")) from None
+
+
+def _checkbox(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "on", "yes", "ya", "y"):
+        return True
+    if text in ("", "0", "false", "off", "no", "tidak", "n"):
+        return False
+    raise _invalid(N_("Isian tidak valid."))
+
+
+def _select(spec: Mapping[str, Any], raw: Any) -> Any:
+    for option in spec.get("options") or ():
+        if same_value(option.get("value"), raw):
+            return option.get("value")
+    raise _invalid(N_("Pilihan tidak valid."))
+
+
+def _coordinates(raw: Any) -> dict:
+    if isinstance(raw, str):
+        parts = raw.split(",")
+        if len(parts) != 2:
+            raise _invalid(N_("Koordinat tidak valid; gunakan format lintang,bujur."))
+        latitude, longitude = parts
+    elif isinstance(raw, Mapping):
+        latitude, longitude = raw.get("lat"), raw.get("lng")
+    else:
+        raise _invalid(N_("Koordinat tidak valid; gunakan format lintang,bujur."))
+    try:
+        lat, lng = float(_number(latitude)), float(_number(longitude))
+    except FieldValueError:
+        raise _invalid(N_("Koordinat tidak valid; gunakan format lintang,bujur.")) from None
+    if not -90 <= lat <= 90:
+        raise _invalid(N_("Lintang harus di antara -90 dan 90."))
+    if not -180 <= lng <= 180:
+        raise _invalid(N_("Bujur harus di antara -180 dan 180."))
+    return {"lat": lat, "lng": lng}
+
+
+def _whole_id(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(raw, int):
+        return raw
+    text = _text(raw).strip()
+    if not text.isdigit():
+        raise ValueError
+    return int(text)
+
+
+def _assignee(spec: Mapping[str, Any], raw: Any, context: FieldContext) -> int:
+    try:
+        user_id = _whole_id(raw)
+    except (ValueError, FieldValueError):
+        raise _invalid(N_("Petugas yang dipilih tidak valid.")) from None
+    if user_id not in set(context.assignee_candidates.get(spec.get("role"), ())):
+        raise _invalid(N_("Petugas yang dipilih tidak memiliki peran yang sesuai untuk tugas ini."))
+    return user_id
+
+
+def _slot(raw: Any, context: FieldContext) -> int:
+    try:
+        slot_id = _whole_id(raw)
+    except (ValueError, FieldValueError):
+        raise _invalid(N_("Jadwal yang dipilih tidak tersedia.")) from None
+    if slot_id not in context.offered_slot_ids:
+        raise _invalid(N_("Jadwal yang dipilih tidak tersedia."))
+    return slot_id
+
+
+def _slots(raw: Any) -> list[dict]:
+    if not isinstance(raw, (list, tuple)):
+        raise _invalid(N_("Daftar jadwal tidak valid."))
+    slots = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping):
+            raise _invalid(N_("Jadwal ke-%(number)s tidak valid."), number=number)
+        try:
+            start, end = _datetime(item.get("start")), _datetime(item.get("end"))
+        except FieldValueError:
+            raise _invalid(
+                N_("Jadwal ke-%(number)s: waktu mulai dan selesai wajib diisi (TTTT-BB-HH JJ:MM)."), number=number
+            ) from None
+        try:
+            ordered = datetime.fromisoformat(end) > datetime.fromisoformat(start)
+        except TypeError:  # one aware, one naive
+            raise _invalid(N_("Jadwal ke-%(number)s tidak valid."), number=number) from None
+        if not ordered:
+            raise _invalid(N_("Jadwal ke-%(number)s: waktu selesai harus setelah waktu mulai."), number=number)
+        location = item.get("location")
+        slot = {"start": start, "end": end, "location": None if is_empty(location) else _text(location).strip()}
+        slots.append(slot)
+    return slots
+
+
+def _bank_account(raw: Any, context: FieldContext) -> str:
+    key = raw.strip() if isinstance(raw, str) else raw
+    if key not in context.bank_account_keys:
+        raise _invalid(N_("Rekening tujuan tidak dikenal."))
+    return key
+
+
+def _file(spec: Mapping[str, Any], raw: Any) -> dict:
+    if not isinstance(raw, UploadedFileInfo):
+        raise _invalid(N_("Berkas tidak valid."))
+    types = tuple(spec.get("types") or DEFAULT_FILE_TYPES)
+    kind = FILE_KIND_ALIASES.get((raw.kind or "").lower(), (raw.kind or "").lower()) or None
+    if kind not in types:
+        raise _invalid(N_("Jenis file tidak diizinkan (hanya %(types)s)."), types=file_types_text(types))
+    max_mb = spec.get("max_mb") or DEFAULT_MAX_MB
+    if raw.size <= 0:
+        raise _invalid(N_("File kosong."))
+    if raw.size > max_mb * MEGABYTE:
+        raise _invalid(N_("Ukuran file melebihi %(max_mb)s MB."), max_mb=format_number(max_mb))
+    return {"filename": raw.filename, "size": raw.size, "kind": kind}
+
+
+def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
+    kind = spec.get("type")
+    if kind in TEXT_TYPES and spec.get("max_length") is not None and len(value) > spec["max_length"]:
+        raise _invalid(N_("Maksimal %(max_length)s karakter."), max_length=format_number(spec["max_length"]))
+    if kind in NUMBER_TYPES:
+        if spec.get("min") is not None and value < spec["min"]:
+            raise _invalid(N_("Nilai minimal %(min)s."), min=format_number(spec["min"]))
+        if spec.get("max") is not None and value > spec["max"]:
+            raise _invalid(N_("Nilai maksimal %(max)s."), max=format_number(spec["max"]))
+    if kind in DATE_TYPES:
+        if spec.get("min") is not None and _comparable(value) < _comparable(spec["min"]):
+            raise _invalid(N_("Tidak boleh sebelum %(min)s."), min=spec["min"])
+        if spec.get("max") is not None and _comparable(value) > _comparable(spec["max"]):
+            raise _invalid(N_("Tidak boleh setelah %(max)s."), max=spec["max"])
+
+
+def _comparable(iso: str) -> str:
+    """Date/datetime ISO strings compare correctly as text once ``T`` is the separator."""
+    return str(iso).replace(" ", "T")
+
+
+def clean_value(spec: Mapping[str, Any], raw: Any, context: FieldContext) -> Any:
+    """One non-empty raw value of a field, cleaned and typed; raises FieldValueError."""
+    kind = spec.get("type")
+    if kind in TEXT_TYPES:
+        value = _text(raw).strip()
+    elif kind == "number":
+        value = _number(raw)
+    elif kind == "money":
+        value = _money(raw)
+    elif kind == "date":
+        value = _date(raw)
+    elif kind == "datetime":
+        value = _datetime(raw)
+    elif kind == "select":
+        value = _select(spec, raw)
+    elif kind == "checkbox":
+        value = _checkbox(raw)
+    elif kind == "email":
+        value = clean_email(raw)
+    elif kind == "phone":
+        value = clean_phone(raw)
+    elif kind == "nik":
+        value = clean_nik(raw)
+    elif kind == "npwp":
+        value = clean_npwp(raw)
+    elif kind == "coordinates":
+        value = _coordinates(raw)
+    elif kind == "file":
+        value = _file(spec, raw)
+    elif kind == "assignee":
+        value = _assignee(spec, raw, context)
+    elif kind == "slots":
+        value = _slots(raw)
+    elif kind == "slot":
+        value = _slot(raw, context)
+    elif kind == "bank_account":
+        value = _bank_account(raw, context)
+    elif kind == "passphrase":  # kept as typed (never stripped); Decision.secret_fields flags it
+        if not isinstance(raw, str):
+            raise _invalid(N_("Isian tidak valid."))
+        value = raw
+    else:
+        raise _invalid(N_("Isian tidak valid."))
+    _check_bounds(spec, value)
+    return value
+
+
+def validate_fields(
+    field_specs: Sequence[Mapping[str, Any]],
+    values: Mapping[str, Any],
+    files: Mapping[str, UploadedFileInfo] | None = None,
+    *,
+    context: FieldContext | None = None,
+) -> tuple[dict, dict]:
+    """Clean ``values`` (and ``files`` for file fields) against ``field_specs``.
+
+    Returns ``(cleaned, errors)``. Keys not in the specs are ignored. A field whose ``show_if``
+    does not hold is hidden: never required, its value dropped. ``show_if`` looks at earlier
+    fields of the same form first, then at ``context.data`` (the application's data).
+    """
+    context = context or FieldContext()
+    files = files or {}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, Message] = {}
+    seen: dict[str, Any] = {}
+
+    def lookup(key: str) -> Any:
+        return seen[key] if key in seen else context.data.get(key)
+
+    for spec in field_specs:
+        key = spec["key"]
+        if not condition_holds(spec.get("show_if"), lookup):
+            seen[key] = None
+            continue
+        kind = spec.get("type")
+        raw = files.get(key) if kind == "file" else values.get(key)
+        if kind == "checkbox":
+            try:
+                checked = _checkbox(raw)
+            except FieldValueError as error:
+                errors[key] = error.message
+                seen[key] = None
+                continue
+            if spec.get("required") and not checked:
+                errors[key] = Message(N_("Wajib dicentang."))
+            cleaned[key] = seen[key] = checked
+            continue
+        empty = raw in (None, "") if kind == "passphrase" else is_empty(raw)
+        if empty:
+            if spec.get("required"):
+                errors[key] = Message(N_("Wajib diisi."))
+            cleaned[key] = seen[key] = None
+            continue
+        try:
+            value = clean_value(spec, raw, context)
+        except FieldValueError as error:
+            errors[key] = error.message
+            seen[key] = None
+            continue
+        cleaned[key] = seen[key] = value
+    return cleaned, errors

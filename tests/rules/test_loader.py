@@ -1,0 +1,580 @@
+"""The rules loader: YAML with places, includes, schema and cross-checks, all problems at once."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.rules.check import main, run_check
+from app.rules.loader import check_rules, load_rules
+from app.rules.model import Rules
+from app.rules.problems import InvalidRulesError, RulesProblem
+
+VALID_RULES = """\
+version: 1
+request_kinds:
+  baru: {label: Baru}
+roles:
+  petugas: {label: Petugas Layanan}
+  kepala: {label: Kepala Balai}
+numbering:
+  resi: {pattern: "{hex6}"}
+  nomor: {pattern: "{seq:4}/UJI/{roman_month}/{yyyy}", per: [service, year]}
+notifications:
+  diterima:
+    email: {subject: "Permohonan {{ app.number }}", body: "Yth. {{ customer.name }}"}
+    inbox: {subject: Diterima, body: Permohonan diterima}
+documents:
+  laporan: {label: Laporan Hasil Uji, kind: report, template: templates/laporan.html, numbering: nomor, signed: true}
+agencies:
+  balai:
+    name: Balai Uji
+    code: BU
+    timezone: Asia/Makassar
+    bank_accounts:
+      - {key: bri, bank: BRI, number: "0123", holder: Balai Uji}
+    signatories:
+      - {key: kepala, name: Dr. Kepala, title: Kepala Balai, role: kepala}
+    service_classes:
+      - {key: uji, label: Pengujian}
+workflows:
+  sederhana:
+    initial: draf
+    states:
+      draf:
+        label: Lengkapi Data
+        kind: waiting_customer
+      terkirim:
+        label: Terkirim
+        kind: working
+        sla: {working_days: 3}
+      ttd: {label: Menunggu Tanda Tangan, kind: working}
+      selesai:
+        label: Selesai
+        kind: final_success
+    transitions:
+      - action: kirim
+        label: Kirim Permohonan
+        from: [draf]
+        to: terkirim
+        by: [customer]
+        guards: [documents_complete]
+        effects:
+          - {assign_number: {numbering: nomor, to: number}}
+          - notify: [{to: customer, channels: [email, inbox], template: diterima}]
+      - action: proses
+        label: Proses
+        from: terkirim
+        to: ttd
+        by: [petugas]
+        effects: [{generate: {documents: [laporan]}}]
+      - action: tandatangani
+        label: Tanda Tangani
+        from: [ttd]
+        to: selesai
+        by: [kepala]
+        form:
+          - {key: passphrase, label: Passphrase, type: passphrase, required: true}
+        effects:
+          - {sign: {document: laporan, passphrase_field: passphrase}}
+services:
+  uji_tera:
+    agency: balai
+    class: uji
+    code: TERA
+    name: Tera
+    workflow: sederhana
+    receipt_numbering: resi
+    sla: {working_days: 14}
+    fields:
+      - key: jenis
+        label: Jenis
+        type: select
+        required: true
+        options: [{value: tera, label: Tera}, {value: tera_ulang, label: Tera Ulang}]
+    documents:
+      - {key: surat, label: Surat Permohonan, types: [pdf]}
+"""
+
+
+def write_rules(folder: Path, text: str, name: str = "workflow_rules.yaml", templates=("templates/laporan.html",)) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    for template in templates:
+        (folder / template).parent.mkdir(parents=True, exist_ok=True)
+        (folder / template).write_text("<p>{{ app.number }}</p>", encoding="utf-8")
+    return path
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the ``occurrence``-th line containing ``needle``."""
+    hits = [number for number, line in enumerate(textwrap.dedent(text).splitlines(), 1) if needle in line]
+    return hits[occurrence - 1]
+
+
+def messages(problems: list[RulesProblem]) -> str:
+    return "\n".join(str(problem) for problem in problems)
+
+
+def problems_for(tmp_path: Path, data: dict) -> list[RulesProblem]:
+    """Check rules given as data (a mutated copy of VALID_RULES)."""
+    path = write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    rules, problems = check_rules(path)
+    assert rules is None, "expected problems"
+    return problems
+
+
+@pytest.fixture
+def base() -> dict:
+    return yaml.safe_load(VALID_RULES)
+
+
+# ---------------------------------------------------------------- happy path
+
+
+def test_valid_rules_load_with_summary_and_accessors(tmp_path):
+    rules = load_rules(write_rules(tmp_path, VALID_RULES))
+    assert rules.summary() == {"agencies": 1, "services": 1, "workflows": 1, "states": 4, "transitions": 3}
+    assert rules.service("uji_tera")["code"] == "TERA"
+    assert rules.workflow_for("uji_tera")["initial"] == "draf"
+    assert rules.agency("balai")["timezone"] == "Asia/Makassar"
+    assert set(rules.roles()) == {"petugas", "kepala"}
+    assert rules.base_dir == tmp_path.resolve()
+    assert len(rules.sha256) == 64
+    with pytest.raises(KeyError, match="service 'nope' is not defined"):
+        rules.service("nope")
+
+
+def test_defaults_are_filled_in(tmp_path):
+    data = load_rules(write_rules(tmp_path, VALID_RULES)).data
+    workflow = data["workflows"]["sederhana"]
+    assert workflow["states"]["draf"]["staff_label"] == "Lengkapi Data"
+    assert workflow["states"]["draf"]["clock"] == "stops"
+    assert workflow["states"]["terkirim"]["clock"] == "runs"
+    proses = workflow["transitions"][1]
+    assert proses["from"] == ["terkirim"] and proses["form"] == [] and proses["guards"] == []
+    assert proses["timeline"] == "Proses"
+    assert workflow["transitions"][0]["guards"] == [{"documents_complete": {}}]
+    service = data["services"]["uji_tera"]
+    assert service["request_kinds"] == ["baru"]
+    assert service["customer_kinds"] == ["person", "company", "institution"]
+    assert service["documents"][0] == {
+        "key": "surat", "label": "Surat Permohonan", "types": ["pdf"], "max_mb": 20, "required": True,
+    }
+    assert "survey" not in service  # optional references stay absent, never null
+    assert data["calendar"] == {"country": "ID", "categories": ["public", "government"]}
+
+
+def test_to_dict_round_trip_keeps_the_fingerprint(tmp_path):
+    rules = load_rules(write_rules(tmp_path, VALID_RULES))
+    stored = json.loads(json.dumps(rules.to_dict()))
+    assert stored == rules.data
+    rebuilt = Rules.from_dict(stored, base_dir=rules.base_dir)
+    assert rebuilt.sha256 == rules.sha256
+    assert rebuilt.summary() == rules.summary()
+    same = Rules.from_dict(stored, template_digests=rules.template_digests)
+    assert same.sha256 == rules.sha256
+
+
+def test_changing_a_template_changes_the_fingerprint(tmp_path):
+    path = write_rules(tmp_path, VALID_RULES)
+    before = load_rules(path).sha256
+    (tmp_path / "templates/laporan.html").write_text("<p>baru</p>", encoding="utf-8")
+    assert load_rules(path).sha256 != before
+
+
+def test_run_check_prints_a_summary(tmp_path, capsys):
+    assert run_check(str(write_rules(tmp_path, VALID_RULES))) == 0
+    assert capsys.readouterr().out.startswith("OK: 1 agencies, 1 services, 1 workflows, 4 states, 3 transitions")
+
+
+def test_check_entry_point_reports_problems_and_exit_status(tmp_path, capsys):
+    path = write_rules(tmp_path, VALID_RULES.replace("to: terkirim", "to: terkrim"))
+    assert main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:{line_of(VALID_RULES, 'to: terkirim')}: transition 'kirim' of workflow 'sederhana'" in out
+    assert "goes to unknown state 'terkrim' (did you mean 'terkirim'?)" in out
+    assert main(["a.yaml", "b.yaml"]) == 2
+
+
+# ---------------------------------------------------------------- every problem at once, with places
+
+BROKEN_RULES = """\
+version: 1
+request_kinds:
+  baru: {label: Baru}
+roles:
+  petugas: {label: Petugas}
+notifications:
+  ada:
+    email: {subject: Ada, body: Ada}
+agencies:
+  balai:
+    name: Balai
+    code: BU
+    service_classes: [{key: uji, label: Uji}]
+workflows:
+  alur:
+    initial: baru
+    states:
+      baru: {label: Baru, kind: waiting_customer}
+      arsip: {label: Arsip, kind: final_cancelled}
+      selesai: {label: Selesai, kind: final_success}
+    transitions:
+      - action: kirim
+        label: Kirim
+        from: [baru]
+        to: terkrim
+        by: [customer]
+      - action: selesaikan
+        label: Selesaikan
+        from: [baru]
+        to: selesai
+        by: [petugas]
+        effects:
+          - notify: [{to: customer, channels: [email], template: tidak_ada}]
+services:
+  layanan:
+    agency: balai
+    class: uji
+    code: L1
+    name: Layanan
+    workflow: alur
+"""
+
+
+def test_unknown_state_unreachable_state_and_missing_template_reported_together(tmp_path):
+    path = write_rules(tmp_path, BROKEN_RULES, templates=())
+    rules, problems = check_rules(path)
+    assert rules is None
+    file = str(path)
+    assert RulesProblem(
+        file, line_of(BROKEN_RULES, "to: terkrim"),
+        "transition 'kirim' of workflow 'alur' goes to unknown state 'terkrim'",
+    ) in problems
+    assert RulesProblem(
+        file, line_of(BROKEN_RULES, "arsip:"), "state 'arsip' of workflow 'alur' is unreachable from 'baru'"
+    ) in problems
+    assert RulesProblem(
+        file, line_of(BROKEN_RULES, "template: tidak_ada"), "notification template 'tidak_ada' is not defined"
+    ) in problems
+    assert len(problems) == 3, messages(problems)
+    with pytest.raises(InvalidRulesError) as raised:
+        load_rules(path)
+    assert raised.value.problems == problems
+    assert f"{file}:{line_of(BROKEN_RULES, 'to: terkrim')}: transition 'kirim'" in str(raised.value)
+
+
+def test_run_check_prints_every_problem_and_fails(tmp_path, capsys):
+    path = write_rules(tmp_path, BROKEN_RULES, templates=())
+    assert run_check(str(path)) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"{path}:") == 3
+    assert "3 problems found" in out
+
+
+def test_duplicate_keys_are_reported(tmp_path):
+    text = VALID_RULES.replace("  kepala: {label: Kepala Balai}\n", "  kepala: {label: Kepala Balai}\n  petugas: {label: Lagi}\n")
+    path = write_rules(tmp_path, text)
+    _, problems = check_rules(path)
+    assert [str(p) for p in problems] == [
+        f"{path}:{line_of(text, 'petugas: {label: Lagi}')}: duplicate key 'petugas'"
+        f" (first written at line {line_of(text, 'petugas: {label: Petugas Layanan}')})"
+    ]
+
+
+def test_duplicate_key_inside_a_flow_mapping(tmp_path):
+    text = VALID_RULES.replace("resi: {pattern: \"{hex6}\"}", "resi: {pattern: \"{hex6}\", pattern: \"{seq}\"}")
+    _, problems = check_rules(write_rules(tmp_path, text))
+    assert [p.message for p in problems] == [f"duplicate key 'pattern' (first written at line {line_of(text, 'resi:')})"]
+
+
+def test_typo_in_a_key_is_reported_with_a_suggestion(tmp_path):
+    text = VALID_RULES.replace("      ttd: {label: Menunggu", "      ttd: {lable: Menunggu")
+    path = write_rules(tmp_path, text)
+    _, problems = check_rules(path)
+    line = line_of(text, "ttd: {lable")
+    assert RulesProblem(str(path), line, "unknown key 'lable' in state 'ttd' of workflow 'sederhana' (did you mean 'label'?)") in problems
+    assert RulesProblem(str(path), line, "state 'ttd' of workflow 'sederhana' is missing 'label'") in problems
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    text = VALID_RULES.replace("  petugas: {label: Petugas Layanan}", "  petugas: {label: Petugas Layanan")
+    path = write_rules(tmp_path, text)
+    _, problems = check_rules(path)
+    assert len(problems) == 1 and problems[0].message.startswith("YAML syntax error")
+    assert problems[0].line >= line_of(text, "petugas: {label")
+
+
+def test_missing_file_and_missing_version(tmp_path):
+    _, problems = check_rules(tmp_path / "nothing.yaml")
+    assert [p.message for p in problems] == ["rules file not found"]
+    _, problems = check_rules(write_rules(tmp_path, VALID_RULES.replace("version: 1\n", "")))
+    assert [p.message for p in problems] == ["the rules file must start with 'version: 1'"]
+
+
+# ---------------------------------------------------------------- includes
+
+
+def test_includes_merge_and_report_places_relative_to_the_entry(tmp_path, monkeypatch):
+    data = yaml.safe_load(VALID_RULES)
+    services = data.pop("services")
+    entry = {"version": 1, "include": ["rules/services.yaml"], **data}
+    write_rules(tmp_path, yaml.safe_dump(entry, sort_keys=False))
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules/services.yaml").write_text(yaml.safe_dump({"services": services}, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+    rules = load_rules("workflow_rules.yaml")
+    assert rules.sources == ("workflow_rules.yaml", "rules/services.yaml")
+    assert rules.summary()["services"] == 1
+
+    broken = yaml.safe_dump({"services": services}, sort_keys=False).replace("workflow: sederhana", "workflow: rumit")
+    (tmp_path / "rules/services.yaml").write_text(broken)
+    _, problems = check_rules("workflow_rules.yaml")
+    assert [str(p) for p in problems] == [
+        f"rules/services.yaml:{line_of(broken, 'workflow: rumit')}: workflow 'rumit' is not defined (in service 'uji_tera')"
+    ]
+
+
+def test_the_same_service_in_two_files_names_both_places(tmp_path):
+    entry_text = VALID_RULES.replace("version: 1\n", "version: 1\ninclude: [rules/extra.yaml]\n")
+    path = write_rules(tmp_path, entry_text)
+    extra = "services:\n  uji_tera:\n    agency: balai\n"
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules/extra.yaml").write_text(extra)
+    _, problems = check_rules(path)
+    extra_name = str(tmp_path / "rules/extra.yaml")
+    first = f"{path}:{line_of(entry_text, 'uji_tera:')}"
+    assert [str(p) for p in problems] == [
+        f"{extra_name}:2: service 'uji_tera' is defined twice: at {first} and at {extra_name}:2"
+    ]
+
+
+def test_include_cycle_is_reported(tmp_path):
+    path = write_rules(tmp_path, VALID_RULES.replace("version: 1\n", "version: 1\ninclude: [rules/a.yaml]\n"))
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules/a.yaml").write_text("include: [b.yaml]\n")
+    (tmp_path / "rules/b.yaml").write_text("roles: {}\ninclude:\n  - a.yaml\n")
+    _, problems = check_rules(path)
+    a, b = str(tmp_path / "rules/a.yaml"), str(tmp_path / "rules/b.yaml")
+    assert [str(p) for p in problems] == [f"{b}:3: include cycle: {a} -> {b} -> {a}"]
+
+
+def test_missing_include_is_reported_at_the_include(tmp_path):
+    text = VALID_RULES.replace("version: 1\n", "version: 1\ninclude:\n  - rules/none.yaml\n")
+    path = write_rules(tmp_path, text)
+    _, problems = check_rules(path)
+    assert [str(p) for p in problems] == [
+        f"{path}:3: included file '{tmp_path / 'rules/none.yaml'}' not found"
+    ]
+
+
+# ---------------------------------------------------------------- cross-checks, one by one
+
+
+def transition(data: dict, action: str) -> dict:
+    return next(t for t in data["workflows"]["sederhana"]["transitions"] if t["action"] == action)
+
+
+CASES = {
+    "unknown role in by": (
+        lambda d: transition(d, "proses").update(by=["petugass"]),
+        "transition 'proses' of workflow 'sederhana' is performed by unknown role 'petugass' (did you mean 'petugas'?)",
+    ),
+    "built-in role declared": (
+        lambda d: d["roles"].update(customer={"label": "Pelanggan"}),
+        "role 'customer' is built in and must not be declared",
+    ),
+    "fire not available to system": (
+        lambda d: d["workflows"]["sederhana"]["states"]["terkirim"].update(on_overdue={"fire": "proses"}),
+        "on_overdue of state 'terkirim' of workflow 'sederhana' fires 'proses', which is not an action available to 'system' from that state",
+    ),
+    "on_overdue without sla": (
+        lambda d: d["workflows"]["sederhana"]["states"]["ttd"].update(on_overdue={"fire": None}),
+        "state 'ttd' of workflow 'sederhana' has 'on_overdue' but no 'sla'",
+    ),
+    "unknown channel": (
+        lambda d: transition(d, "kirim")["effects"][1]["notify"][0].update(channels=["sms"]),
+        "unknown channel 'sms' in effect 'notify' of transition 'kirim' of workflow 'sederhana' (known: email, inbox, whatsapp)",
+    ),
+    "template lacks a channel": (
+        lambda d: transition(d, "kirim")["effects"][1]["notify"][0].update(channels=["whatsapp"]),
+        "notification template 'diterima' has no 'whatsapp' variant (used by effect 'notify' of transition 'kirim' of workflow 'sederhana')",
+    ),
+    "document template file missing": (
+        lambda d: d["documents"]["laporan"].update(template="templates/hilang.html"),
+        "document template file 'templates/hilang.html' not found",
+    ),
+    "template outside the rules folder": (
+        lambda d: d["documents"]["laporan"].update(template="../rahasia.html"),
+        "document template file '../rahasia.html' must be inside the rules folder",
+    ),
+    "unknown document generated": (
+        lambda d: transition(d, "proses").update(effects=[{"generate": {"documents": ["lapran"]}}]),
+        "document 'lapran' is not defined (in effect 'generate' of transition 'proses' of workflow 'sederhana') (did you mean 'laporan'?)",
+    ),
+    "unknown numbering": (
+        lambda d: transition(d, "kirim")["effects"][0]["assign_number"].update(numbering="nomer"),
+        "numbering 'nomer' is not defined (in effect 'assign_number' of transition 'kirim' of workflow 'sederhana') (did you mean 'nomor'?)",
+    ),
+    "pattern without seq": (
+        lambda d: d["numbering"]["resi"].update(pattern="R/{yyyy}"),
+        "pattern of numbering 'resi' needs {seq}, {seq:N} or {hex6} to make numbers unique",
+    ),
+    "pattern with unknown token": (
+        lambda d: d["numbering"]["nomor"].update(pattern="{seq}/{yyy}"),
+        "pattern of numbering 'nomor' has unknown token '{yyy}' (did you mean 'yyyy'?)",
+    ),
+    "unknown guard": (
+        lambda d: transition(d, "kirim").update(guards=["documents_complet"]),
+        "unknown guard 'documents_complet' in transition 'kirim' of workflow 'sederhana' (did you mean 'documents_complete'?)",
+    ),
+    "guard with bad arguments": (
+        lambda d: transition(d, "kirim").update(guards=[{"field_equals": {"field": "jenis"}}]),
+        "arguments of guard 'field_equals' of transition 'kirim' of workflow 'sederhana' is missing 'value'",
+    ),
+    "guard on unknown field": (
+        lambda d: transition(d, "kirim").update(guards=[{"field_equals": {"field": "jenis_x", "value": "tera"}}]),
+        "guard 'field_equals' of transition 'kirim' of workflow 'sederhana' names field 'jenis_x', which service 'uji_tera' does not have",
+    ),
+    "guard value not an option": (
+        lambda d: transition(d, "kirim").update(guards=[{"field_in": {"field": "jenis", "values": ["tera", "teraa"]}}]),
+        "guard 'field_in' of transition 'kirim' of workflow 'sederhana': 'teraa' is not an option of field 'jenis' ('tera', 'tera_ulang')",
+    ),
+    "survey_done without a survey": (
+        lambda d: transition(d, "proses").update(guards=["survey_done"]),
+        "guard 'survey_done' of transition 'proses' of workflow 'sederhana' needs a survey, but service 'uji_tera' has none",
+    ),
+    "unknown effect": (
+        lambda d: transition(d, "proses").update(effects=[{"asign": {"actor": True}}]),
+        "unknown effect 'asign' in transition 'proses' of workflow 'sederhana' (did you mean 'assign'?)",
+    ),
+    "assign to a non-assignee field": (
+        lambda d: transition(d, "proses").update(
+            form=[{"key": "petugas_uji", "label": "Petugas", "type": "text"}],
+            effects=[{"assign": {"field": "petugas_uji"}}],
+        ),
+        "effect 'assign' of transition 'proses' of workflow 'sederhana' needs 'field' to be an assignee field of the form; 'petugas_uji' is a text field",
+    ),
+    "assignee field without role": (
+        lambda d: transition(d, "proses").update(form=[{"key": "petugas_uji", "label": "Petugas", "type": "assignee"}]),
+        "field 'petugas_uji' of transition 'proses' of workflow 'sederhana' is an assignee field and needs 'role' (the role its users hold)",
+    ),
+    "assignee field with unknown role": (
+        lambda d: transition(d, "proses").update(form=[{"key": "p", "label": "P", "type": "assignee", "role": "analis"}]),
+        "field 'p' of transition 'proses' of workflow 'sederhana' names unknown role 'analis'",
+    ),
+    "set_field on unknown field": (
+        lambda d: transition(d, "proses").update(effects=[{"set_field": {"field": "status_lab", "value": "ok"}}]),
+        "effect 'set_field' of transition 'proses' of workflow 'sederhana' names field 'status_lab', which service 'uji_tera' does not have",
+    ),
+    "sign an unsigned document": (
+        lambda d: d["documents"]["laporan"].update(signed=False),
+        "effect 'sign' of transition 'tandatangani' of workflow 'sederhana' signs document 'laporan', which is not signed: true",
+    ),
+    "signed document nobody signs": (
+        lambda d: transition(d, "tandatangani").update(form=[], effects=[]),
+        "document 'laporan' is signed: true but no transition signs it",
+    ),
+    "sign without a passphrase field": (
+        lambda d: transition(d, "tandatangani").update(form=[]),
+        "effect 'sign' of transition 'tandatangani' of workflow 'sederhana' names field 'passphrase', which is not in the transition's form (a passphrase field is needed)",
+    ),
+    "slot type in service fields": (
+        lambda d: d["services"]["uji_tera"]["fields"].append({"key": "jadwal", "label": "Jadwal", "type": "slot"}),
+        "field 'jadwal' of service 'uji_tera': type 'slot' is only allowed in transition forms",
+    ),
+    "show_if on a later field": (
+        lambda d: d["services"]["uji_tera"]["fields"].insert(
+            0, {"key": "skhp", "label": "SKHP", "type": "text", "show_if": {"field": "jenis", "equals": "tera_ulang"}}
+        ),
+        "show_if of field 'skhp' of service 'uji_tera' names field 'jenis', which must come before it",
+    ),
+    "when on unknown field": (
+        lambda d: d["services"]["uji_tera"]["documents"][0].update(when={"field": "jenis_alat", "filled": True}),
+        "'when' of required document 'surat' of service 'uji_tera' names unknown field 'jenis_alat'",
+    ),
+    "negative price and duplicate code": (
+        lambda d: d["services"]["uji_tera"].update(
+            cart=True,
+            catalogue=[{"code": "A", "name": "A", "price": -1}, {"code": "A", "name": "B", "price": 0}],
+        ),
+        "'price' of catalogue item 'A' of service 'uji_tera' must be a whole number of rupiah, zero or more (got -1)",
+    ),
+    "duplicate catalogue code": (
+        lambda d: d["services"]["uji_tera"].update(
+            catalogue=[{"code": "A", "name": "A", "price": 1}, {"code": "A", "name": "B", "price": 0}]
+        ),
+        "catalogue item 'A' is defined twice in service 'uji_tera'",
+    ),
+    "duplicate bank account": (
+        lambda d: d["agencies"]["balai"]["bank_accounts"].append({"key": "bri", "bank": "BRI", "number": "1", "holder": "X"}),
+        "bank account 'bri' is defined twice in agency 'balai'",
+    ),
+    "service references": (
+        lambda d: d["services"]["uji_tera"].update(agency="balaai", survey="ikm", receipt_numbering="resii"),
+        "agency 'balaai' is not defined (in service 'uji_tera') (did you mean 'balai'?)",
+    ),
+    "service class not in agency": (
+        lambda d: d["services"]["uji_tera"].update({"class": "kalibrasi"}),
+        "service 'uji_tera' has class 'kalibrasi', which is not a service class of agency 'balai'",
+    ),
+    "unknown request kind": (
+        lambda d: d["services"]["uji_tera"].update(request_kinds=["baru", "perpanjangan"]),
+        "request kind 'perpanjangan' is not defined (in service 'uji_tera')",
+    ),
+    "final state with a way out": (
+        lambda d: transition(d, "proses").update({"from": ["terkirim", "selesai"]}),
+        "final state 'selesai' of workflow 'sederhana' cannot have outgoing transition 'proses'",
+    ),
+    "state without a way out": (
+        lambda d: d["workflows"]["sederhana"]["states"].update(buntu={"label": "Buntu", "kind": "working"})
+        or transition(d, "proses").update(to="buntu"),
+        "state 'buntu' of workflow 'sederhana' is not final but has no way out",
+    ),
+    "same action twice from a state": (
+        lambda d: d["workflows"]["sederhana"]["transitions"].append(
+            {"action": "proses", "label": "Lagi", "from": ["terkirim"], "to": "selesai", "by": ["petugas"]}
+        ),
+        "state 'terkirim' of workflow 'sederhana' offers action 'proses' twice",
+    ),
+    "enum typo": (
+        lambda d: d["workflows"]["sederhana"]["states"]["ttd"].update(kind="workin"),
+        "'kind' of state 'ttd' of workflow 'sederhana' must be one of working, waiting_customer, final_success,"
+        " final_rejected, final_cancelled (got 'workin') (did you mean 'working'?)",
+    ),
+    "unquoted account number": (
+        lambda d: d["agencies"]["balai"]["bank_accounts"][0].update(number=123),
+        "'number' of bank account 'bri' of agency 'balai' must be a text (got 123; put it in quotes)",
+    ),
+    "bad time zone": (
+        lambda d: d["agencies"]["balai"].update(timezone="WITA"),
+        "'timezone' of agency 'balai' must be a time zone such as Asia/Jakarta",
+    ),
+    "system cannot fill a required field": (
+        lambda d: transition(d, "proses").update(by=["system"], form=[{"key": "c", "label": "C", "type": "text", "required": True}]),
+        "transition 'proses' of workflow 'sederhana' is performed only by 'system', which cannot fill required field 'c'",
+    ),
+    "jinja syntax error": (
+        lambda d: d["notifications"]["diterima"]["inbox"].update(body="Halo {{ customer.name }"),
+        "template error in body of 'inbox' of notification template 'diterima'",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutate, expected", CASES.values(), ids=CASES.keys())
+def test_cross_checks(tmp_path, base, mutate, expected):
+    mutate(base)
+    problems = problems_for(tmp_path, base)
+    assert any(expected in problem.message for problem in problems), messages(problems)
+
+
+def test_many_problems_are_reported_in_one_run(tmp_path, base):
+    for mutate, _ in CASES.values():
+        mutate(base)
+    problems = problems_for(tmp_path, base)
+    assert len(problems) >= 25, messages(problems)
