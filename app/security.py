@@ -9,6 +9,7 @@ CUSTOMER_ROLE = "customer"
 CUSTOMER_PERMISSIONS = [
     ("can_get", "Application"), ("can_info", "Application"), ("can_post", "Application"),
     ("can_actions", "Application"), ("can_transition", "Application"), ("can_timeline", "Application"),
+    ("can_survey", "Application"),
 ]
 STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_list", "ApplicationView"), ("can_show", "ApplicationView"),

@@ -48,8 +48,8 @@ class SlaClock:
     def remaining(self, now_utc: datetime, due_utc: datetime, sla: dict) -> dict:
         return self.calendar.remaining(to_local(now_utc, self.tz), to_local(due_utc, self.tz), sla)
 
-    def enter_state(self, application: Application, *, initial: str, from_state: str | None,
-                    to_state: str, state_spec: dict, service_spec: dict, now: datetime) -> None:
+    def enter_state(self, application: Application, *, to_state: str, state_spec: dict,
+                    service_spec: dict, now: datetime) -> None:
         application.state = to_state
         application.state_kind = state_spec.get("kind", "working")
         application.state_entered_at = now
@@ -57,7 +57,8 @@ class SlaClock:
         application.state_due_at = self.due(now, state_spec["sla"]) if state_spec.get("sla") else None
 
         service_sla = service_spec.get("sla")
-        if from_state == initial and application.submitted_at is None:
+        # Submitted: the first time the application is in the office's hands (not a draft).
+        if application.submitted_at is None and application.state_kind not in ("waiting_customer", *FINAL_KINDS):
             application.submitted_at = now
             if service_sla:
                 application.due_at = self.due(now, service_sla)

@@ -14,6 +14,7 @@ from app.access import ensure_visible, scope_applications, workflow_roles
 from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
 from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.survey import SubmitSurveyCommand
 from app.errors import SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import IncomingFile
@@ -66,6 +67,7 @@ class ApplicationApi(BaseApi):
     method_permission_name = {
         "list_applications": "get", "get_application": "get", "create": "post",
         "actions": "actions", "transition": "transition", "get_timeline": "timeline",
+        "survey": "survey",
     }
     allow_browser_login = False
     openapi_spec_tag = "Applications"
@@ -212,6 +214,33 @@ class ApplicationApi(BaseApi):
         except SatuPintuError as error:
             return _error(error)
         return self.response(200, replayed=result.replayed, result=result.to_dict())
+
+
+    @expose("/<int:pk>/survey", methods=["POST"])
+    @protect()
+    @safe
+    def survey(self, pk: int):
+        """The customer's answers to the service's questionnaire (once per application).
+        ---
+        post:
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object, properties: {answers: {type: object}, free_text: {type: object}}}
+          responses:
+            201: {description: Recorded}
+            409: {description: Not open yet, or already answered}
+            422: {description: Unanswered questions}
+        """
+        try:
+            body, _ = _payload()
+            response = SubmitSurveyCommand(pk, g.user, body.get("answers") or {},
+                                           free_text=body.get("free_text"),
+                                           respondent=body.get("respondent")).run()
+        except SatuPintuError as error:
+            return _error(error)
+        return self.response(201, result={"id": response.id, "application_id": pk})
 
 
 def available_actions(application: Application, user) -> list[dict]:

@@ -122,8 +122,7 @@ class CreateApplicationCommand:
         session.add(application)
         session.flush()
         clock = SlaClock(data, service.agency)
-        clock.enter_state(application, initial=workflow["initial"], from_state=None,
-                          to_state=workflow["initial"], state_spec=workflow["states"][workflow["initial"]],
+        clock.enter_state(application, to_state=workflow["initial"], state_spec=workflow["states"][workflow["initial"]],
                           service_spec=spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id, actor_roles=["customer"],
                            action="create", action_label="Permohonan dibuat",

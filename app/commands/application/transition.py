@@ -178,8 +178,7 @@ class ApplicationTransitionCommand:
         note = str(values.get("catatan") or values.get("note") or "")
         from_state = application.state
         clock = SlaClock(data, application.agency)
-        clock.enter_state(application, initial=workflow["initial"], from_state=from_state,
-                          to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
+        clock.enter_state(application, to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
                           service_spec=service_spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id if self.actor else None,
                            actor_roles=sorted(roles), action=self.action, action_label=_text(spec.get("label")),

@@ -1,0 +1,143 @@
+"""Plausible values for any form the rules define: used by the demo loader and the workflow tests
+to drive every seed workflow without knowing it in advance."""
+from __future__ import annotations
+
+from collections import deque
+from datetime import date, datetime, timedelta
+from typing import Iterable
+
+# Minimal but real files: the platform checks uploads by content
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+              b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+SAMPLE_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+              b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+              b"\x00IEND\xaeB`\x82")
+SAMPLE_JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+SAMPLE_FILES = {"pdf": (SAMPLE_PDF, "dokumen.pdf"), "png": (SAMPLE_PNG, "foto.png"),
+                "jpg": (SAMPLE_JPG, "foto.jpg"), "jpeg": (SAMPLE_JPG, "foto.jpg")}
+DEMO_PASSPHRASE = "Demo12345"
+
+
+def sample_file(types: Iterable[str] | None) -> tuple[bytes, str]:
+    for kind in list(types or []) or ["pdf"]:
+        if kind in SAMPLE_FILES:
+            return SAMPLE_FILES[kind]
+    return SAMPLE_FILES["pdf"]
+
+
+def sample_nik(serial: int = 1) -> str:
+    return f"6472011505900{serial % 1000:03d}"
+
+
+def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
+                 offered_slots: list[int] | None = None, bank_accounts: list[str] | None = None,
+                 today: date | None = None):
+    today = today or date.today()
+    kind = spec.get("type", "text")
+    if kind in ("text", "textarea"):
+        text = f"Contoh {spec.get('label', spec['key'])}" if kind == "text" else \
+            f"Keterangan contoh untuk {spec.get('label', spec['key'])}."
+        return text[: int(spec.get("max_length") or 200)]
+    if kind == "number":
+        return spec.get("min", 1) or 1
+    if kind == "money":
+        return max(int(spec.get("min", 0) or 0), 150000)
+    if kind == "date":
+        return today.isoformat()
+    if kind == "datetime":
+        return datetime.combine(today, datetime.min.time()).replace(hour=9).isoformat()
+    if kind == "select":
+        options = spec.get("options") or []
+        return options[0]["value"] if options else ""
+    if kind == "checkbox":
+        return True
+    if kind == "email":
+        return "contoh@example.test"
+    if kind == "phone":
+        return "081234567890"
+    if kind == "nik":
+        return sample_nik()
+    if kind == "npwp":
+        return "012345678901000"
+    if kind == "coordinates":
+        return {"lat": -0.5022, "lng": 117.1536}
+    if kind == "assignee":
+        ids = (candidates or {}).get(spec.get("role"), [])
+        return ids[0] if ids else None
+    if kind == "slots":
+        start = datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(hour=9)
+        return [{"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat(),
+                 "location": "Kantor UPTD"},
+                {"start": (start + timedelta(days=1)).isoformat(),
+                 "end": (start + timedelta(days=1, hours=2)).isoformat(), "location": "Kantor UPTD"}]
+    if kind == "slot":
+        return (offered_slots or [None])[0]
+    if kind == "bank_account":
+        return (bank_accounts or [None])[0]
+    if kind == "passphrase":
+        return DEMO_PASSPHRASE
+    return None
+
+
+def fill_form(form: list[dict], *, overrides: dict | None = None, **context) -> tuple[dict, dict]:
+    """(fields, files) for a form: every field filled, files as (bytes, filename)."""
+    fields, files = {}, {}
+    for spec in form:
+        if overrides and spec["key"] in overrides:
+            fields[spec["key"]] = overrides[spec["key"]]
+        elif spec.get("type") == "file":
+            files[spec["key"]] = sample_file(spec.get("types"))
+        else:
+            value = sample_value(spec, **context)
+            if value is not None:
+                fields[spec["key"]] = value
+    return fields, files
+
+
+def required_field_values(workflow: dict, path: list[dict]) -> dict:
+    """Application field values that the guards along ``path`` expect (field_equals / field_in)."""
+    values = {}
+    for transition in path:
+        for guard in transition.get("guards", []):
+            if isinstance(guard, dict) and "field_equals" in guard:
+                values[guard["field_equals"]["field"]] = guard["field_equals"]["value"]
+            elif isinstance(guard, dict) and "field_in" in guard:
+                values[guard["field_in"]["field"]] = guard["field_in"]["values"][0]
+    return values
+
+
+def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> list[dict] | None:
+    """The shortest list of transitions from ``initial`` to ``target_state`` (breadth first)."""
+    initial = workflow["initial"]
+    if target_state == initial:
+        return []
+    seen = {initial}
+    queue = deque([(initial, [])])
+    while queue:
+        state, path = queue.popleft()
+        for transition in workflow["transitions"]:
+            if state not in transition["from"] or "system" == transition["by"]:
+                continue
+            nxt = transition["to"]
+            if nxt in seen:
+                continue
+            new_path = path + [transition]
+            if nxt == target_state:
+                return new_path
+            kind = workflow["states"][nxt].get("kind", "working")
+            if avoid_final and kind.startswith("final"):
+                continue
+            seen.add(nxt)
+            queue.append((nxt, new_path))
+    return None
+
+
+def happy_path(workflow: dict) -> list[dict]:
+    """The shortest path to a final_success state."""
+    best = None
+    for key, state in workflow["states"].items():
+        if state.get("kind") == "final_success":
+            path = path_to(workflow, key)
+            if path is not None and (best is None or len(path) > len(best)):
+                best = path
+    return best or []

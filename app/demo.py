@@ -1,0 +1,217 @@
+"""Demo data for the five seed offices: one staff account per role, a few customers, and
+applications in several states — all made through the same commands the screens use."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.autofill import fill_form, happy_path, required_field_values, sample_file, sample_value
+from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
+from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.survey import SubmitSurveyCommand
+from app.extensions import appbuilder, db
+from app.files import IncomingFile
+from app.rules_state import rules_state
+from app.signing import create_signing_key
+from config import DEMO_PASSWORD
+from models import (Agency, Application, Asset, CustomerProfile, ServiceType, Signatory,
+                    StaffProfile, User)
+
+CUSTOMERS = [
+    # username, kind, full name, NIK, phone, organisation
+    ("budi", "person", "Budi Santoso", "6472011505900001", "081234567801", ""),
+    ("sari", "person", "Sari Wulandari, S.T.", "5171024107920002", "081234567802", ""),
+    ("ptmaju", "company", "Andi Pratama", "6472031203850003", "081234567803", "PT Maju Bersama Energi"),
+    ("unmul", "institution", "Dr. Rina Kusuma", "6472046409880004", "081234567804", "Universitas Mulawarman"),
+]
+
+
+def agency_roles(data: dict, agency_key: str) -> list[str]:
+    """Every staff role that acts in the workflows of an agency's services, in order of appearance."""
+    roles: list[str] = []
+    for service in data["services"].values():
+        if service["agency"] != agency_key:
+            continue
+        for transition in data["workflows"][service["workflow"]]["transitions"]:
+            for role in transition["by"]:
+                if role not in ("customer", "assignee", "system") and role not in roles:
+                    roles.append(role)
+        for field in (f for t in data["workflows"][service["workflow"]]["transitions"] for f in t.get("form", [])):
+            if field.get("type") == "assignee" and field.get("role") and field["role"] not in roles:
+                roles.append(field["role"])
+    return roles
+
+
+def staff_username(agency_key: str, role: str) -> str:
+    return f"{agency_key}_{role}"
+
+
+def ensure_user(username: str, first: str, last: str, email: str, roles: list) -> User:
+    sm = appbuilder.sm
+    user = sm.find_user(username=username)
+    if user is None:
+        user = sm.add_user(username, first, last, email, roles, DEMO_PASSWORD)
+        if not user:
+            raise RuntimeError(f"could not create demo user {username}")
+    return user
+
+
+def load_staff(data: dict) -> dict[str, dict[str, User]]:
+    sm = appbuilder.sm
+    staff: dict[str, dict[str, User]] = {}
+    for agency_key in data["agencies"]:
+        agency = db.session.scalar(select(Agency).where(Agency.key == agency_key))
+        staff[agency_key] = {}
+        for role in agency_roles(data, agency_key):
+            label = data["roles"].get(role, {}).get("label", role)
+            label = label.get("id") if isinstance(label, dict) else label
+            user = ensure_user(staff_username(agency_key, role), label[:64], agency.code[:64],
+                               f"{staff_username(agency_key, role)}@demo.satupintu.local", [sm.find_role(role)])
+            if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
+                db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=label))
+            staff[agency_key][role] = user
+        for signatory in db.session.scalars(select(Signatory).where(Signatory.agency_id == agency.id)):
+            holder = staff[agency_key].get(signatory.role)
+            if holder is not None and signatory.user_id is None:
+                signatory.user_id = holder.id
+            if signatory.encrypted_key_pem is None:
+                create_signing_key(signatory, DEMO_PASSWORD, organisation=agency.name)
+    db.session.commit()
+    return staff
+
+
+def load_customers() -> list[User]:
+    sm = appbuilder.sm
+    users = []
+    for username, kind, name, nik, phone, organisation in CUSTOMERS:
+        first, _, last = name.partition(" ")
+        user = ensure_user(username, first[:64], (last or first)[:64], f"{username}@demo.satupintu.local",
+                           [sm.find_role("customer")])
+        if db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id)) is None:
+            db.session.add(CustomerProfile(
+                user_id=user.id, kind=kind, full_name=name, nik=nik, phone=phone,
+                address="Jl. Basuki Rahmat No. 56, Samarinda", province="Kalimantan Timur",
+                regency="Kota Samarinda", organisation_name=organisation,
+                organisation_type="Perguruan Tinggi" if kind == "institution" else ("PT" if organisation else ""),
+                email_verified_at=func.now()))
+        users.append(user)
+    db.session.commit()
+    return users
+
+
+def application_input(data: dict, service_key: str, customer: User, path: list[dict]) -> dict:
+    service = data["services"][service_key]
+    overrides = required_field_values(data["workflows"][service["workflow"]], path)
+    fields, _ = fill_form([f for f in service.get("fields", []) if f.get("type") != "file"],
+                          overrides=overrides)
+    files = {}
+    for doc in service.get("documents", []):
+        content, name = sample_file(doc.get("types"))
+        files[doc["key"]] = IncomingFile.from_storage(_Named(content, name))
+    body = {"fields": fields, "files": files, "declaration": True}
+    if service.get("cart"):
+        body["cart"] = [{"code": item["code"], "quantity": 1 + i} for i, item in enumerate(service["catalogue"][:2])]
+    if service.get("company_data", "none") != "none":
+        body["company"] = {f["key"]: sample_value(f) for f in COMPANY_FIELDS}
+    if service.get("location", "none") != "none":
+        body["location"] = {f["key"]: sample_value(f) for f in LOCATION_FIELDS}
+        body["location"]["province"] = "Kalimantan Timur"
+    if service.get("asset"):
+        asset = db.session.scalar(select(Asset).where(Asset.owner_id == customer.id,
+                                                      Asset.kind == service["asset"]["kind"]))
+        if asset is None:
+            asset = Asset(owner_id=customer.id, kind=service["asset"]["kind"], name="Timbangan Sentisimal",
+                          brand="Nagata", model="TS-500", serial_number="NGT-2021-0457", capacity="500 kg",
+                          location="Pasar Segiri, Samarinda")
+            db.session.add(asset)
+            db.session.commit()
+        body["asset_id"] = asset.id
+    return body
+
+
+class _Named:
+    def __init__(self, content: bytes, filename: str):
+        self.content, self.filename = content, filename
+
+    def read(self) -> bytes:
+        return self.content
+
+
+def drive(application_id: int, path: list[dict], data: dict, customer: User, staff: dict[str, User]) -> None:
+    """Apply ``path``'s transitions in order, each by a user holding one of its roles."""
+    for transition in path:
+        application = db.session.get(Application, application_id)
+        by = transition["by"]
+        if "customer" in by:
+            actor = customer
+        elif "assignee" in by and application.assignee is not None:
+            actor = application.assignee
+        else:
+            actor = next((staff[r] for r in by if r in staff), None)
+        if actor is None:
+            raise RuntimeError(f"no demo user for {by} on {transition['action']}")
+        guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+        if "survey_done" in guards and "customer" in by:
+            survey = data["surveys"][data["services"][application.service_type.key]["survey"]]
+            SubmitSurveyCommand(application_id, customer,
+                                {q["key"]: q["options"][-1]["score"] for q in survey["questions"]}).run()
+        agency = data["agencies"][application.agency.key]
+        fields, files = fill_form(
+            transition.get("form", []),
+            candidates={role: [user.id] for role, user in staff.items()},
+            offered_slots=[s.id for s in application.slots if s.status == "offered"],
+            bank_accounts=[a["key"] for a in agency.get("bank_accounts", [])])
+        ApplicationTransitionCommand(
+            application_id, actor, transition["action"], fields=fields,
+            files={k: IncomingFile.from_storage(_Named(*v)) for k, v in files.items()}).run()
+
+
+def load_applications(data: dict, customers: list[User], staff: dict[str, dict[str, User]]) -> None:
+    for index, (service_key, service) in enumerate(data["services"].items()):
+        service_row = db.session.scalar(select(ServiceType).where(ServiceType.key == service_key))
+        if db.session.scalar(select(func.count(Application.id)).where(
+                Application.service_type_id == service_row.id)):
+            continue
+        workflow = data["workflows"][service["workflow"]]
+        path = happy_path(workflow)
+        kinds = service.get("customer_kinds") or ["person", "company", "institution"]
+        eligible = [c for c in customers if _kind(c) in kinds] or customers
+        customer = eligible[index % len(eligible)]
+        # one at the start, one half-way, one finished
+        for steps in (0, len(path) // 2, len(path)):
+            body = application_input(data, service_key, customer, path)
+            application = CreateApplicationCommand(customer, service_key, **body).run()
+            drive(application.id, path[:steps], data, customer, staff[service["agency"]])
+
+
+def _kind(user: User) -> str:
+    profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
+    return profile.kind if profile else "person"
+
+
+def load_demo() -> None:
+    data = rules_state().file_rules.data
+    staff = load_staff(data)
+    customers = load_customers()
+    load_applications(data, customers, staff)
+
+
+def print_accounts() -> None:
+    data = rules_state().file_rules.data
+    base = current_app.config["PORTAL_BASE_URL"]
+    click.echo("")
+    click.echo(f"SatuPintu demo accounts — every password is {DEMO_PASSWORD}")
+    click.echo(f"  back office: {base}/login/   API: {base}/api/v1/   Swagger UI: {base}/swagger/v1")
+    click.echo(f"  {'admin':<28} Administrator (all agencies)")
+    for agency_key, agency in data["agencies"].items():
+        click.echo(f"  -- {agency.get('short_name') or agency['name']}")
+        for role in agency_roles(data, agency_key):
+            label = data["roles"].get(role, {}).get("label", role)
+            click.echo(f"  {staff_username(agency_key, role):<28} {label.get('id') if isinstance(label, dict) else label}")
+    click.echo("  -- Pelanggan (customers)")
+    for username, kind, name, *_ in CUSTOMERS:
+        click.echo(f"  {username:<28} {name} ({kind})")
+    click.echo("")
