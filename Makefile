@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-FLASK := $(VENV)/bin/flask --app run
+FLASK = PORTAL_BASE_URL=http://$(HOST):$(PORT) $(VENV)/bin/flask --app run
 PORT ?= 5000
 HOST ?= 127.0.0.1
 

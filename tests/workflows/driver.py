@@ -31,7 +31,8 @@ class Office:
 
     # -- applications ---------------------------------------------------------------------
     def create(self, service_key: str, path: list[dict] = (), *, customer: ApiClient | None = None,
-               with_documents: bool = True, overrides: dict | None = None) -> int:
+               with_documents: bool = True, overrides: dict | None = None,
+               skip_documents: tuple[str, ...] = ()) -> int:
         service = self.data["services"][service_key]
         customer = customer or self.customer_for(service_key)
         workflow = self.data["workflows"][service["workflow"]]
@@ -47,8 +48,8 @@ class Office:
             body["location"] = {f["key"]: sample_value(f) for f in LOCATION_FIELDS}
         if service.get("asset"):
             body["asset_id"] = self.assets[customer.user_id]
-        files = {d["key"]: sample_file(d.get("types")) for d in service.get("documents", [])} \
-            if with_documents else None
+        files = {d["key"]: sample_file(d.get("types")) for d in service.get("documents", [])
+                 if d["key"] not in skip_documents} if with_documents else None
         response = customer.create(service_key, files=files, **body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()["result"]["id"]
