@@ -83,6 +83,25 @@ class Application(Model, TimestampMixin):
     def reference(self) -> str:
         return self.number or self.receipt or f"#{self.id}"
 
+    def _state_spec(self) -> dict:
+        # The labels live in the rules version the application started with.
+        from app.rules_state import rules_state
+        data = rules_state().rules_for(self.rules_version_id).data
+        workflow = data["workflows"][data["services"][self.service_type.key]["workflow"]]
+        return workflow["states"].get(self.state, {})
+
+    @property
+    def state_label(self) -> str:
+        label = self._state_spec().get("label", self.state)
+        return label.get("id", self.state) if isinstance(label, dict) else label
+
+    @property
+    def state_staff_label(self) -> str:
+        label = self._state_spec().get("staff_label")
+        if not label:
+            return self.state_label
+        return label.get("id", self.state) if isinstance(label, dict) else label
+
 
 class CartLine(Model):
     __tablename__ = "cart_line"

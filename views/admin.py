@@ -40,6 +40,24 @@ class AuditScopeFilter(BaseFilter):
 READ_ONLY = {"can_list", "can_show"}
 
 
+def _when(value) -> str:
+    return value.strftime("%d-%m-%Y %H:%M") if value else "-"
+
+
+def _text(value) -> str:
+    return "-" if value in (None, "", {}, []) else value
+
+
+def _mapping(value) -> str:
+    if not value:
+        return "-"
+    return "; ".join(f"{k}: {v}" for k, v in value.items())
+
+
+DATE_FORMATS = {name: _when for name in ("submitted_at", "due_at", "state_due_at", "closed_at", "created_at",
+                                          "activated_at", "next_attempt_at", "sent_at")}
+
+
 class ApplicationView(ModelView):
     datamodel = SQLAInterface(Application)
     class_permission_name = "ApplicationView"
@@ -48,14 +66,18 @@ class ApplicationView(ModelView):
     base_order = ("id", "desc")
     list_title = _("Permohonan")
     show_title = _("Detail Permohonan")
-    list_columns = ["number", "receipt", "service_type", "customer", "state", "submitted_at", "due_at"]
-    show_columns = ["number", "receipt", "service_type", "agency", "customer", "request_kind", "state",
-                    "state_kind", "assignee", "total_amount", "data", "company", "location", "numbers",
+    list_columns = ["number", "receipt", "service_type", "customer", "state_staff_label", "submitted_at", "due_at"]
+    show_columns = ["number", "receipt", "service_type", "agency", "customer", "request_kind", "state_label",
+                    "state_staff_label", "assignee", "total_amount", "data", "company", "location", "numbers",
                     "deadlines", "submitted_at", "state_due_at", "due_at", "closed_at", "created_at"]
+    formatters_columns = {**DATE_FORMATS, "number": _text, "receipt": _text, "assignee": _text,
+                          "data": _mapping, "company": _mapping, "location": _mapping, "numbers": _mapping,
+                          "deadlines": _mapping}
     search_columns = ["number", "receipt", "state", "service_type"]
     label_columns = {
         "number": _("Nomor"), "receipt": _("Resi"), "service_type": _("Layanan"), "agency": _("Instansi"),
         "customer": _("Pemohon"), "state": _("Status"), "state_kind": _("Jenis status"),
+        "state_label": _("Status (pemohon)"), "state_staff_label": _("Status"),
         "submitted_at": _("Diajukan"), "due_at": _("Batas waktu layanan"), "request_kind": _("Jenis permohonan"),
         "assignee": _("Petugas ditunjuk"), "total_amount": _("Total"), "data": _("Isian"),
         "company": _("Data perusahaan"), "location": _("Lokasi"), "numbers": _("Nomor lain"),
@@ -72,6 +94,7 @@ class AuditEventView(ModelView):
     base_order = ("id", "desc")
     list_title = _("Jejak Audit")
     list_columns = ["created_at", "application_id", "action_label", "from_state", "to_state", "actor", "note"]
+    formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem"}
     show_columns = ["created_at", "application_id", "action", "action_label", "from_state", "to_state",
                     "actor", "actor_roles", "note", "values", "rules_version_id"]
     label_columns = {"created_at": _("Waktu"), "application_id": _("Permohonan"), "action_label": _("Tindakan"),
@@ -134,6 +157,7 @@ class RulesVersionView(ModelView):
     base_order = ("id", "desc")
     list_title = _("Versi Aturan")
     list_columns = ["id", "sha256", "source_name", "active", "activated_at", "created_at"]
+    formatters_columns = DATE_FORMATS
     show_columns = ["id", "sha256", "source_name", "summary", "active", "activated_at", "created_at"]
     label_columns = {"sha256": _("Sidik"), "source_name": _("Berkas"), "active": _("Aktif"),
                      "activated_at": _("Diaktifkan"), "created_at": _("Dibuat"), "summary": _("Ringkasan")}
@@ -145,6 +169,7 @@ class OutboxView(ModelView):
     base_order = ("id", "desc")
     list_title = _("Antrean Kirim (Outbox)")
     list_columns = ["id", "kind", "channel", "template", "recipient_address", "status", "attempts", "last_error"]
+    formatters_columns = DATE_FORMATS
     show_columns = ["id", "kind", "channel", "application_id", "template", "recipient_address", "payload",
                     "status", "attempts", "next_attempt_at", "sent_at", "last_error", "created_at"]
     search_columns = ["status", "channel", "kind"]
