@@ -114,7 +114,7 @@ class RulesCrossChecker:
         base = self.base_dir.resolve()
         target = (base / relative).resolve()
         if Path(relative).is_absolute() or (target != base and base not in target.parents):
-            self.add(place, f"{noun} '{relative}' must be inside the rules folder ({self.base_dir})")
+            self.add(place, f"{noun} '{relative}' must be inside the rules folder")
         elif not target.is_file():
             self.add(place, f"{noun} '{relative}' not found")
 
@@ -400,7 +400,6 @@ class RulesCrossChecker:
     def check_service(self, service_key: str, service: dict, place: Place, codes: dict) -> None:
         subject = f"service '{service_key}'"
         agency_key = service.get("agency")
-        agency = None
         if self.check_exists(agency_key, self.agencies, "agency", key_place(service, "agency", place), subject):
             agency = _mapping(self.agencies[agency_key])
             classes = {
@@ -535,7 +534,7 @@ class RulesCrossChecker:
                                 f"{effect_subject} names field '{amount_field}', which is neither in the form"
                                 f" nor a field of service '{service_key}'",
                             )
-                        elif spec.get("type") not in NUMBER_TYPES:
+                        elif not isinstance(spec.get("type"), str) or spec["type"] not in NUMBER_TYPES:
                             self.add(field_place, f"{effect_subject} needs a money or number field; '{amount_field}' is a {spec.get('type')} field")
 
     def check_service_field_value(self, name: str, args: dict, fields: dict, place: Place, subject: str, service_key: str) -> None:

@@ -66,7 +66,7 @@ EMAIL = Text(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address")
 
 def _check_iso_date(value, place, what, owner, sink):
     try:
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError
         date.fromisoformat(value)
     except ValueError:
@@ -346,7 +346,7 @@ def numbering_pattern_problems(pattern: str) -> list[str]:
         name, _, width = token.partition(":")
         if name not in NUMBERING_TOKENS:
             problems.append(f"has unknown token '{{{token}}}'{suggestion(name, NUMBERING_TOKENS)}")
-        elif width and (name != "seq" or not width.isdigit() or not 1 <= int(width) <= 12):
+        elif width and (name != "seq" or not (width.isascii() and width.isdigit()) or not 1 <= int(width) <= 12):
             problems.append(f"has invalid token '{{{token}}}' (only seq takes a width, 1 to 12: {{seq:4}})")
     if not any(token.partition(":")[0] in ("seq", "hex6") for token in tokens):
         problems.append("needs {seq}, {seq:N} or {hex6} to make numbers unique")
@@ -434,7 +434,9 @@ FREE_TEXT_QUESTION = Record({"key": required(KEY), "label": required(LABEL), "re
 
 def _survey_check(survey: dict, place: Place, what: str, sink: ProblemSink) -> None:
     questions, free_text = survey.get("questions"), survey.get("free_text")
-    question_keys = {q.get("key") for q in (questions if isinstance(questions, list) else ()) if isinstance(q, dict)}
+    question_keys = {
+        q["key"] for q in (questions if isinstance(questions, list) else ()) if isinstance(q, dict) and isinstance(q.get("key"), str)
+    }
     for item in free_text if isinstance(free_text, list) else ():
         if isinstance(item, dict) and isinstance(item.get("key"), str) and item["key"] in question_keys:
             sink.add(

@@ -137,6 +137,11 @@ def file_types_text(types: Sequence[str]) -> str:
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9 (``str.isdigit`` also accepts other scripts' digits)."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
 def clean_email(raw: Any) -> str:
     text = _text(raw).strip()
     if len(text) > 254 or not _EMAIL_RE.fullmatch(text):
@@ -156,14 +161,14 @@ def clean_phone(raw: Any) -> str:
         digits = "62" + text[1:]
     else:
         digits = ""
-    if not digits.isdigit() or not 9 <= len(digits) <= 15 or digits[2:3] in ("", "0"):
+    if not _ascii_digits(digits) or not 9 <= len(digits) <= 15 or digits[2:3] in ("", "0"):
         raise _invalid(N_("Nomor telepon tidak valid (contoh: 081234567890 atau +6281234567890)."))
     return digits
 
 
 def clean_npwp(raw: Any) -> str:
     digits = re.sub(r"[\s.\-]", "", _text(raw))
-    if not digits.isdigit() or len(digits) not in (15, 16):
+    if not _ascii_digits(digits) or len(digits) not in (15, 16):
         raise _invalid(N_("NPWP harus 15 atau 16 digit angka."))
     return digits
 
@@ -172,7 +177,7 @@ def clean_nik(raw: Any) -> str:
     """A 16-digit NIK with a plausible structure: region codes, birth date (women: day + 40),
     and a serial number other than 0000."""
     digits = re.sub(r"\s", "", _text(raw))
-    if len(digits) != 16 or not digits.isdigit():
+    if len(digits) != 16 or not _ascii_digits(digits):
         raise _invalid(N_("NIK harus 16 digit angka."))
     province = int(digits[0:2])
     if not 11 <= province <= 96 or province % 10 == 0 or 40 <= province < 50:
@@ -219,7 +224,7 @@ def _number(raw: Any) -> int | float:
         text = _text(raw).strip().replace(" ", "")
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
             raise _invalid(N_("Harus berupa angka."))
         value = float(text)
     if isinstance(value, float):
@@ -244,7 +249,7 @@ def _money(raw: Any) -> int:
         text = re.sub(r"(?i)^\s*rp\.?\s*", "", _text(raw)).strip()
         text = re.sub(r"[\s.]", "", text)
         text = re.sub(r",-?$|,00$", "", text)
-        if not text.isdigit():
+        if not _ascii_digits(text):
             raise _invalid(message)
         value = int(text)
     if value < 0:
@@ -252,7 +257,7 @@ def _money(raw: Any) -> int:
     return value
 
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _date(raw: Any) -> str:
@@ -274,7 +279,7 @@ def _datetime(raw: Any) -> str:
         return raw.isoformat()
     text = _text(raw).strip()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?", text):
             raise ValueError
         return datetime.fromisoformat(text).isoformat()
     except ValueError:
@@ -328,7 +333,7 @@ def _whole_id(raw: Any) -> int:
     if isinstance(raw, int):
         return raw
     text = _text(raw).strip()
-    if not text.isdigit():
+    if not _ascii_digits(text):
         raise ValueError
     return int(text)
 
@@ -379,7 +384,7 @@ def _slots(raw: Any) -> list[dict]:
 
 
 def _bank_account(raw: Any, context: FieldContext) -> str:
-    key = raw.strip() if isinstance(raw, str) else raw
+    key = raw.strip() if isinstance(raw, str) else None
     if key not in context.bank_account_keys:
         raise _invalid(N_("Rekening tujuan tidak dikenal."))
     return key

@@ -578,3 +578,35 @@ def test_many_problems_are_reported_in_one_run(tmp_path, base):
         mutate(base)
     problems = problems_for(tmp_path, base)
     assert len(problems) >= 25, messages(problems)
+
+
+ODD_SHAPES = {
+    "sections of the wrong type": lambda d: d.update(workflows=[], services="x", roles=None),
+    "states as a list": lambda d: d["workflows"]["sederhana"].update(states=["draf"]),
+    "transitions as a mapping": lambda d: d["workflows"]["sederhana"].update(transitions={"a": 1}),
+    "a transition as text": lambda d: d["workflows"]["sederhana"]["transitions"].append("kirim"),
+    "lists where names go": lambda d: transition(d, "kirim").update(to=["x"], by=[["customer"]], guards=[[1]]),
+    "a field as a number": lambda d: d["services"]["uji_tera"]["fields"].append(5),
+    "non-text keys": lambda d: d["roles"].update({1: {"label": "Satu"}, True: {"label": "Ya"}}),
+    "effects with two names": lambda d: transition(d, "proses").update(effects=[{"generate": {}, "sign": {}}]),
+    "notify entries of the wrong type": lambda d: transition(d, "kirim")["effects"][1].update(notify=[["x"], None]),
+}
+
+
+@pytest.mark.parametrize("mutate", ODD_SHAPES.values(), ids=ODD_SHAPES.keys())
+def test_odd_shapes_are_reported_not_crashed_on(tmp_path, base, mutate):
+    mutate(base)
+    assert problems_for(tmp_path, base)
+
+
+def test_anchors_and_merge_keys_work(tmp_path):
+    text = VALID_RULES.replace(
+        "      ttd: {label: Menunggu Tanda Tangan, kind: working}",
+        "      ttd: &kerja {label: Menunggu Tanda Tangan, kind: working}\n      cek: {<<: *kerja, label: Cek}",
+    ).replace("        to: ttd\n", "        to: cek\n").replace(
+        "      - action: tandatangani\n", "      - action: cek\n        label: Cek\n        from: cek\n        to: ttd\n        by: [petugas]\n      - action: tandatangani\n"
+    )
+    rules = load_rules(write_rules(tmp_path, text))
+    assert rules.workflow("sederhana")["states"]["cek"] == {
+        "label": "Cek", "kind": "working", "staff_label": "Cek", "clock": "runs",
+    }

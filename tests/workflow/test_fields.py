@@ -232,3 +232,10 @@ def test_messages_keep_their_template_for_translation():
         "code": "form_invalid", "message": "Periksa kembali isian formulir.", "action": None,
         "field_errors": {"f": "Ukuran file melebihi 20 MB."},
     }
+
+
+@pytest.mark.parametrize("raw", ["３１71014708900003", "٣١٧١٠١٤٧٠٨٩٠٠٠٠٣"])
+def test_only_ascii_digits_count(raw):
+    with pytest.raises(FieldValueError):
+        clean_nik(raw)
+    assert one({"type": "money"}, "１０００")[1] is not None

@@ -41,13 +41,21 @@ class TransitionError(SatuPintuError):
 
     @classmethod
     def from_workflow(cls, error: WorkflowError) -> "TransitionError":
+        """Carry the engine's message templates so they are translated into the user's language."""
         details = {}
         if getattr(error, "reasons", None):
-            details["reasons"] = list(error.reasons)
+            details["reasons"] = [_translated(reason) for reason in error.reasons]
         if getattr(error, "field_errors", None):
-            details["field_errors"] = dict(error.field_errors)
-        return cls(error.message, status=error.status, code=error.code, details=details,
-                   **(getattr(error, "params", None) or {}))
+            details["field_errors"] = {k: _translated(v) for k, v in error.field_errors.items()}
+        message = error.message
+        return cls(getattr(message, "template", str(message)), status=error.status, code=error.code,
+                   details=details, **(getattr(message, "params", None) or {}))
+
+
+def _translated(message) -> str:
+    from app.errors import translate
+    template = getattr(message, "template", None)
+    return translate(template, **message.params) if template else str(message)
 
 
 @dataclass
@@ -69,10 +77,12 @@ class TransitionResult:
         }
 
 
-def request_fingerprint(action: str, fields: dict, files: dict, updates: dict | None) -> str:
+def request_fingerprint(application_id: int, action: str, fields: dict, files: dict,
+                        updates: dict | None) -> str:
+    """What makes two requests "the same" for an Idempotency-Key: the application is part of it."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({"action": action, "fields": fields, "updates": updates or {}},
-                             sort_keys=True, default=str).encode())
+    digest.update(json.dumps({"application": application_id, "action": action, "fields": fields,
+                              "updates": updates or {}}, sort_keys=True, default=str).encode())
     for key in sorted(files):
         digest.update(key.encode() + b"=" + files[key].sha256.encode())
     return digest.hexdigest()
@@ -92,7 +102,8 @@ class ApplicationTransitionCommand:
         self.idempotency_key = idempotency_key
         self.system = system
         self.now = now or utcnow()
-        self.request_hash = request_fingerprint(action, self.fields, self.files, updates)
+        self.request_hash = request_fingerprint(application_id, action, self.fields, self.files,
+                                                updates)
         self.store = FileStore.current()
 
     def run(self) -> TransitionResult:
@@ -135,6 +146,10 @@ class ApplicationTransitionCommand:
         session = db.session
         application = session.scalar(select(Application).where(Application.id == self.application_id)
                                      .with_for_update())
+        # A request with the same key may have committed while we waited for the row lock.
+        replay = self._replay()
+        if replay is not None:
+            return replay
         if not self.system:
             ensure_visible(application, self.actor)
         state = rules_state()
