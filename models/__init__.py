@@ -6,14 +6,16 @@ from models.activity import (AuditEvent, Complaint, InboxMessage, Message, Outbo
                              SurveyResponse)
 from models.application import (Application, ApplicationFile, CartLine, GeneratedDocument,
                                 IdempotencyRecord, Payment, ScheduleSlot, StoredFile)
-from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, NumberSequence,
-                            RulesVersion, ServiceType, Signatory)
-from models.people import Asset, AssetTransfer, CustomerProfile, StaffProfile, staff_service
+from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, DocumentTemplateVersion,
+                            NumberSequence, RulesVersion, ServiceType, Signatory)
+from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer, CustomerProfile,
+                           StaffProfile, staff_service)
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
     "SurveyResponse", "Application", "ApplicationFile", "CartLine", "GeneratedDocument",
     "IdempotencyRecord", "Payment", "ScheduleSlot", "StoredFile", "Agency", "AgencyDayOff",
     "BankAccount", "CatalogueItem", "NumberSequence", "RulesVersion", "ServiceType", "Signatory",
-    "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service",
+    "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service", "AccountToken",
+    "ApplicationDraft", "DocumentTemplateVersion",
 ]

@@ -153,3 +153,16 @@ class NumberSequence(Model):
     scope: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DocumentTemplateVersion(Model, TimestampMixin):
+    """An administrator's replacement for a generated document's HTML template (validated by a sample render)."""
+
+    __tablename__ = "document_template_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))

@@ -99,3 +99,28 @@ class AssetTransfer(Model, TimestampMixin):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), nullable=False, index=True)
     from_user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False)
     to_user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False)
+
+
+class AccountToken(Model, TimestampMixin):
+    """A single-use secret sent to a user: an email verification link or code, a password-reset PIN.
+    Only its hash is stored; it expires and allows a few attempts."""
+
+    __tablename__ = "account_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)   # verify_email | reset_password
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ApplicationDraft(Model, TimestampMixin):
+    """A customer's unfinished application form, saved from the portal wizard."""
+
+    __tablename__ = "application_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    service_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
