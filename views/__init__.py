@@ -23,6 +23,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     ):
         appbuilder.add_view(view, name, label=label, icon=icon, category="Konfigurasi",
                             category_label=_("Konfigurasi"))
+    # --- registrations of later modules go below this line (one call each) ---
+
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi):
         appbuilder.add_api(api_class)
