@@ -2,8 +2,6 @@
 applications in several states — all made through the same commands the screens use."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import click
 from flask import current_app
 from sqlalchemy import func, select

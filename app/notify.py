@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from jinja2 import StrictUndefined, Undefined
+from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 

@@ -4,6 +4,7 @@ Every method is three steps: parse the request, run a command, return its result
 """
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import g, request
@@ -26,8 +27,15 @@ from views.serializers import application_detail, application_summary, label, ti
 MAX_PAGE_SIZE = 100
 
 
-def _error(error: SatuPintuError):
-    return error.to_dict(), error.status
+def platform_errors(view):
+    """A typed platform error becomes its JSON body and status (never a stack trace)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except SatuPintuError as error:
+            return error.to_dict(), error.status
+    return wrapper
 
 
 def _payload() -> tuple[dict, dict]:
@@ -75,6 +83,7 @@ class ApplicationApi(BaseApi):
     @expose("/", methods=["GET"])
     @protect()
     @safe
+    @platform_errors
     def list_applications(self):
         """List the applications the caller may see.
         ---
@@ -108,6 +117,7 @@ class ApplicationApi(BaseApi):
     @expose("/<int:pk>", methods=["GET"])
     @protect()
     @safe
+    @platform_errors
     def get_application(self, pk: int):
         """One application with its files, payments, slots, documents and timeline.
         ---
@@ -117,15 +127,13 @@ class ApplicationApi(BaseApi):
             200: {description: The application}
             404: {description: Not found or not yours}
         """
-        try:
-            application = _load(pk)
-        except SatuPintuError as error:
-            return _error(error)
+        application = _load(pk)
         return self.response(200, result=application_detail(application, _events(application)))
 
     @expose("/<int:pk>/timeline", methods=["GET"])
     @protect()
     @safe
+    @platform_errors
     def get_timeline(self, pk: int):
         """The application's timeline.
         ---
@@ -134,15 +142,13 @@ class ApplicationApi(BaseApi):
           responses:
             200: {description: Timeline events}
         """
-        try:
-            application = _load(pk)
-        except SatuPintuError as error:
-            return _error(error)
+        application = _load(pk)
         return self.response(200, result=timeline(application, _events(application)))
 
     @expose("/", methods=["POST"])
     @protect()
     @safe
+    @platform_errors
     def create(self):
         """Start an application (JSON, or multipart with a `payload` JSON field and document files).
         ---
@@ -155,21 +161,19 @@ class ApplicationApi(BaseApi):
             201: {description: Created}
             422: {description: Invalid, with field_errors}
         """
-        try:
-            body, files = _payload()
-            application = CreateApplicationCommand(
-                g.user, str(body.get("service") or ""), fields=body.get("fields"),
-                request_kind=body.get("request_kind"), cart=body.get("cart"),
-                company=body.get("company"), location=body.get("location"),
-                asset_id=body.get("asset_id"), declaration=_truthy(body.get("declaration")),
-                files=files).run()
-        except SatuPintuError as error:
-            return _error(error)
+        body, files = _payload()
+        application = CreateApplicationCommand(
+            g.user, str(body.get("service") or ""), fields=body.get("fields"),
+            request_kind=body.get("request_kind"), cart=body.get("cart"),
+            company=body.get("company"), location=body.get("location"),
+            asset_id=body.get("asset_id"), declaration=_truthy(body.get("declaration")),
+            files=files).run()
         return self.response(201, result=application_detail(application, _events(application)))
 
     @expose("/<int:pk>/actions", methods=["GET"])
     @protect()
     @safe
+    @platform_errors
     def actions(self, pk: int):
         """The actions the caller can take now, with their forms and any guard that blocks them.
         ---
@@ -178,16 +182,14 @@ class ApplicationApi(BaseApi):
           responses:
             200: {description: Available actions}
         """
-        try:
-            application = _load(pk)
-        except SatuPintuError as error:
-            return _error(error)
+        application = _load(pk)
         return self.response(200, state=application.state, version=application.version,
                              result=available_actions(application, g.user))
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
     @safe
+    @platform_errors
     def transition(self, pk: int):
         """Apply an action: `{"action": ..., "fields": {...}}` (JSON or multipart with files).
         Send an `Idempotency-Key` header to make retries safe.
@@ -205,20 +207,18 @@ class ApplicationApi(BaseApi):
             409: {description: Stale or concurrent attempt}
             422: {description: Guard failed or form invalid}
         """
-        try:
-            body, files = _payload()
-            result = ApplicationTransitionCommand(
-                pk, g.user, str(body.get("action") or ""), fields=body.get("fields") or {},
-                files=files, updates=body.get("updates"),
-                idempotency_key=request.headers.get("Idempotency-Key")).run()
-        except SatuPintuError as error:
-            return _error(error)
+        body, files = _payload()
+        result = ApplicationTransitionCommand(
+            pk, g.user, str(body.get("action") or ""), fields=body.get("fields") or {},
+            files=files, updates=body.get("updates"),
+            idempotency_key=request.headers.get("Idempotency-Key")).run()
         return self.response(200, replayed=result.replayed, result=result.to_dict())
 
 
     @expose("/<int:pk>/survey", methods=["POST"])
     @protect()
     @safe
+    @platform_errors
     def survey(self, pk: int):
         """The customer's answers to the service's questionnaire (once per application).
         ---
@@ -233,13 +233,10 @@ class ApplicationApi(BaseApi):
             409: {description: Not open yet, or already answered}
             422: {description: Unanswered questions}
         """
-        try:
-            body, _ = _payload()
-            response = SubmitSurveyCommand(pk, g.user, body.get("answers") or {},
-                                           free_text=body.get("free_text"),
-                                           respondent=body.get("respondent")).run()
-        except SatuPintuError as error:
-            return _error(error)
+        body, _ = _payload()
+        response = SubmitSurveyCommand(pk, g.user, body.get("answers") or {},
+                                       free_text=body.get("free_text"),
+                                       respondent=body.get("respondent")).run()
         return self.response(201, result={"id": response.id, "application_id": pk})
 
 

@@ -19,8 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
-from app.commands.application.files import (FILE_PURPOSE_RESULT, attach_files,
-                                            classify_uploads)
+from app.commands.application.files import attach_files, classify_uploads
 from app.errors import ConflictError, N_, SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import FileStore
@@ -211,7 +210,6 @@ class ApplicationTransitionCommand:
         event.values = {**event.values, **{key: {"file_id": f.id, "name": f.original_name}
                                            for key, f in saved.items()}}
 
-        deadline = None
         ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
                             service_spec=service_spec, values=values, note=note, clock=clock,
                             now=self.now, store=self.store, event=event, saved_files=saved)
