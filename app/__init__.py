@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_appbuilder import AppBuilder
 
 from app.extensions import appbuilder, db, mail, migrate
 
@@ -55,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     from app.database import install_sqlite_pragmas
     install_sqlite_pragmas(app)
     with app.app_context():
-        appbuilder.init_app(app, db.session)
+        AppBuilder().init_app(app, db.session)  # one per app: see app.extensions
 
 
 def load_rules(app: Flask) -> None:

@@ -1,0 +1,103 @@
+"""The core tests' own app: a small rules file of their own (tests/core/rules/), so they depend
+neither on the seed offices nor on their template files.
+
+``app``, ``factories`` and ``client`` are overridden for this package only (and pytest-flask's
+request context, see below); ``login`` and ``db_session`` come from tests/conftest.py and use
+this app. On PostgreSQL the app lives in its
+own schema of TEST_DATABASE_URL's database, so it never activates its rules over those of the
+top-level app when both run in one session.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from config import TestingConfig
+
+CORE_RULES = Path(__file__).parent / "rules" / "workflow_rules.yaml"
+ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
+PG_SCHEMA = "satupintu_core"
+
+
+def _fresh_schema(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.setup import initialise
+
+    base = tmp_path_factory.mktemp("satupintu_core")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'core.db'}"
+    engine_options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        _fresh_schema(url)
+        engine_options["connect_args"] = {"options": f"-c search_path={PG_SCHEMA}"}
+
+    class CoreConfig(TestingConfig):
+        RULES_PATH = str(CORE_RULES)
+        UPLOAD_FOLDER = str(base / "uploads")
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = engine_options
+
+    application = create_app(CoreConfig)
+    with application.app_context():
+        upgrade()
+        initialise()
+    yield application
+    with application.app_context():
+        from app.extensions import db
+        db.engine.dispose()
+
+
+# pytest-flask keeps an app context pushed across requests twice over: its autouse
+# `_push_request_context` pushes one for the whole test, and its `client` is entered as a context
+# manager, which preserves each request's context until the next one. Any other client's request
+# then runs in that leftover context and shares its `g` and database session: Flask-Login's user
+# cached in `g` answers for the wrong client, stale objects outlive their request. Here every
+# request gets its own app context, as in production.
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def shared(pytestconfig):
+    """tests/conftest.py as pytest loaded it (``import conftest`` may find another package's)."""
+    module = pytestconfig.pluginmanager.get_plugin(str(ROOT_CONFTEST))
+    assert module is not None, ROOT_CONFTEST
+    return module
+
+
+@pytest.fixture(scope="session")
+def factories(app, shared):
+    return shared.Factories(app)
+
+
+@pytest.fixture(scope="session")
+def signed_in(app, shared):
+    """An ApiClient on its own test client, for fixtures wider than one test."""
+    def _signed_in(user):
+        client = app.test_client()
+        return shared.ApiClient(client, shared.api_login(client, user[1]), *user)
+    return _signed_in
+
+
+def is_postgresql(app) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
