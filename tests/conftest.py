@@ -42,6 +42,19 @@ def app(tmp_path_factory):
     yield application
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context(request):
+    """Overrides pytest-flask's: it keeps one request context for a whole test, so every client
+    shared `g` and the database session. Here each request gets its own, as in production."""
+    yield
+
+
+@pytest.fixture
+def client(app):
+    """A plain test client (pytest-flask's keeps the last request's context open)."""
+    return app.test_client()
+
+
 @pytest.fixture
 def db_session(app):
     from app.extensions import db

@@ -31,26 +31,30 @@ class SlaTickCommand:
             .order_by(Application.state_due_at).limit(self.limit)).all()
         counts = {"checked": len(ids), "notified": 0, "fired": 0, "failed": 0}
         for app_id in ids:
-            try:
-                outcome = self._handle(app_id)
-                for key in outcome:
-                    counts[key] += 1
-            except SatuPintuError as error:
-                db.session.rollback()
-                counts["failed"] += 1
-                log.warning("SLA action on application %s failed: %s", app_id, error.text)
+            for key in self._handle(app_id):
+                counts[key] += 1
         return counts
 
     def _handle(self, app_id: int) -> list[str]:
+        """Fire the configured action first (it moves the application on); if there is none, or it
+        is refused, mark the overdue state handled and send the configured notifications."""
         session = db.session
-        application = session.scalar(select(Application).where(Application.id == app_id).with_for_update())
-        if application is None or application.state_overdue_handled:
-            session.rollback()
-            return []
+        application = session.get(Application, app_id)
         data = rules_state().rules_for(application.rules_version_id).data
         workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
         overdue = workflow["states"][application.state].get("on_overdue") or {}
         outcome = []
+        if overdue.get("fire"):
+            try:
+                ApplicationTransitionCommand(app_id, None, overdue["fire"], system=True, now=self.now).run()
+                return ["fired"]
+            except SatuPintuError as error:
+                log.warning("SLA action %s on application %s refused: %s", overdue["fire"], app_id, error.text)
+                outcome.append("failed")
+        application = session.scalar(select(Application).where(Application.id == app_id).with_for_update())
+        if application is None or application.state_overdue_handled:
+            session.rollback()
+            return outcome
         application.state_overdue_handled = True
         if overdue.get("notify"):
             event = AuditEvent(application_id=application.id, action="sla_overdue",
@@ -65,7 +69,4 @@ class SlaTickCommand:
                                 audit_event_id=event.id)
             outcome.append("notified")
         session.commit()
-        if overdue.get("fire"):
-            ApplicationTransitionCommand(app_id, None, overdue["fire"], system=True, now=self.now).run()
-            outcome.append("fired")
         return outcome
