@@ -63,6 +63,7 @@ class Config:
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", DEMO_PASSWORD)
     ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@satupintu.local")
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    DEMO_DATA_ALLOWED = True          # demo accounts all share DEMO_PASSWORD
 
     # Mail (a local SMTP server in development and tests)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
@@ -72,6 +73,19 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "SatuPintu <no-reply@satupintu.local>")
     REDIS_URL = os.environ.get("REDIS_URL")
+
+    # Outbox worker (`flask worker`): polling, SLA tick, retries with exponential backoff
+    WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
+    WORKER_SLA_SECONDS = float(os.environ.get("WORKER_SLA_SECONDS", "60"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+    OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "satupintu-outbox")
+    # WhatsApp HTTP gateway: POST {to, message, reference} with "Authorization: Bearer <token>"
+    WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
+    WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
+    WHATSAPP_TIMEOUT_SECONDS = float(os.environ.get("WHATSAPP_TIMEOUT_SECONDS", "10"))
 
     @classmethod
     def validate(cls) -> list[str]:
@@ -90,6 +104,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    DEMO_DATA_ALLOWED = False
 
     @classmethod
     def validate(cls) -> list[str]:

@@ -191,6 +191,8 @@ def _kind(user: User) -> str:
 
 
 def load_demo() -> None:
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise click.ClickException("Demo data (every password Demo12345) is refused by this configuration.")
     data = rules_state().file_rules.data
     staff = load_staff(data)
     customers = load_customers()

@@ -37,3 +37,17 @@ def test_production_settings_pass_with_a_secret_and_a_private_password(monkeypat
     monkeypatch.setenv("ADMIN_PASSWORD", "Str0ng-and-private")
     assert ProductionConfig.validate() == []
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
+
+
+def test_production_refuses_demo_data(app, monkeypatch):
+    """Demo accounts share the demo password: a production configuration will not load them."""
+    import click
+
+    from app.demo import load_demo
+    from config import ProductionConfig
+
+    assert ProductionConfig.DEMO_DATA_ALLOWED is False
+    monkeypatch.setitem(app.config, "DEMO_DATA_ALLOWED", ProductionConfig.DEMO_DATA_ALLOWED)
+    with app.app_context(), pytest.raises(click.ClickException) as refused:
+        load_demo()
+    assert "Demo12345" in refused.value.message
