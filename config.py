@@ -35,6 +35,8 @@ class Config:
     FAB_ADD_SECURITY_API = True
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
+    FAB_API_KEY_ENABLED = True           # `Authorization: Bearer sp_...` for machine clients
+    FAB_API_KEY_PREFIXES = ["sp_"]
     FAB_SECURITY_MANAGER_CLASS = "app.security.SatuPintuSecurityManager"
     FAB_INDEX_VIEW = "views.home.HomeView"
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -63,6 +65,10 @@ class Config:
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", DEMO_PASSWORD)
     ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@satupintu.local")
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    # Customer portal (app/portal): offline captcha, rate limits of login/PIN and of mail-sending forms
+    PORTAL_CAPTCHA_ENABLED = _env_bool("PORTAL_CAPTCHA_ENABLED", True)
+    PORTAL_LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "10 per 5 minute")
+    PORTAL_MAIL_RATE_LIMIT = os.environ.get("PORTAL_MAIL_RATE_LIMIT", "5 per 15 minute")
     DEMO_DATA_ALLOWED = True          # demo accounts all share DEMO_PASSWORD
 
     # Mail (a local SMTP server in development and tests)
@@ -98,6 +104,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    PORTAL_CAPTCHA_ENABLED = False  # one portal test switches it on
     SECRET_KEY = "testing-secret-key-that-is-long-enough-for-hs256"
     MAIL_SUPPRESS_SEND = False
 
