@@ -155,31 +155,49 @@ def choose_slot(ctx: EffectContext, args: dict) -> None:
 
 
 def generate(ctx: EffectContext, args: dict) -> None:
+    """Queue each document: the worker renders it after commit (the customer sees "sedang
+    disiapkan" until then)."""
     for key in args["documents"]:
         queue_document(ctx, key)
 
 
-def queue_document(ctx: EffectContext, key: str) -> GeneratedDocument:
+def queue_document(ctx: EffectContext, key: str, *, render_later: bool = True) -> GeneratedDocument:
+    """A pending ``GeneratedDocument`` with its number and verification code; with
+    ``render_later`` also its ``document`` outbox row, written in this same transaction."""
     spec = ctx.rules_data["documents"][key]
     app = ctx.application
     doc = GeneratedDocument(doc_key=key, kind=spec.get("kind", "other"), status="pending",
-                            verify_code=secrets.token_urlsafe(12), audit_event_id=ctx.event.id)
+                            verify_code=secrets.token_urlsafe(12), audit_event_id=ctx.event.id,
+                            created_at=ctx.now)
     if spec.get("numbering"):
         numbering = ctx.rules_data["numbering"][spec["numbering"]]
         doc.number = draw_number(numbering, spec["numbering"], when=to_local(ctx.now, ctx.clock.tz),
                                  agency=app.agency.code, service=app.service_type.code,
                                  is_taken=lambda value: False)
+    else:
+        # no numbering of its own: the number already drawn for it (sippt_lhu → numbers["lhu"]),
+        # else the application's number or receipt
+        own = (app.numbers or {}).get(key.split("_", 1)[-1])
+        doc.number = own or app.number or app.receipt
     app.documents.append(doc)
     db.session.flush()
-    db.session.add(OutboxMessage(kind="document", channel="pdf", application_id=app.id,
-                                 audit_event_id=ctx.event.id, template=key,
-                                 payload={"document_id": doc.id}))
+    if render_later:
+        db.session.add(OutboxMessage(kind="document", channel="pdf", application_id=app.id,
+                                     audit_event_id=ctx.event.id, template=key,
+                                     payload={"document_id": doc.id}))
     return doc
 
 
 def sign(ctx: EffectContext, args: dict) -> None:
     """Check the actor is a signatory of the agency and the passphrase opens their key, then
-    queue the signed document. The private key is used only while the passphrase is at hand."""
+    render and sign the document here, synchronously, inside the transition.
+
+    Why not in the worker like every other document: signing needs the private key, the key
+    needs the passphrase, and the passphrase exists only in this request (it is never stored
+    or queued). If rendering or signing fails, the transition fails and nothing changes (the
+    file written is removed again with the rollback)."""
+    from app.documents.produce import DocumentError, SigningKey, produce_document
+
     passphrase = ctx.values.get(args["passphrase_field"]) or ""
     passphrase = passphrase.reveal() if hasattr(passphrase, "reveal") else str(passphrase)
     signatory = db.session.scalar(select(Signatory).where(
@@ -188,12 +206,20 @@ def sign(ctx: EffectContext, args: dict) -> None:
     if signatory is None:
         raise ctx.field_error(args["passphrase_field"],
                               N_("Anda tidak terdaftar sebagai penandatangan pada instansi ini."))
-    if not unlock_private_key(signatory, passphrase):
+    private_key = unlock_private_key(signatory, passphrase)
+    if private_key is None:
         raise ctx.field_error(args["passphrase_field"], N_("Passphrase salah."))
-    doc = queue_document(ctx, args["document"])
+    doc = queue_document(ctx, args["document"], render_later=False)
     doc.signatory_id = signatory.id
     doc.signed = True
     doc.signed_at = ctx.now
+    try:
+        produce_document(doc, store=ctx.store, signing=SigningKey(signatory, private_key))
+    except DocumentError as error:
+        raise ValidationError(N_("Dokumen gagal dibuat dan ditandatangani: %(reason)s"),
+                              reason=error.params.get("reason", "")) from error
+    finally:
+        del private_key
 
 
 def notify(ctx: EffectContext, entries: list) -> None:

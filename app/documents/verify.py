@@ -1,0 +1,105 @@
+"""Checks behind ``/verify/<code>``: is the stored file still the one issued (sha256) and its
+signature intact; does a copy someone uploads match it byte for byte?"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.documents.context import local_date, mask_name
+from app.documents.pades import SignatureCheck, check_signature
+from app.extensions import db
+from app.files import FileStore
+from app.notify import display_name
+from app.rules_state import rules_state
+from models import GeneratedDocument, Signatory
+
+KIND_LABELS = {"receipt": "Resi / Bukti Pendaftaran", "invoice": "Invoice", "kuitansi": "Kuitansi",
+               "cover_letter": "Dokumen Pengantar", "licence": "Surat Izin", "report": "Laporan Hasil",
+               "other": "Dokumen"}
+
+
+@dataclass
+class Verification:
+    document: GeneratedDocument
+    label: str
+    number: str
+    agency: str
+    date: str
+    holder: str
+    signatory: str = ""
+    stored_ok: bool = False
+    signature: SignatureCheck | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.document.status == "ready" and self.stored_ok and \
+            (self.signature is None or self.signature.ok)
+
+
+def find_document(code: str) -> GeneratedDocument | None:
+    if not code or len(code) > 32:
+        return None
+    return db.session.scalar(select(GeneratedDocument).where(GeneratedDocument.verify_code == code))
+
+
+def stored_bytes(doc: GeneratedDocument) -> bytes | None:
+    if doc.file is None:
+        return None
+    try:
+        return FileStore.current().path_of(doc.file.storage_path).read_bytes()
+    except OSError:
+        return None
+
+
+def _certificate(doc: GeneratedDocument) -> bytes | None:
+    signatory = db.session.get(Signatory, doc.signatory_id) if doc.signatory_id else None
+    return signatory.certificate_pem if signatory else None
+
+
+def verify_document(doc: GeneratedDocument) -> Verification:
+    application = doc.application
+    try:
+        spec = rules_state().rules_for(application.rules_version_id).data["documents"].get(doc.doc_key, {})
+    except LookupError:
+        spec = {}
+    label = spec.get("label") or KIND_LABELS.get(doc.kind, doc.kind)
+    label = label.get("id") if isinstance(label, dict) else label
+    signatory = db.session.get(Signatory, doc.signatory_id) if doc.signatory_id else None
+    result = Verification(document=doc, label=label, number=doc.number or application.receipt or "-",
+                          agency=application.agency.name, date=local_date(application, doc.created_at),
+                          holder=mask_name(display_name(application.customer)),
+                          signatory=f"{signatory.name} — {signatory.title}" if signatory else "")
+    if doc.status != "ready":
+        result.problems.append("Dokumen belum selesai disiapkan.")
+        return result
+    data = stored_bytes(doc)
+    if data is None:
+        result.problems.append("Berkas dokumen tidak ditemukan di server.")
+        return result
+    result.stored_ok = hashlib.sha256(data).hexdigest() == doc.sha256
+    if not result.stored_ok:
+        result.problems.append("Berkas di server tidak sama dengan yang diterbitkan.")
+    if doc.signed:
+        result.signature = check_signature(data, _certificate(doc))
+        if not result.signature.ok:
+            result.problems.append(f"Tanda tangan elektronik: {result.signature.problem}.")
+    return result
+
+
+@dataclass
+class CopyCheck:
+    matches: bool
+    sha256: str
+    signature: SignatureCheck | None = None
+
+
+def verify_copy(doc: GeneratedDocument, data: bytes) -> CopyCheck:
+    """A copy matches only when it is byte for byte the issued file."""
+    digest = hashlib.sha256(data).hexdigest()
+    matches = doc.status == "ready" and digest == doc.sha256
+    signature = check_signature(data, _certificate(doc)) if doc.signed and data.startswith(b"%PDF-") else None
+    return CopyCheck(matches=matches and (signature is None or signature.ok), sha256=digest,
+                     signature=signature)

@@ -1,0 +1,167 @@
+"""Public verification of issued documents and access-checked downloads.
+
+URLs (linked from the portal and the back office):
+- ``GET  /verify/<code>`` — public, no login: type, number, agency, date, masked holder, whether
+  the stored file and its signature are intact; ``POST`` (multipart ``file``) checks a copy.
+- ``GET  /unduh/dokumen/<document_id>`` — a generated document (PDF); 202 "sedang disiapkan"
+  while it is rendered.
+- ``GET  /unduh/berkas/<application_file_id>`` — a file attached to an application.
+
+Downloads need a session login or a JWT (``Authorization: Bearer``). Customers get only their
+own applications' files, staff those within their scope (``app.access.can_see``); anything else
+is a 404. Results (result files, licences, reports, cover letters) wait for the customer's
+survey when the service's survey has ``gates_downloads: true``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import exists, select
+
+from app.access import can_see
+from app.documents.verify import find_document, verify_copy, verify_document
+from app.errors import N_, translate
+from app.extensions import db
+from app.files import FileStore
+from app.rules_state import rules_state
+from models import Application, ApplicationFile, GeneratedDocument, StoredFile, SurveyResponse
+
+blueprint = Blueprint("documents", __name__)
+RESULT_KINDS = {"licence", "report", "cover_letter"}
+INLINE_KINDS = {"pdf", "png", "jpg", "gif"}
+MAX_COPY_BYTES = 25 * 1024 * 1024
+
+
+class CopyForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])
+
+
+# --- who is asking ------------------------------------------------------------------------
+def current_user_or_none():
+    """The signed-in user (session cookie or JWT bearer), or None."""
+    from flask_login import current_user
+
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        from flask_jwt_extended import get_current_user, verify_jwt_in_request
+
+        try:
+            verify_jwt_in_request(optional=True)
+            return get_current_user()
+        except Exception:  # an invalid or expired token is "not signed in"
+            return None
+    return None
+
+
+def _wants_json() -> bool:
+    return request.headers.get("Authorization", "").startswith("Bearer ") or \
+        request.accept_mimetypes.best == "application/json"
+
+
+def _refuse(status: int, message: str):
+    text = translate(message)
+    if _wants_json():
+        return jsonify({"error": {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(status, "error"),
+                        "message": text}), status
+    return render_template("verify/message.html", title=text, message=text, status=status), status
+
+
+def _visible_application(application_id: int, user) -> Application | None:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_see(application, user):
+        return None
+    return application
+
+
+def survey_gate_closed(application: Application, user) -> bool:
+    """The customer has not answered a survey that gates the results' downloads."""
+    if user.id != application.customer_id:
+        return False
+    data = rules_state().rules_for(application.rules_version_id).data
+    survey_key = data["services"].get(application.service_type.key, {}).get("survey")
+    survey = data.get("surveys", {}).get(survey_key) if survey_key else None
+    if not survey or not survey.get("gates_downloads"):
+        return False
+    return not db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id)))
+
+
+def _send(stored: StoredFile, download_name: str):
+    path = FileStore.current().path_of(stored.storage_path)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, download_name=download_name,
+                         as_attachment=stored.kind not in INLINE_KINDS, max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _login_needed():
+    if _wants_json():
+        return _refuse(401, N_("Silakan masuk terlebih dahulu."))
+    login = current_app.appbuilder.get_url_for_login if hasattr(current_app, "appbuilder") else "/login/"
+    return redirect(f"{login}?next={request.path}")
+
+
+# --- downloads ------------------------------------------------------------------------------
+@blueprint.get("/unduh/dokumen/<int:document_id>")
+def download_document(document_id: int):
+    user = current_user_or_none()
+    if user is None:
+        return _login_needed()
+    doc = db.session.get(GeneratedDocument, document_id)
+    if doc is None or _visible_application(doc.application_id, user) is None:
+        return _refuse(404, N_("Data tidak ditemukan."))
+    if doc.kind in RESULT_KINDS and survey_gate_closed(doc.application, user):
+        return _refuse(403, N_("Isi survei kepuasan terlebih dahulu untuk mengunduh hasil layanan."))
+    if doc.status != "ready" or doc.file is None:
+        failed = doc.status == "failed"
+        message = N_("Dokumen belum dapat disiapkan; petugas sedang menanganinya.") if failed \
+            else N_("Dokumen sedang disiapkan. Halaman ini akan dimuat ulang otomatis.")
+        if _wants_json():
+            return jsonify({"status": doc.status, "message": translate(message)}), 503 if failed else 202
+        return render_template("verify/message.html", title=translate(N_("Dokumen sedang disiapkan")),
+                               message=translate(message), status=202, refresh=not failed), \
+            503 if failed else 202
+    return _send(doc.file, doc.file.original_name)
+
+
+@blueprint.get("/unduh/berkas/<int:application_file_id>")
+def download_application_file(application_file_id: int):
+    user = current_user_or_none()
+    if user is None:
+        return _login_needed()
+    item = db.session.get(ApplicationFile, application_file_id)
+    if item is None or _visible_application(item.application_id, user) is None:
+        return _refuse(404, N_("Data tidak ditemukan."))
+    if item.purpose == "result" and survey_gate_closed(item.application, user):
+        return _refuse(403, N_("Isi survei kepuasan terlebih dahulu untuk mengunduh hasil layanan."))
+    return _send(item.file, item.file.original_name)
+
+
+# --- public verification -------------------------------------------------------------------
+@blueprint.route("/verify/<code>", methods=["GET", "POST"])
+def verify(code: str):
+    doc = find_document(code)
+    if doc is None:
+        return render_template("verify/result.html", result=None, copy=None, form=None, code=code), 404
+    form = CopyForm()
+    copy = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = form.file.data.read(MAX_COPY_BYTES + 1)
+            if len(data) > MAX_COPY_BYTES:
+                return render_template("verify/message.html", title=translate(N_("Berkas terlalu besar")),
+                                       message=translate(N_("Berkas terlalu besar.")), status=413), 413
+            copy = verify_copy(doc, data)
+        else:
+            return render_template("verify/result.html", result=verify_document(doc), copy=None, form=form,
+                                   code=code, form_error=True), 400
+    return render_template("verify/result.html", result=verify_document(doc), copy=copy, form=form, code=code)
+
+
+def init_documents(app: Flask) -> None:
+    """Register the verification page and the download URLs."""
+    app.register_blueprint(blueprint)
