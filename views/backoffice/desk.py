@@ -1,0 +1,209 @@
+"""The application page for staff, the transition forms generated from the rules, and the
+application's message thread. Every status change goes through ApplicationTransitionCommand."""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from app.access import ensure_visible
+from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
+from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.message import PostMessageCommand
+from app.errors import ConflictError, SatuPintuError
+from app.extensions import db
+from app.files import FileStore
+from app.workflow.fields import condition_holds
+from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
+from views.api import available_actions
+from views.backoffice.common import (platform_errors, SlaBadges, customer_names, local_time, rules_data_of, rupiah,
+                                     text)
+from views.backoffice.forms import MessageForm, build_transition_form, collect_values
+
+PURPOSES = {"requirement": "Persyaratan", "payment_proof": "Bukti bayar", "result": "Hasil layanan",
+            "other": "Lampiran"}
+PAYMENT_STATUSES = {"unpaid": "Belum dibayar", "submitted": "Menunggu verifikasi", "valid": "Valid",
+                    "suspended": "Ditangguhkan", "invalid": "Tidak valid"}
+DOCUMENT_STATUSES = {"pending": "Sedang dibuat", "ready": "Siap", "failed": "Gagal dibuat"}
+SLOT_STATUSES = {"offered": "Ditawarkan", "chosen": "Dipilih pemohon", "withdrawn": "Dibatalkan"}
+PREVIEWABLE = {"pdf", "png", "jpg", "gif"}
+
+
+def load(pk: int) -> Application:
+    return ensure_visible(db.session.get(Application, pk), g.user)
+
+
+def user_name(user: User | None) -> str:
+    if user is None:
+        return "Sistem"
+    return customer_names([user.id]).get(user.id) or user.username
+
+
+def field_rows(specs: list[dict], values: dict) -> list[tuple[str, str]]:
+    rows = []
+    for spec in specs:
+        if spec.get("type") == "file" or not condition_holds(spec.get("show_if"), lambda k: values.get(k)):
+            continue
+        value = values.get(spec["key"])
+        if spec.get("type") == "select":
+            options = {str(o["value"]): text(o.get("label")) for o in spec.get("options", [])}
+            value = options.get(str(value), value)
+        elif spec.get("type") == "checkbox":
+            value = "Ya" if value else "Tidak"
+        elif spec.get("type") == "money" and value not in (None, ""):
+            value = rupiah(value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        rows.append((text(spec.get("label")) or spec["key"], "-" if value in (None, "") else str(value)))
+    return rows
+
+
+def page_context(application: Application) -> dict:
+    data = rules_data_of(application)
+    service = data["services"][application.service_type.key]
+    workflow = data["workflows"][service["workflow"]]
+    tz = application.agency.timezone or "Asia/Jakarta"
+
+    def state_label(key):
+        spec = workflow["states"].get(key or "", {})
+        return text(spec.get("staff_label") or spec.get("label")) or (key or "-")
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
+                                .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    actors = {e.actor_id for e in events if e.actor_id}
+    names = customer_names(actors | {application.customer_id})
+    timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, "Sistem") if e.actor_id else "Sistem",
+                 "what": e.action_label or e.action, "from": state_label(e.from_state) if e.from_state else "",
+                 "to": state_label(e.to_state), "note": e.note} for e in events]
+    doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
+    form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}
+    files = [{"id": f.id, "name": f.file.original_name, "kind": f.file.kind, "size": f.file.size,
+              "purpose": PURPOSES.get(f.purpose, f.purpose),
+              "label": doc_labels.get(f.doc_key) or form_labels.get(f.doc_key) or f.doc_key,
+              "superseded": f.superseded, "at": local_time(f.created_at, tz),
+              "previewable": f.file.kind in PREVIEWABLE}
+             for f in application.files]
+    documents_spec = data.get("documents", {})
+    messages = db.session.scalars(select(Message).where(Message.application_id == application.id)
+                                  .order_by(Message.created_at, Message.id)).all()
+    senders = customer_names({m.sender_id for m in messages})
+    survey = db.session.scalar(select(SurveyResponse).where(SurveyResponse.application_id == application.id))
+    return {
+        "application": application, "service_spec": service, "tz": tz,
+        "state_label": state_label(application.state), "customer_state_label": application.state_label,
+        "customer_name": names.get(application.customer_id, ""), "customer": application.customer,
+        "profile": _profile(application.customer_id),
+        "fields": field_rows(service.get("fields", []), application.data or {}),
+        "company": field_rows(COMPANY_FIELDS, application.company or {}) if application.company else [],
+        "location": field_rows(LOCATION_FIELDS, application.location or {}) if application.location else [],
+        "numbers": application.numbers or {}, "deadlines": application.deadlines or {},
+        "cart": application.cart_lines, "total": rupiah(application.total_amount),
+        "files": files,
+        "payments": [{"p": p, "status": PAYMENT_STATUSES.get(p.status, p.status), "amount": rupiah(p.amount),
+                      "proof": next((f for f in application.files if f.file_id == p.proof_file_id), None)}
+                     for p in application.payments],
+        "slots": [{"s": s, "status": SLOT_STATUSES.get(s.status, s.status),
+                   "start": local_time(s.starts_at, tz), "end": local_time(s.ends_at, tz)} for s in application.slots],
+        "documents": [{"d": d, "label": text(documents_spec.get(d.doc_key, {}).get("label")) or d.doc_key,
+                       "status": DOCUMENT_STATUSES.get(d.status, d.status)} for d in application.documents],
+        "timeline": timeline, "sla": SlaBadges().badge(application),
+        "messages": [{"m": m, "who": senders.get(m.sender_id, ""), "staff": m.sender_id != application.customer_id,
+                      "at": local_time(m.created_at, tz)} for m in messages],
+        "survey": survey, "assignee": user_name(application.assignee) if application.assignee_id else "",
+        "local_time": lambda v: local_time(v, tz), "rupiah": rupiah,
+    }
+
+
+def _profile(user_id: int):
+    from models import CustomerProfile
+    return db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user_id))
+
+
+class ApplicationDeskView(BaseView):
+    route_base = "/backoffice/permohonan"
+    class_permission_name = "ApplicationDesk"
+    method_permission_name = {"show": "show", "act": "act", "message": "message", "preview": "show"}
+    default_view = "show"
+
+    @expose("/<int:pk>")
+    @has_access
+    @platform_errors
+    def show(self, pk: int):
+        application = load(pk)
+        context = page_context(application)
+        actions = available_actions(application, g.user)
+        return self.render_template("backoffice/application.html", actions=actions,
+                                    message_form=MessageForm(), **context)
+
+    @expose("/<int:pk>/tindakan/<action>", methods=["GET", "POST"])
+    @has_access
+    @platform_errors
+    def act(self, pk: int, action: str):
+        application = load(pk)
+        option = next((a for a in available_actions(application, g.user) if a["action"] == action), None)
+        if option is None:
+            flash("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini.", "danger")
+            return redirect(url_for(".show", pk=pk))
+        form = build_transition_form(application, option["form"])
+        errors, reasons = {}, list(option["blocked_by"])
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                if str(application.version) != (form.version.data or ""):
+                    raise ConflictError()
+                fields, files = collect_values(option["form"], request.form, request.files)
+                ApplicationTransitionCommand(pk, g.user, action, fields=fields, files=files,
+                                             idempotency_key=form.idempotency_key.data or None).run()
+            except SatuPintuError as error:
+                db.session.rollback()
+                errors = dict(error.details.get("field_errors") or {})
+                reasons = list(error.details.get("reasons") or [])
+                flash(error.text, "danger")
+                if error.status == 404:
+                    raise
+                application = load(pk)
+            else:
+                flash(f"{option['label']}: berhasil disimpan.", "success")
+                return redirect(url_for(".show", pk=pk))
+        elif request.method == "POST":
+            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+        form.version.data = str(application.version)
+        form.idempotency_key.data = uuid.uuid4().hex
+        context = page_context(application)
+        return self.render_template("backoffice/transition.html", option=option, form=form,
+                                    errors=errors, reasons=reasons, **context)
+
+    @expose("/<int:pk>/pesan", methods=["POST"])
+    @has_access
+    @platform_errors
+    def message(self, pk: int):
+        load(pk)
+        form = MessageForm()
+        if not form.validate_on_submit():
+            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            return redirect(url_for(".show", pk=pk) + "#pesan")
+        try:
+            PostMessageCommand(pk, g.user, form.body.data or "").run()
+            flash("Pesan terkirim; pemohon diberi tahu.", "success")
+        except SatuPintuError as error:
+            flash("; ".join(error.details.get("field_errors", {}).values()) or error.text, "danger")
+        return redirect(url_for(".show", pk=pk) + "#pesan")
+
+    @expose("/<int:pk>/berkas/<int:file_id>")
+    @has_access
+    @platform_errors
+    def preview(self, pk: int, file_id: int):
+        """Inline preview of an attached file for staff who may see the application."""
+        application = load(pk)
+        item = db.session.get(ApplicationFile, file_id)
+        if item is None or item.application_id != application.id:
+            abort(404)
+        path = FileStore.current().path_of(item.file.storage_path)
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=item.file.content_type, download_name=item.file.original_name,
+                             as_attachment=request.args.get("unduh") == "1")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

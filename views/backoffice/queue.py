@@ -1,0 +1,134 @@
+"""“Perlu tindakan saya”: the applications on which the signed-in user can act now."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import g, request
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import and_, false, or_, select
+
+from app.access import role_names, scope_applications
+from app.extensions import db
+from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
+from app.reports.workload import actionable_states
+from app.rules_state import rules_state
+from models import Application, RulesVersion, ServiceType
+from views.backoffice.common import platform_errors, SlaBadges, customer_names, text, visible_services
+
+PAGE_SIZE = 25
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def queue_condition(user):
+    """SQL condition: the application is in a state where one of the user's workflow roles, or
+    their personal assignment, has an action (guards aside). Built per rules version and service,
+    so the (service_type_id, state) index does the work."""
+    roles = role_names(user)
+    services = {s.key: s.id for s in db.session.scalars(select(ServiceType))}
+    versions = list(db.session.scalars(select(RulesVersion.id)))
+    conditions = []
+    for version in versions:
+        data = rules_state().rules_for(version).data
+        acting = actionable_states(data, roles & set(data.get("roles", {})))
+        by_states: dict[tuple[frozenset, frozenset], list[int]] = {}
+        for key, spec in data.get("services", {}).items():
+            if key not in services:
+                continue
+            states = acting.get(spec["workflow"], {"role": set(), "assignee": set()})
+            pair = (frozenset(states["role"]), frozenset(states["assignee"]))
+            by_states.setdefault(pair, []).append(services[key])
+        for (role_states, assignee_states), service_ids in by_states.items():
+            in_version = [Application.service_type_id.in_(service_ids)]
+            if len(versions) > 1:
+                in_version.append(Application.rules_version_id == version)
+            if role_states:
+                conditions.append(and_(*in_version, Application.state.in_(sorted(role_states))))
+            if assignee_states:
+                conditions.append(and_(*in_version, Application.assignee_id == user.id,
+                                       Application.state.in_(sorted(assignee_states))))
+    return or_(*conditions) if conditions else false()
+
+
+def action_labels(application: Application, roles: set[str], user_id: int) -> list[str]:
+    data = rules_state().rules_for(application.rules_version_id).data
+    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
+    labels = []
+    for transition in workflow["transitions"]:
+        if application.state not in transition["from"]:
+            continue
+        by = set(transition["by"])
+        if by & roles or ("assignee" in by and application.assignee_id == user_id):
+            labels.append(text(transition["label"]))
+    return labels
+
+
+class WorkQueueView(BaseView):
+    route_base = "/backoffice/antrean"
+    class_permission_name = "WorkQueue"
+    method_permission_name = {"index": "list"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    @platform_errors
+    def index(self):
+        user = g.user
+        args = request.args
+        services = visible_services(user)
+        service_id = args.get("service", type=int)
+        state = args.get("state", "").strip()
+        q = args.get("q", "").strip()
+        period = Period(parse_date(args.get("from")), parse_date(args.get("to")))
+        sla = args.get("sla", "")
+        order = args.get("order", "oldest")
+        page = max(0, args.get("page", 0, type=int))
+
+        stmt = scope_applications(select(Application), user).where(queue_condition(user))
+        if service_id:
+            stmt = stmt.where(Application.service_type_id == service_id)
+        if state:
+            stmt = stmt.where(Application.state == state)
+        if q:
+            stmt = stmt.where(search_filter(q))
+        stmt = period.apply(stmt)
+        badges = SlaBadges()
+        if sla == "overdue":
+            stmt = stmt.where(or_(Application.state_due_at < badges.now,
+                                  and_(Application.sla_paused.is_(None), Application.due_at < badges.now)))
+        count = capped_count(stmt)
+        rows = db.session.scalars(
+            stmt.order_by(Application.id.desc() if order == "newest" else Application.id.asc())
+            .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        names = customer_names(a.customer_id for a in rows)
+        roles = role_names(user)
+        items = [{"app": a, "customer": names.get(a.customer_id, ""), "sla": badges.badge(a),
+                  "actions": action_labels(a, roles, user.id)} for a in rows]
+        return self.render_template(
+            "backoffice/queue.html", items=items, services=services, states=state_choices(services),
+            count=count, capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,
+            has_next=count > (page + 1) * PAGE_SIZE, args=args, title="Perlu Tindakan Saya")
+
+
+def state_choices(services) -> list[tuple[str, str]]:
+    """(state key, staff label) of the workflows of ``services``, for the filter."""
+    from views.backoffice.common import active_rules_data
+
+    data = active_rules_data()
+    seen: dict[str, str] = {}
+    for service in services:
+        workflow = data["workflows"].get(data["services"].get(service.key, {}).get("workflow", ""), {})
+        for key, spec in workflow.get("states", {}).items():
+            if spec.get("kind", "").startswith("final"):
+                continue
+            label = text(spec.get("staff_label") or spec.get("label")) or key
+            if key not in seen:
+                seen[key] = label
+            elif label not in seen[key].split(" / "):
+                seen[key] = f"{seen[key]} / {label}"
+    return sorted(seen.items(), key=lambda kv: kv[1])
