@@ -66,8 +66,11 @@ def load_rules(app: Flask) -> None:
     from app.rules.problems import InvalidRulesError
     from app.rules_state import RulesState
 
+    from app.outbox.channels import notification_channels
+
     try:
-        app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"])
+        app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"],
+                                                                 known_channels=notification_channels())
     except InvalidRulesError:
         if not _checking_rules_only():
             raise

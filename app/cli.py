@@ -18,9 +18,11 @@ sla_cli = AppGroup("sla", help="Service-level deadlines.")
 @click.argument("path", required=False)
 def rules_check(path: str | None) -> None:
     """Print every problem as file:line: message (exit 1), or a summary (exit 0)."""
+    from app.outbox.channels import notification_channels
     from app.rules.check import run_check
 
-    sys.exit(run_check(path or os.path.relpath(current_app.config["RULES_PATH"])))
+    sys.exit(run_check(path or os.path.relpath(current_app.config["RULES_PATH"]),
+                       known_channels=notification_channels()))
 
 
 @rules_cli.command("activate")
@@ -80,6 +82,68 @@ def sla_tick() -> None:
     click.echo(SlaTickCommand().run())
 
 
+# --- outbox worker (documents and notifications) ---------------------------------------------
+outbox_cli = AppGroup("outbox", help="The outbox: notifications and document jobs.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Perform everything due now, then exit.")
+@click.option("--rq", "use_rq", is_flag=True, help="Run an RQ worker (needs REDIS_URL).")
+@click.option("--inline", is_flag=True, help="Perform rows here even when REDIS_URL is set.")
+def worker_command(once: bool, use_rq: bool, inline: bool) -> None:
+    """Perform outbox rows (email, inbox, WhatsApp, PDF) and tick the SLA clock, until stopped."""
+    import signal
+
+    from app.outbox.worker import Worker, drain
+
+    if use_rq:
+        from app.outbox.rq import run_rq_worker
+
+        if not current_app.config.get("REDIS_URL"):
+            raise click.UsageError("--rq needs REDIS_URL")
+        run_rq_worker(burst=once)
+        return
+    if once:
+        click.echo(drain())
+        return
+    dispatch = None
+    if current_app.config.get("REDIS_URL") and not inline:
+        from app.outbox.rq import enqueue_claims
+
+        dispatch = enqueue_claims
+    worker = Worker(dispatch=dispatch)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: worker.stop.set())
+    worker.run()
+
+
+@outbox_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "all_rows", is_flag=True, help="Every failed and dead row.")
+def outbox_retry(ids: tuple[int, ...], all_rows: bool) -> None:
+    """Queue failed/dead rows again (by id, or --all)."""
+    from app.outbox.worker import retry
+
+    if not ids and not all_rows:
+        raise click.UsageError("give row ids or --all")
+    click.echo(f"{retry(None if all_rows else list(ids))} row(s) queued again")
+
+
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """How many rows are in each status."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from models import OutboxMessage
+
+    for status, count in db.session.execute(select(OutboxMessage.status, func.count())
+                                            .group_by(OutboxMessage.status)).all():
+        click.echo(f"{status:<8} {count}")
+
+
 def register_cli(app: Flask) -> None:
     for group in (rules_cli, satupintu_cli, demo_cli, sla_cli):
         app.cli.add_command(group)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(worker_command)

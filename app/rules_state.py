@@ -22,9 +22,11 @@ class RulesState:
         self._lock = Lock()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "RulesState":
+    def from_file(cls, path: str | Path, *, known_channels=None) -> "RulesState":
         """Raises ``InvalidRulesError`` listing every problem: the app does not start on bad rules."""
-        return cls(load_rules(path), path)
+        if known_channels is None:
+            return cls(load_rules(path), path)
+        return cls(load_rules(path, known_channels=known_channels), path)
 
     def rules_for(self, version_id: int) -> Rules:
         with self._lock:
