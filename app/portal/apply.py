@@ -1,0 +1,649 @@
+"""Applying from the portal: the wizard generated from the rules, drafts, "File Saya" (the
+customer's document library) and the customer's instruments (assets) with their transfers.
+
+Everything is stored by the platform's commands (``CreateApplicationCommand``, then the rules'
+submission action through ``ApplicationTransitionCommand``); this module only turns the HTML form
+into their arguments and their field errors back into messages under the fields.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
+from app.commands.application.transition import ApplicationTransitionCommand
+from app.errors import SatuPintuError, ValidationError
+from app.extensions import db
+from app.files import (CONTENT_TYPES, TYPE_LABELS, FileStore, IncomingFile, check_file,
+                       normalise_types, store_file)
+from app.portal.auth import login_required_customer
+from app.rules_state import rules_state
+from app.workflow.fields import condition_holds
+from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
+                    CustomerProfile, ServiceType, StoredFile, User)
+from models.base import utcnow
+
+portal_apply = Blueprint("portal_apply", __name__, url_prefix="/portal")
+
+LIBRARY_TYPES = ("pdf", "jpg", "png", "gif", "doc", "docx", "xls", "xlsx", "dwg")
+LIBRARY_MAX_MB = 50
+PHOTO_TYPES = ("jpg", "png")
+PHOTO_MAX_MB = 10
+
+
+@portal_apply.before_request
+def _csrf():
+    from app.portal import protect_portal_posts
+    return protect_portal_posts()
+
+
+# ------------------------------------------------------------------------------- rules helpers
+
+def service_and_spec(service_key: str) -> tuple[ServiceType, dict, dict]:
+    """The active service, its spec and the whole rules data of its version (404 when unknown)."""
+    service = db.session.scalar(select(ServiceType).where(ServiceType.key == service_key,
+                                                          ServiceType.active.is_(True)))
+    if service is None:
+        abort(404)
+    data = rules_state().rules_for(service.rules_version_id).data
+    spec = data["services"].get(service.key)
+    if spec is None:
+        abort(404)
+    return service, spec, data
+
+
+def text_of(label) -> str:
+    if isinstance(label, dict):
+        return label.get("id") or next(iter(label.values()), "")
+    return "" if label is None else str(label)
+
+
+def types_text(types) -> str:
+    return ", ".join(TYPE_LABELS.get(t, t.upper()) for t in sorted(normalise_types(types))) or "PDF"
+
+
+def accept_attr(types) -> str:
+    exts = []
+    for kind in sorted(normalise_types(types)):
+        exts.append("." + kind)
+        if kind == "jpg":
+            exts.append(".jpeg")
+    return ",".join(exts)
+
+
+def submission_action(data: dict, spec: dict) -> str | None:
+    """The customer's action that sends a just-created application on (BMKG: "kirim" from
+    "Lengkapi Data"): from the initial state to another, non-final state, with no required form."""
+    workflow = data["workflows"][spec["workflow"]]
+    initial = workflow["initial"]
+    if workflow["states"][initial].get("kind") != "waiting_customer":
+        return None
+    for transition in workflow["transitions"]:
+        if initial not in transition["from"] or "customer" not in transition.get("by", []):
+            continue
+        target = workflow["states"].get(transition["to"], {})
+        if transition["to"] == initial or str(target.get("kind", "")).startswith("final"):
+            continue
+        if any(f.get("required") for f in transition.get("form", [])):
+            continue
+        return transition["action"]
+    return None
+
+
+def my_library(kinds=None) -> list[StoredFile]:
+    stmt = select(StoredFile).where(StoredFile.owner_id == current_user.id,
+                                    StoredFile.in_library.is_(True)).order_by(StoredFile.id.desc())
+    files = list(db.session.scalars(stmt))
+    if kinds:
+        allowed = normalise_types(kinds)
+        files = [f for f in files if f.kind in allowed]
+    return files
+
+
+def library_file(file_id) -> StoredFile | None:
+    try:
+        file_id = int(file_id)
+    except (TypeError, ValueError):
+        return None
+    stored = db.session.get(StoredFile, file_id)
+    if stored is None or stored.owner_id != current_user.id or not stored.in_library:
+        return None
+    return stored
+
+
+def incoming_from_library(stored: StoredFile) -> IncomingFile:
+    data = FileStore.current().path_of(stored.storage_path).read_bytes()
+    return IncomingFile(filename=stored.original_name, data=data, kind=stored.kind, sha256=stored.sha256)
+
+
+def collect_uploads(doc_specs: list[dict], errors: dict) -> dict[str, IncomingFile]:
+    """The files for each document slot: a fresh upload (``doc.<key>``) or one from File Saya
+    (``lib.<key>``). Problems go to ``errors`` under the document's key."""
+    files = {}
+    for doc in doc_specs:
+        key = doc["key"]
+        storage = request.files.get(f"doc.{key}")
+        if storage is not None and storage.filename:
+            incoming = IncomingFile.from_storage(storage)
+            problem = check_file(incoming, doc.get("types"), doc.get("max_mb"))
+            if problem:
+                errors[key] = problem
+            else:
+                files[key] = incoming
+            continue
+        chosen = request.form.get(f"lib.{key}")
+        if chosen:
+            stored = library_file(chosen)
+            if stored is None:
+                errors[key] = _("Berkas dari File Saya tidak ditemukan.")
+            else:
+                files[key] = incoming_from_library(stored)
+    return files
+
+
+def profile_of(user) -> CustomerProfile | None:
+    return db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
+
+
+# ------------------------------------------------------------------------------- the wizard
+
+@dataclass
+class WizardForm:
+    """What the wizard's form holds, from a POST, a draft, or the profile."""
+
+    request_kind: str = ""
+    asset_id: str = ""
+    fields: dict = None
+    company: dict = None
+    location: dict = None
+    declaration: bool = False
+    library: dict = None
+
+    @classmethod
+    def from_request(cls, spec: dict) -> "WizardForm":
+        form = request.form
+        location = {f["key"]: form.get(f"location.{f['key']}", "") for f in LOCATION_FIELDS
+                    if f["key"] != "coordinates"}
+        lat, lng = form.get("location.lat", "").strip(), form.get("location.lng", "").strip()
+        location["lat"], location["lng"] = lat, lng
+        fields = {}
+        for f in spec.get("fields", []):
+            if f.get("type") == "checkbox":
+                fields[f["key"]] = bool(form.get(f"f.{f['key']}"))
+            else:
+                fields[f["key"]] = form.get(f"f.{f['key']}", "")
+        return cls(request_kind=form.get("request_kind", ""), asset_id=form.get("asset_id", ""),
+                   fields=fields,
+                   company={f["key"]: form.get(f"company.{f['key']}", "") for f in COMPANY_FIELDS},
+                   location=location, declaration=bool(form.get("declaration")),
+                   library={d["key"]: form.get(f"lib.{d['key']}", "") for d in spec.get("documents", [])})
+
+    @classmethod
+    def from_draft(cls, data: dict) -> "WizardForm":
+        return cls(request_kind=data.get("request_kind", ""), asset_id=str(data.get("asset_id") or ""),
+                   fields=dict(data.get("fields") or {}), company=dict(data.get("company") or {}),
+                   location=dict(data.get("location") or {}), declaration=bool(data.get("declaration")),
+                   library=dict(data.get("library") or {}))
+
+    def to_draft(self) -> dict:
+        return {"request_kind": self.request_kind, "asset_id": self.asset_id, "fields": self.fields,
+                "company": self.company, "location": self.location, "declaration": self.declaration,
+                "library": self.library}
+
+    def location_for_command(self) -> dict:
+        location = {k: v for k, v in (self.location or {}).items() if k not in ("lat", "lng")}
+        lat, lng = (self.location or {}).get("lat", ""), (self.location or {}).get("lng", "")
+        location["coordinates"] = f"{lat},{lng}" if (lat or lng) else ""
+        return location
+
+
+def prefill_company(profile: CustomerProfile | None) -> dict:
+    if profile is None or profile.kind == "person":
+        return {}
+    return {"name": profile.organisation_name, "npwp": profile.organisation_npwp or "",
+            "address": profile.organisation_address, "phone": profile.organisation_phone}
+
+
+def prefill_location(profile: CustomerProfile | None) -> dict:
+    if profile is None:
+        return {}
+    return {"street": profile.address, "province": profile.province, "regency": profile.regency,
+            "district": profile.district, "village": profile.village}
+
+
+def cart_for(service: ServiceType, spec: dict) -> tuple[list[dict], list[dict]]:
+    """The cart lines for this service from the session (5a's contract), with catalogue details."""
+    if not spec.get("cart"):
+        return [], []
+    raw = (session.get("cart") or {}).get(service.key) or []
+    items = {i.code: i for i in db.session.scalars(select(CatalogueItem).where(
+        CatalogueItem.service_type_id == service.id, CatalogueItem.active.is_(True)))}
+    lines, display = [], []
+    for entry in raw:
+        code = str(entry.get("code") or "")
+        try:
+            quantity = int(entry.get("quantity") or 1)
+        except (TypeError, ValueError):
+            quantity = 1
+        lines.append({"code": code, "quantity": quantity})
+        item = items.get(code)
+        if item is not None:
+            display.append({"code": code, "name": item.name, "unit": item.unit, "quantity": quantity,
+                            "price": item.price, "amount": item.price * quantity,
+                            "data_required": getattr(item, "data_required", "")})
+    return lines, display
+
+
+def my_assets(kind: str | None = None) -> list[Asset]:
+    stmt = select(Asset).where(Asset.owner_id == current_user.id).order_by(Asset.id.desc())
+    if kind:
+        stmt = stmt.where(Asset.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def _draft(service_key: str) -> ApplicationDraft | None:
+    return db.session.scalar(select(ApplicationDraft).where(
+        ApplicationDraft.user_id == current_user.id, ApplicationDraft.service_key == service_key))
+
+
+def render_wizard(service, spec, data, form: WizardForm, errors: dict | None = None, status: int = 200):
+    profile = profile_of(current_user)
+    cart_lines, cart_display = cart_for(service, spec)
+    documents = []
+    for doc in spec.get("documents", []):
+        documents.append({**doc, "label": text_of(doc.get("label")), "types_text": types_text(doc.get("types")),
+                          "accept": accept_attr(doc.get("types")), "max_mb": doc.get("max_mb") or 20,
+                          "library": my_library(doc.get("types"))})
+    request_kinds = [{"key": k, "label": text_of(data.get("request_kinds", {}).get(k, {}).get("label", k))}
+                     for k in (spec.get("request_kinds") or ["baru"])]
+    asset_spec = spec.get("asset")
+    errors = dict(errors or {})
+    kinds = spec.get("customer_kinds") or ["person", "company", "institution"]
+    if profile is not None and profile.kind not in kinds:
+        errors.setdefault("_customer", _("Layanan ini hanya untuk akun %(kinds)s. Jenis akun Anda tidak dapat mengajukannya.",
+                                         kinds=", ".join({"person": _("perorangan"), "company": _("perusahaan"),
+                                                          "institution": _("instansi")}.get(k, k) for k in kinds)))
+    body = render_template(
+        "portal/apply/wizard.html", service=service, spec=spec, form=form, errors=errors,
+        profile=profile, user=current_user, cart=cart_display, cart_raw=cart_lines,
+        cart_total=sum((line["amount"] for line in cart_display), 0), documents=documents,
+        request_kinds=request_kinds, company_fields=COMPANY_FIELDS, location_fields=LOCATION_FIELDS,
+        assets=my_assets(asset_spec.get("kind")) if asset_spec else [], asset_spec=asset_spec,
+        declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
+        text_of=text_of, tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
+        has_draft=_draft(service.key) is not None)
+    return body, status
+
+
+@portal_apply.route("/ajukan/<service_key>", methods=["GET", "POST"])
+@login_required_customer
+def wizard(service_key: str):
+    service, spec, data = service_and_spec(service_key)
+    if request.method == "GET":
+        draft = _draft(service.key)
+        if draft is not None:
+            form = WizardForm.from_draft(draft.data or {})
+        else:
+            profile = profile_of(current_user)
+            form = WizardForm(fields={}, company=prefill_company(profile) if spec.get("company_data") == "required" else {},
+                              location=prefill_location(profile) if spec.get("location") == "required" else {},
+                              library={})
+        if request.args.get("alat"):
+            form.asset_id = request.args["alat"]
+        return render_wizard(service, spec, data, form)
+
+    form = WizardForm.from_request(spec)
+    if request.form.get("action") == "draft":
+        draft = _draft(service.key) or ApplicationDraft(user_id=current_user.id, service_key=service.key)
+        draft.data = form.to_draft()
+        draft.updated_at = utcnow()
+        db.session.add(draft)
+        db.session.commit()
+        flash(_("Draf permohonan disimpan. Anda dapat melanjutkannya kapan saja dari halaman ini."), "success")
+        return redirect(url_for("portal_apply.wizard", service_key=service.key))
+
+    errors: dict[str, str] = {}
+    visible_docs = [d for d in spec.get("documents", [])
+                    if condition_holds(d.get("when"), lambda key: form.fields.get(key))]
+    files = collect_uploads(visible_docs, errors)
+    missing = [d for d in visible_docs if d.get("required") and d["key"] not in files and d["key"] not in errors]
+    for doc in missing:
+        errors[doc["key"]] = _("Dokumen wajib diunggah.")
+    if errors:
+        errors.update({k: v for k, v in precheck(spec, form).items() if k not in errors})
+    cart_lines, _display = cart_for(service, spec)
+    try:
+        asset_id = int(form.asset_id) if form.asset_id else None
+    except ValueError:
+        asset_id = None
+    if errors:
+        return render_wizard(service, spec, data, form, _with_files_note(errors), 422)
+    try:
+        application = CreateApplicationCommand(
+            current_user, service.key, fields=form.fields, request_kind=form.request_kind or None,
+            cart=cart_lines, company=form.company, location=form.location_for_command(),
+            asset_id=asset_id, declaration=form.declaration, files=files).run()
+    except ValidationError as error:
+        field_errors = dict(error.details.get("field_errors") or {})
+        if "location.coordinates" in field_errors:
+            field_errors.setdefault("location.lat", field_errors["location.coordinates"])
+        if not field_errors:
+            field_errors["_form"] = error.text
+        return render_wizard(service, spec, data, form, _with_files_note(field_errors, bool(files)), 422)
+    except SatuPintuError as error:
+        return render_wizard(service, spec, data, form, {"_form": error.text}, error.status)
+
+    # the draft and this service's cart are done with
+    draft = _draft(service.key)
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+    cart = dict(session.get("cart") or {})
+    if cart.pop(service.key, None) is not None:
+        session["cart"] = cart
+    action = submission_action(data, spec)
+    if action:
+        try:
+            ApplicationTransitionCommand(application.id, current_user, action).run()
+        except SatuPintuError as error:
+            flash(_("Permohonan tersimpan tetapi belum terkirim: %(reason)s", reason=_reason(error)), "warning")
+    return redirect(url_for("portal_requests.submitted", app_id=application.id))
+
+
+def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
+    """The command's own field checks, run when the documents already failed, so that every
+    problem is shown at once (the command stores nothing when anything is wrong)."""
+    from app.errors import translate
+    from app.workflow.fields import validate_fields
+
+    errors: dict[str, str] = {}
+    _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {})
+    errors.update({k: str(translate(getattr(v, "template", str(v)), **(getattr(v, "params", None) or {})))
+                   for k, v in field_errors.items()})
+    for prefix, mode, specs, values, required in (
+            ("company", spec.get("company_data", "none"), COMPANY_FIELDS, form.company, ("name",)),
+            ("location", spec.get("location", "none"), LOCATION_FIELDS, form.location_for_command(), ())):
+        if mode == "none" or (mode == "optional" and not any(str(v or "").strip("-0 ,") for v in values.values())):
+            continue
+        specs = [dict(f, required=f.get("required", False) or f["key"] in required) for f in specs]
+        _cleaned, section = validate_fields(specs, values, {})
+        errors.update({f"{prefix}.{k}": str(translate(getattr(v, "template", str(v)), **(getattr(v, "params", None) or {})))
+                       for k, v in section.items()})
+    if spec.get("declaration") and not form.declaration:
+        errors["declaration"] = _("Pernyataan wajib disetujui.")
+    return errors
+
+
+def _reason(error: SatuPintuError) -> str:
+    reasons = error.details.get("reasons") or list((error.details.get("field_errors") or {}).values())
+    return "; ".join(reasons) or error.text
+
+
+def _with_files_note(errors: dict, had_files: bool = True) -> dict:
+    if had_files:
+        errors.setdefault("_files", _("Demi keamanan, berkas yang sudah dipilih perlu dipilih ulang "
+                                      "(atau pilih dari File Saya)."))
+    errors.setdefault("_form", _("Permohonan belum terkirim. Periksa isian yang ditandai merah."))
+    return errors
+
+
+@portal_apply.route("/ajukan/<service_key>/draf/hapus", methods=["POST"])
+@login_required_customer
+def delete_draft(service_key: str):
+    draft = _draft(service_key)
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+    flash(_("Draf dihapus."), "info")
+    return redirect(url_for("portal_apply.wizard", service_key=service_key))
+
+
+@portal_apply.route("/ajukan/<service_key>/templat/<doc_key>")
+@login_required_customer
+def document_template(service_key: str, doc_key: str):
+    """The blank template of a required document (e.g. a statement letter to fill in and sign)."""
+    service, spec, data = service_and_spec(service_key)
+    doc = next((d for d in spec.get("documents", []) if d["key"] == doc_key and d.get("template")), None)
+    if doc is None:
+        abort(404)
+    base = rules_state().file_rules.base_dir
+    from pathlib import Path
+    path = (Path(base) / doc["template"]).resolve()
+    if not str(path).startswith(str(Path(base).resolve())) or not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@portal_apply.route("/draf")
+@login_required_customer
+def drafts():
+    rows = list(db.session.scalars(select(ApplicationDraft).where(
+        ApplicationDraft.user_id == current_user.id).order_by(ApplicationDraft.id.desc())))
+    services = {s.key: s for s in db.session.scalars(select(ServiceType).where(
+        ServiceType.key.in_([r.service_key for r in rows] or [""])))}
+    return render_template("portal/apply/drafts.html", drafts=rows, services=services)
+
+
+# ------------------------------------------------------------------------------- File Saya
+
+@portal_apply.route("/file-saya", methods=["GET", "POST"])
+@login_required_customer
+def library():
+    errors = {}
+    if request.method == "POST":
+        storage = request.files.get("berkas")
+        label = (request.form.get("label") or "").strip()[:255]
+        if storage is None or not storage.filename:
+            errors["berkas"] = _("Pilih berkas yang akan diunggah.")
+        else:
+            incoming = IncomingFile.from_storage(storage)
+            problem = check_file(incoming, LIBRARY_TYPES, LIBRARY_MAX_MB)
+            if problem:
+                errors["berkas"] = problem
+            else:
+                store = FileStore.current()
+                try:
+                    db.session.add(store_file(store, incoming, owner_id=current_user.id,
+                                              label=label or incoming.filename, in_library=True))
+                    db.session.commit()
+                except BaseException:
+                    db.session.rollback()
+                    store.discard_created()
+                    raise
+                flash(_("Berkas disimpan di File Saya."), "success")
+                return redirect(url_for("portal_apply.library"))
+    return render_template("portal/apply/library.html", files=my_library(), errors=errors,
+                           types_text=types_text(LIBRARY_TYPES), max_mb=LIBRARY_MAX_MB,
+                           accept=accept_attr(LIBRARY_TYPES)), 422 if errors else 200
+
+
+@portal_apply.route("/file-saya/<int:file_id>")
+@login_required_customer
+def library_download(file_id: int):
+    stored = library_file(file_id)
+    if stored is None:
+        abort(404)
+    return _send_stored(stored)
+
+
+@portal_apply.route("/file-saya/<int:file_id>/hapus", methods=["POST"])
+@login_required_customer
+def library_remove(file_id: int):
+    stored = library_file(file_id)
+    if stored is None:
+        abort(404)
+    stored.in_library = False     # still attached to applications; only leaves the library
+    db.session.commit()
+    flash(_("Berkas dihapus dari File Saya."), "info")
+    return redirect(url_for("portal_apply.library"))
+
+
+def _send_stored(stored: StoredFile, as_attachment: bool = True):
+    path = FileStore.current().path_of(stored.storage_path)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=CONTENT_TYPES.get(stored.kind, "application/octet-stream"),
+                     as_attachment=as_attachment, download_name=stored.original_name)
+
+
+# ------------------------------------------------------------------------------- instruments (assets)
+
+ASSET_FIELDS = [("name", "Nama alat"), ("brand", "Merek"), ("model", "Model/tipe"),
+                ("serial_number", "Nomor seri"), ("capacity", "Kapasitas"), ("location", "Lokasi alat")]
+
+
+def asset_kinds() -> list[dict]:
+    """The kinds of customer asset the active rules' services work on (e.g. UTTP)."""
+    data = rules_state().file_rules.data
+    kinds, seen = [], set()
+    for key, spec in data["services"].items():
+        asset = spec.get("asset")
+        if asset and asset["kind"] not in seen:
+            seen.add(asset["kind"])
+            kinds.append({"kind": asset["kind"], "label": text_of(asset.get("label") or asset["kind"]),
+                          "services": [k for k, s in data["services"].items()
+                                       if (s.get("asset") or {}).get("kind") == asset["kind"]]})
+    return kinds
+
+
+def own_asset(asset_id: int) -> Asset:
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.owner_id != current_user.id:
+        abort(404)
+    return asset
+
+
+@portal_apply.route("/alat")
+@login_required_customer
+def assets():
+    return render_template("portal/apply/assets.html", assets=my_assets(), kinds=asset_kinds())
+
+
+@portal_apply.route("/alat/baru", methods=["GET", "POST"])
+@portal_apply.route("/alat/<int:asset_id>/ubah", methods=["GET", "POST"])
+@login_required_customer
+def asset_form(asset_id: int | None = None):
+    asset = own_asset(asset_id) if asset_id else None
+    kinds = asset_kinds()
+    values = {k: getattr(asset, k) for k, _l in ASSET_FIELDS} if asset else {}
+    values["kind"] = asset.kind if asset else (kinds[0]["kind"] if kinds else "")
+    errors = {}
+    if request.method == "POST":
+        values = {k: (request.form.get(k) or "").strip() for k, _l in ASSET_FIELDS}
+        values["kind"] = request.form.get("kind", "")
+        if values["kind"] not in {k["kind"] for k in kinds}:
+            errors["kind"] = _("Pilih jenis alat.")
+        if not values["name"]:
+            errors["name"] = _("Wajib diisi.")
+        for key, _label in ASSET_FIELDS:
+            if len(values[key]) > (2000 if key == "location" else 128 if key != "name" else 255):
+                errors[key] = _("Isian terlalu panjang.")
+        photo = request.files.get("foto")
+        incoming = None
+        if photo is not None and photo.filename:
+            incoming = IncomingFile.from_storage(photo)
+            problem = check_file(incoming, PHOTO_TYPES, PHOTO_MAX_MB)
+            if problem:
+                errors["foto"] = problem
+        elif asset is None:
+            errors["foto"] = _("Unggah foto alat (JPG/PNG, maksimal %(max)s MB).", max=PHOTO_MAX_MB)
+        if not errors:
+            store = FileStore.current()
+            try:
+                target = asset or Asset(owner_id=current_user.id)
+                for key, _label in ASSET_FIELDS:
+                    setattr(target, key, values[key])
+                target.kind = values["kind"]
+                if incoming is not None:
+                    stored = store_file(store, incoming, owner_id=current_user.id,
+                                        label=f"Foto {values['name']}")
+                    db.session.add(stored)
+                    db.session.flush()
+                    target.photo_file_id = stored.id
+                db.session.add(target)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                store.discard_created()
+                raise
+            flash(_("Data alat disimpan."), "success")
+            return redirect(url_for("portal_apply.asset_detail", asset_id=target.id))
+    return render_template("portal/apply/asset_form.html", asset=asset, values=values, errors=errors,
+                           kinds=kinds, fields=ASSET_FIELDS, photo_max=PHOTO_MAX_MB), 422 if errors else 200
+
+
+@portal_apply.route("/alat/<int:asset_id>")
+@login_required_customer
+def asset_detail(asset_id: int):
+    asset = own_asset(asset_id)
+    history = list(db.session.scalars(select(Application).where(
+        Application.asset_id == asset.id, Application.customer_id == current_user.id)
+        .order_by(Application.id.desc())))
+    kind = next((k for k in asset_kinds() if k["kind"] == asset.kind), None)
+    services = list(db.session.scalars(select(ServiceType).where(
+        ServiceType.key.in_(kind["services"] if kind else [""]), ServiceType.active.is_(True))))
+    transfers = list(db.session.scalars(select(AssetTransfer).where(AssetTransfer.asset_id == asset.id)
+                                        .order_by(AssetTransfer.id)))
+    return render_template("portal/apply/asset_detail.html", asset=asset, history=history,
+                           services=services, transfers=transfers, errors={})
+
+
+@portal_apply.route("/alat/<int:asset_id>/foto")
+@login_required_customer
+def asset_photo(asset_id: int):
+    asset = own_asset(asset_id)
+    stored = db.session.get(StoredFile, asset.photo_file_id) if asset.photo_file_id else None
+    if stored is None:
+        abort(404)
+    return _send_stored(stored, as_attachment=False)
+
+
+@portal_apply.route("/alat/<int:asset_id>/hapus", methods=["POST"])
+@login_required_customer
+def asset_delete(asset_id: int):
+    asset = own_asset(asset_id)
+    used = db.session.scalar(select(Application.id).where(Application.asset_id == asset.id).limit(1))
+    if used is not None:
+        flash(_("Alat yang sudah pernah diajukan tidak dapat dihapus."), "warning")
+        return redirect(url_for("portal_apply.asset_detail", asset_id=asset.id))
+    db.session.delete(asset)
+    db.session.commit()
+    flash(_("Alat dihapus."), "info")
+    return redirect(url_for("portal_apply.assets"))
+
+
+@portal_apply.route("/alat/<int:asset_id>/alihkan", methods=["POST"])
+@login_required_customer
+def asset_transfer(asset_id: int):
+    """Hand the instrument to another customer, found by e-mail, NIK or NPWP."""
+    asset = own_asset(asset_id)
+    who = (request.form.get("penerima") or "").strip()
+    recipient = None
+    if who:
+        recipient = db.session.scalar(select(User).outerjoin(CustomerProfile, CustomerProfile.user_id == User.id)
+                                      .where(or_(User.email == who, CustomerProfile.nik == who,
+                                                 CustomerProfile.npwp == who,
+                                                 CustomerProfile.organisation_npwp == who)).limit(1))
+    from app.portal.auth import is_customer
+    error = None
+    if not who:
+        error = _("Isi email, NIK atau NPWP pemilik baru.")
+    elif recipient is None or not is_customer(recipient) or not recipient.active:
+        error = _("Pemilik baru tidak ditemukan. Pastikan ia sudah terdaftar sebagai pemohon.")
+    elif recipient.id == current_user.id:
+        error = _("Alat ini sudah milik Anda.")
+    elif not request.form.get("konfirmasi"):
+        error = _("Centang konfirmasi pengalihan kepemilikan.")
+    if error:
+        flash(error, "danger")
+        return redirect(url_for("portal_apply.asset_detail", asset_id=asset.id) + "#alihkan")
+    db.session.add(AssetTransfer(asset_id=asset.id, from_user_id=current_user.id, to_user_id=recipient.id))
+    asset.owner_id = recipient.id
+    db.session.commit()
+    flash(_("Kepemilikan alat %(name)s dialihkan.", name=asset.name), "success")
+    return redirect(url_for("portal_apply.assets"))

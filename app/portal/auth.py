@@ -1,0 +1,48 @@
+"""Who the portal's customer is: ``login_required_customer`` and ``current_customer``."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, Optional
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.security import CUSTOMER_ROLE
+
+
+def is_customer(user=None) -> bool:
+    user = user or current_user
+    return bool(getattr(user, "is_authenticated", False)) and any(
+        role.name == CUSTOMER_ROLE for role in (user.roles or []))
+
+
+def current_customer_profile():
+    """The CustomerProfile of the logged-in customer, or None."""
+    from app.extensions import db
+    from models.people import CustomerProfile
+
+    if not is_customer():
+        return None
+    return db.session.query(CustomerProfile).filter_by(user_id=current_user.id).one_or_none()
+
+
+def safe_next(target: Optional[str]) -> Optional[str]:
+    """Only local paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def login_required_customer(view: Callable) -> Callable:
+    """Let only logged-in customers in; others go to the portal login with ``next``."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_customer():
+            if getattr(current_user, "is_authenticated", False):
+                flash(_("Halaman ini khusus untuk akun pemohon."), "warning")
+            else:
+                flash(_("Silakan masuk terlebih dahulu."), "info")
+            return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped

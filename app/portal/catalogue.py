@@ -1,0 +1,324 @@
+"""Finding a service: landing, search, agency pages, each service's Standar Pelayanan (generated
+from the rules), requirement templates, the catalogue and the session cart.
+
+The cart lives in ``session["cart"] = {service_key: [{"code": ..., "quantity": n}, ...]}``;
+"Lanjutkan proses" goes to the application wizard at ``/portal/ajukan/<service_key>``, which reads it.
+"""
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.notify import rupiah
+from app.portal import portal
+from app.workflow.fields import label_text
+from models.catalog import Agency, CatalogueItem, ServiceType
+
+MAX_QUANTITY = 999
+KIND_LABELS = {"person": "Perorangan", "company": "Perusahaan / Badan Usaha",
+               "institution": "Instansi / Lembaga"}
+
+
+# ---------------------------------------------------------------- data
+
+
+def _rules() -> dict:
+    from app.rules_state import rules_state
+
+    return rules_state().file_rules.data
+
+
+def _base_dir() -> Path:
+    from app.rules_state import rules_state
+
+    return Path(rules_state().file_rules.base_dir)
+
+
+def public_services() -> list[dict]:
+    """Active services of active agencies, with their rules, grouped order: agency, class, name."""
+    rules = _rules()
+    rows = db.session.execute(
+        select(ServiceType, Agency).join(Agency, ServiceType.agency_id == Agency.id)
+        .where(ServiceType.active.is_(True), Agency.active.is_(True))
+        .order_by(Agency.name, ServiceType.class_label, ServiceType.name)).all()
+    services = []
+    for service, agency in rows:
+        spec = (rules.get("services") or {}).get(service.key)
+        if spec is None:
+            continue
+        services.append({"key": service.key, "name": service.name, "row": service, "agency": agency,
+                         "agency_spec": (rules.get("agencies") or {}).get(agency.key, {}),
+                         "class_label": service.class_label, "spec": spec})
+    return services
+
+
+def _service_or_404(service_key: str) -> dict:
+    for service in public_services():
+        if service["key"] == service_key:
+            return service
+    abort(404)
+
+
+def _agency_or_404(agency_key: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.key == agency_key, Agency.active.is_(True)))
+    if agency is None:
+        abort(404)
+    return agency
+
+
+def catalogue_items(service_row: ServiceType) -> list[CatalogueItem]:
+    return list(db.session.scalars(select(CatalogueItem).where(
+        CatalogueItem.service_type_id == service_row.id, CatalogueItem.active.is_(True))
+        .order_by(CatalogueItem.code)))
+
+
+def procedure(workflow: dict) -> list[dict]:
+    """The states a customer will see, in the order they are reached from the start (labels
+    deduplicated); finals last."""
+    states, transitions = workflow.get("states") or {}, workflow.get("transitions") or []
+    order, seen, queue = [], {workflow.get("initial")}, deque([workflow.get("initial")])
+    while queue:
+        state = queue.popleft()
+        order.append(state)
+        for transition in transitions:
+            if state in (transition.get("from") or []) and transition.get("to") not in seen:
+                seen.add(transition["to"])
+                queue.append(transition["to"])
+    order += [s for s in states if s not in seen]
+    steps, labels = [], set()
+    working = [s for s in order if not str(states.get(s, {}).get("kind", "")).startswith("final")]
+    finals = [s for s in order if str(states.get(s, {}).get("kind", "")).startswith("final")]
+    for key in working + finals:
+        state = states.get(key) or {}
+        label = label_text(state.get("label"))
+        if not label or label in labels:
+            continue
+        labels.add(label)
+        steps.append({"key": key, "label": label, "kind": state.get("kind", "working")})
+    return steps
+
+
+def charges_fee(workflow: dict) -> bool:
+    return any("create_invoice" in effect for transition in workflow.get("transitions") or []
+               for effect in transition.get("effects") or [])
+
+
+def _search(services: list[dict], query: str) -> list[dict]:
+    words = [w for w in query.lower().split() if w]
+    if not words:
+        return services
+
+    def haystack(service):
+        spec, agency = service["spec"], service["agency"]
+        parts = [service["name"], spec.get("description", ""), spec.get("code", ""), spec.get("product", ""),
+                 agency.name, agency.short_name or "", agency.code, service["class_label"] or ""]
+        parts += [item.get("name", "") for item in spec.get("catalogue") or []]
+        parts += [label_text(doc.get("label")) for doc in spec.get("documents") or []]
+        return " ".join(str(p) for p in parts).lower()
+
+    return [s for s in services if all(w in haystack(s) for w in words)]
+
+
+def _group_by_agency(services: list[dict]) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for service in services:
+        agency = service["agency"]
+        group = groups.setdefault(agency.key, {"agency": agency, "spec": service["agency_spec"], "services": []})
+        group["services"].append(service)
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------- pages
+
+
+@portal.route("/")
+def index():
+    services = public_services()
+    return render_template("portal/index.html", groups=_group_by_agency(services), total=len(services))
+
+
+@portal.route("/layanan")
+def services():
+    query = (request.args.get("q") or "").strip()[:100]
+    found = _search(public_services(), query)
+    return render_template("portal/catalogue/services.html", groups=_group_by_agency(found), query=query,
+                           total=len(found))
+
+
+@portal.route("/instansi/<agency_key>")
+def agency(agency_key: str):
+    agency = _agency_or_404(agency_key)
+    services = [s for s in public_services() if s["agency"].id == agency.id]
+    return render_template("portal/catalogue/agency.html", agency=agency,
+                           spec=(_rules().get("agencies") or {}).get(agency.key, {}), services=services)
+
+
+@portal.route("/layanan/<service_key>")
+def service(service_key: str):
+    """The service's Standar Pelayanan, generated from its rules."""
+    service = _service_or_404(service_key)
+    rules, spec = _rules(), service["spec"]
+    workflow = (rules.get("workflows") or {}).get(spec.get("workflow"), {})
+    documents = []
+    for document in spec.get("documents") or []:
+        condition = document.get("when") or {}
+        documents.append({**document, "label": label_text(document.get("label")),
+                          "condition": _condition_text(spec, condition)})
+    items = catalogue_items(service["row"]) if spec.get("catalogue") else []
+    return render_template(
+        "portal/catalogue/service.html", service=service, spec=spec, agency=service["agency"],
+        agency_spec=service["agency_spec"], documents=documents, steps=procedure(workflow),
+        items=items, charges_fee=charges_fee(workflow), rupiah=rupiah,
+        kinds=[_(KIND_LABELS[k]) for k in spec.get("customer_kinds") or [] if k in KIND_LABELS],
+        request_kinds=[label_text((rules.get("request_kinds") or {}).get(k, {}).get("label", k))
+                       for k in spec.get("request_kinds") or []],
+        survey=(rules.get("surveys") or {}).get(spec.get("survey") or "", None),
+        role_labels={k: label_text(v.get("label", k)) for k, v in (rules.get("roles") or {}).items()})
+
+
+def _condition_text(spec: dict, condition: dict) -> str:
+    if not condition:
+        return ""
+    fields = {f.get("key"): f for f in spec.get("fields") or []}
+    field = fields.get(condition.get("field"), {})
+    name = label_text(field.get("label")) or condition.get("field", "")
+    options = {str(o.get("value")): label_text(o.get("label")) for o in field.get("options") or []
+               if isinstance(o, dict)}
+    if "equals" in condition:
+        value = options.get(str(condition["equals"]), str(condition["equals"]))
+        return _("Hanya jika %(field)s: %(value)s", field=name, value=value)
+    if "in" in condition:
+        values = ", ".join(options.get(str(v), str(v)) for v in condition["in"])
+        return _("Hanya jika %(field)s: %(value)s", field=name, value=values)
+    return _("Hanya jika %(field)s diisi", field=name)
+
+
+@portal.route("/layanan/<service_key>/persyaratan/<document_key>")
+def requirement_template(service_key: str, document_key: str):
+    """Download the template of one required document (files named by the rules, checked on load)."""
+    spec = _service_or_404(service_key)["spec"]
+    for document in spec.get("documents") or []:
+        if document.get("key") == document_key and document.get("template"):
+            base = _base_dir().resolve()
+            path = (base / document["template"]).resolve()
+            if base not in path.parents or not path.is_file():
+                abort(404)
+            return send_file(path, as_attachment=True, download_name=f"{service_key}_{path.name}")
+    abort(404)
+
+
+# ---------------------------------------------------------------- catalogue and cart
+
+
+def _cart() -> dict:
+    cart = session.get("cart")
+    return cart if isinstance(cart, dict) else {}
+
+
+def _save_cart(cart: dict) -> None:
+    session["cart"] = {key: lines for key, lines in cart.items() if lines}
+    session.modified = True
+
+
+def _parse_quantity(raw) -> int | None:
+    text = str(raw or "").strip()
+    if not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 <= value <= MAX_QUANTITY else None
+
+
+@portal.route("/layanan/<service_key>/katalog", methods=["GET", "POST"])
+def catalogue(service_key: str):
+    service = _service_or_404(service_key)
+    spec = service["spec"]
+    if not spec.get("cart"):
+        return redirect(url_for("portal.service", service_key=service_key))
+    items = catalogue_items(service["row"])
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        quantity = _parse_quantity(request.form.get("quantity"))
+        if code not in {item.code for item in items}:
+            abort(400)
+        if not quantity:
+            errors[code] = _("Isi jumlah dengan angka 1 sampai %(max)s.", max=MAX_QUANTITY)
+        else:
+            cart = _cart()
+            lines = list(cart.get(service_key) or [])
+            for line in lines:
+                if line["code"] == code:
+                    line["quantity"] = min(MAX_QUANTITY, int(line["quantity"]) + quantity)
+                    break
+            else:
+                lines.append({"code": code, "quantity": quantity})
+            cart[service_key] = lines
+            _save_cart(cart)
+            name = next(item.name for item in items if item.code == code)
+            flash(_("%(qty)s × %(name)s masuk ke keranjang.", qty=quantity, name=name), "success")
+            return redirect(url_for("portal.catalogue", service_key=service_key) + f"#item-{code}")
+    in_cart = {line["code"]: line["quantity"] for line in _cart().get(service_key) or []}
+    return render_template("portal/catalogue/catalogue.html", service=service, spec=spec, items=items,
+                           errors=errors, in_cart=in_cart, rupiah=rupiah,
+                           role_labels=_role_labels()), (400 if errors else 200)
+
+
+def _role_labels() -> dict:
+    return {k: label_text(v.get("label", k)) for k, v in (_rules().get("roles") or {}).items()}
+
+
+def cart_view() -> list[dict]:
+    """The cart as sections per service with priced lines (items no longer offered are dropped)."""
+    sections = []
+    services = {s["key"]: s for s in public_services()}
+    for service_key, lines in _cart().items():
+        service = services.get(service_key)
+        if service is None:
+            continue
+        items = {item.code: item for item in catalogue_items(service["row"])}
+        priced, total = [], Decimal(0)
+        for line in lines:
+            item = items.get(line.get("code"))
+            if item is None:
+                continue
+            subtotal = Decimal(item.price or 0) * int(line["quantity"])
+            total += subtotal
+            priced.append({"item": item, "quantity": int(line["quantity"]), "subtotal": subtotal})
+        if priced:
+            sections.append({"service": service, "lines": priced, "total": total})
+    return sections
+
+
+@portal.route("/keranjang", methods=["GET", "POST"])
+def cart():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        cart = _cart()
+        service_key = request.form.get("service", "")
+        remove = request.form.get("remove")
+        lines = list(cart.get(service_key) or [])
+        updated = []
+        for line in lines:
+            if line["code"] == remove:
+                continue
+            raw = request.form.get(f"qty-{line['code']}", line["quantity"])
+            quantity = _parse_quantity(raw)
+            if quantity is None:
+                errors[f"{service_key}:{line['code']}"] = _("Isi jumlah dengan angka 0 sampai %(max)s (0 = hapus).",
+                                                            max=MAX_QUANTITY)
+                updated.append(line)
+            elif quantity:
+                updated.append({"code": line["code"], "quantity": quantity})
+        if not errors:
+            cart[service_key] = updated
+            _save_cart(cart)
+            flash(_("Keranjang diperbarui."), "success")
+            return redirect(url_for("portal.cart"))
+    return render_template("portal/catalogue/cart.html", sections=cart_view(), errors=errors, rupiah=rupiah,
+                           role_labels=_role_labels()), (400 if errors else 200)

@@ -1,0 +1,529 @@
+"""Following up from the portal: "Permohonan Saya", the application page with its timeline and the
+actions the rules give the customer now (payment proof, schedule, tariff, revision, finish,
+cancel), the invoice, the printable receipt, the survey (IKM) and the message thread with staff.
+
+Every status change goes through ``ApplicationTransitionCommand``; a customer sees only their own
+applications: anything else is a 404.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request, url_for)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exists, func, or_, select
+
+from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.survey import SubmitSurveyCommand, survey_open
+from app.errors import SatuPintuError, ValidationError
+from app.extensions import db
+from app.files import FileStore, IncomingFile, check_file, store_file
+from app.notify import rupiah
+from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
+from app.portal.auth import login_required_customer
+from app.rules_state import rules_state
+from app.workflow.fields import condition_holds
+from models import (Application, ApplicationFile, AuditEvent, BankAccount, GeneratedDocument,
+                    Message, ServiceType, StoredFile, SurveyResponse)
+
+portal_requests = Blueprint("portal_requests", __name__, url_prefix="/portal")
+PAGE_SIZE = 10
+ATTACHMENT_TYPES = ("pdf", "jpg", "png")
+ATTACHMENT_MAX_MB = 10
+
+
+@portal_requests.before_request
+def _csrf():
+    from app.portal import protect_portal_posts
+    return protect_portal_posts()
+
+
+@portal_requests.app_template_filter("rupiah")
+def _rupiah(value) -> str:
+    return rupiah(value)
+
+
+@portal_requests.app_template_filter("portal_datetime")
+def _portal_datetime(value) -> str:
+    if not value:
+        return "-"
+    if isinstance(value, str):
+        from datetime import datetime
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_datetime(value, "d MMM yyyy, HH:mm")
+
+
+@portal_requests.app_template_filter("slot_time")
+def _slot_time(value) -> str:
+    """Schedule slots are stored as the office's local time, as staff typed them: no conversion."""
+    from app.notify import format_date
+    return format_date(value, with_time=True)
+
+
+# ------------------------------------------------------------------------------- helpers
+
+@portal_requests.app_template_global("document_url")
+def document_url(document_id: int) -> str:
+    """The access-checked download of a generated document (views/documents.py)."""
+    try:
+        return url_for("documents.download_document", document_id=document_id)
+    except Exception:  # the documents module is not registered (yet)
+        return f"/unduh/dokumen/{document_id}"
+
+
+@portal_requests.app_template_global("file_url")
+def file_url(application_file_id: int) -> str:
+    try:
+        return url_for("documents.download_application_file", application_file_id=application_file_id)
+    except Exception:
+        return f"/unduh/berkas/{application_file_id}"
+
+
+def own_application(app_id: int) -> Application:
+    """The current customer's application, or 404 (never 403: numbers cannot be probed)."""
+    application = db.session.get(Application, app_id)
+    if application is None or application.customer_id != current_user.id:
+        abort(404)
+    return application
+
+
+def rules_of(application: Application) -> tuple[dict, dict, dict]:
+    data = rules_state().rules_for(application.rules_version_id).data
+    spec = data["services"][application.service_type.key]
+    return data, spec, data["workflows"][spec["workflow"]]
+
+
+def status_tone(kind: str) -> tuple[str, str, str]:
+    """(icon, badge tone, words) for a state kind: in process / waiting for you / done / rejected."""
+    if kind == "final_success":
+        return "✔", "ok", _("Selesai")
+    if kind in ("final_rejected", "final_cancelled"):
+        return "✖", "danger", _("Ditolak/Dibatalkan")
+    if kind == "waiting_customer":
+        return "✎", "warn", _("Menunggu tindakan Anda")
+    return "⏳", "info", _("Dalam proses")
+
+
+def events_of(application: Application) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
+                                   .order_by(AuditEvent.created_at, AuditEvent.id)))
+
+
+def _transition_spec(workflow: dict, action: str, from_state: str | None) -> dict | None:
+    for t in workflow["transitions"]:
+        if t["action"] == action and (from_state is None or from_state in t["from"]):
+            return t
+    return None
+
+
+def note_is_public(workflow: dict, event: AuditEvent) -> bool:
+    """Staff notes the customer should read: those addressed to them, and those that send the
+    application back to them or end it. Hand-offs between staff stay internal."""
+    if not event.note:
+        return False
+    if "customer" in (event.actor_roles or []):
+        return True
+    target = workflow["states"].get(event.to_state, {}).get("kind", "working")
+    if target != "working":
+        return True
+    spec = _transition_spec(workflow, event.action, event.from_state) or {}
+    for field in spec.get("form", []):
+        if field.get("key") in ("catatan", "note"):
+            words = text_of(field.get("label")).lower()
+            return "pelanggan" in words or "pemohon" in words
+    return False
+
+
+def customer_timeline(application: Application, workflow: dict, *, public: bool = False) -> list[dict]:
+    entries = []
+    for event in events_of(application):
+        state = workflow["states"].get(event.to_state, {})
+        show_note = note_is_public(workflow, event) if not public else \
+            state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)
+        entries.append({"label": event.timeline_label or event.action_label or event.action,
+                        "state": text_of(state.get("label", event.to_state)), "at": event.created_at,
+                        "note": event.note if show_note else "",
+                        "by_customer": "customer" in (event.actor_roles or [])})
+    return entries
+
+
+def is_revision(transition: dict, state_kind: str) -> bool:
+    """A customer's action that re-sends the application with corrected data and documents."""
+    guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+    return state_kind == "waiting_customer" and "documents_complete" in guards and \
+        not any(f.get("required") for f in transition.get("form", []))
+
+
+def customer_actions(application: Application) -> list[dict]:
+    from views.api import available_actions
+
+    data, spec, workflow = rules_of(application)
+    state_kind = workflow["states"].get(application.state, {}).get("kind", "working")
+    actions = []
+    for option in available_actions(application, current_user):
+        transition = _transition_spec(workflow, option["action"], application.state) or {}
+        target_kind = workflow["states"].get(transition.get("to"), {}).get("kind", "")
+        actions.append({**option, "revision": is_revision(transition, state_kind),
+                        "ends": str(target_kind).startswith("final") and target_kind != "final_success",
+                        "survey_first": "survey_done" in [g if isinstance(g, str) else next(iter(g))
+                                                          for g in transition.get("guards", [])]})
+    return actions
+
+
+def result_kinds() -> set[str]:
+    """Generated documents that wait for a gating survey: the documents module decides."""
+    try:
+        from views.documents import RESULT_KINDS
+        return set(RESULT_KINDS)
+    except ImportError:
+        return {"licence", "report", "cover_letter"}
+
+
+def survey_done(application: Application) -> bool:
+    return bool(db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id))))
+
+
+def downloads(application: Application, data: dict, spec: dict) -> tuple[list[dict], bool]:
+    """What the customer can download now, and whether some waits for the survey."""
+    survey = data.get("surveys", {}).get(spec.get("survey") or "", {})
+    gated = bool(survey.get("gates_downloads")) and not survey_done(application)
+    items, held = [], False
+    for doc in sorted(application.documents, key=lambda d: d.id):
+        if doc.status != "ready":
+            continue
+        if gated and doc.kind in result_kinds():
+            held = True
+            continue
+        label = text_of(data.get("documents", {}).get(doc.doc_key, {}).get("label", doc.doc_key))
+        items.append({"label": label, "number": doc.number, "url": document_url(doc.id),
+                      "kind": doc.kind, "verify_code": doc.verify_code})
+    for item in application.files:
+        if item.purpose != "result" or item.superseded:
+            continue
+        if gated:
+            held = True
+            continue
+        items.append({"label": _("Hasil layanan: %(name)s", name=item.file.original_name),
+                      "number": "", "url": file_url(item.id), "kind": "result"})
+    return items, held
+
+
+def form_values(form_spec: list[dict]) -> tuple[dict, dict, dict]:
+    """A transition's form from the request: (fields, files, errors)."""
+    fields, files, errors = {}, {}, {}
+    for spec in form_spec:
+        key, kind = spec["key"], spec.get("type", "text")
+        if kind == "file":
+            storage = request.files.get(f"a.{key}")
+            if storage is not None and storage.filename:
+                files[key] = IncomingFile.from_storage(storage)
+            continue
+        if kind == "checkbox":
+            fields[key] = bool(request.form.get(f"a.{key}"))
+            continue
+        value = request.form.get(f"a.{key}", "")
+        if value != "":
+            fields[key] = int(value) if kind == "slot" and value.isdigit() else value
+    return fields, files, errors
+
+
+def action_extra(application: Application, form_spec: list[dict]) -> dict:
+    """What the action forms need beyond the spec: bank accounts, offered slots, file hints."""
+    extra = {"bank_accounts": list(db.session.scalars(select(BankAccount).where(
+        BankAccount.agency_id == application.agency_id, BankAccount.active.is_(True)))),
+        "slots": [s for s in application.slots if s.status == "offered"]}
+    files = {}
+    for spec in form_spec:
+        if spec.get("type") == "file":
+            files[spec["key"]] = {**extra, "accept": accept_attr(spec.get("types") or ["pdf", "jpg", "png"]),
+                                  "types_text": types_text(spec.get("types") or ["pdf", "jpg", "png"])}
+    extra["files"] = files
+    return extra
+
+
+def render_detail(application: Application, *, action_errors: dict | None = None, failed_action: str = "",
+                  failed_values: dict | None = None, status: int = 200):
+    data, spec, workflow = rules_of(application)
+    actions = customer_actions(application)
+    extras = {a["action"]: action_extra(application, a["form"]) for a in actions}
+    items, held = downloads(application, data, spec)
+    icon, tone, words = status_tone(application.state_kind)
+    messages = list(db.session.scalars(select(Message).where(Message.application_id == application.id)
+                                       .order_by(Message.created_at, Message.id)))
+    for message in messages:
+        if message.sender_id != current_user.id and message.read_at is None:
+            from models.base import utcnow
+            message.read_at = utcnow()
+    db.session.commit()
+    is_done = survey_done(application)
+    body = render_template(
+        "portal/requests/detail.html", app=application, spec=spec, data=data,
+        state_label=application.state_label, icon=icon, tone=tone, words=words,
+        timeline=customer_timeline(application, workflow), actions=actions, extras=extras,
+        action_errors=action_errors or {}, failed_action=failed_action, failed_values=failed_values or {},
+        downloads=items, downloads_held=held, survey_open=survey_open(application, data) and not is_done,
+        survey_done=is_done, messages=messages, payments=application.payments,
+        deadlines=application.deadlines or {}, text_of=text_of,
+        attachment_types=types_text(ATTACHMENT_TYPES), attachment_max=ATTACHMENT_MAX_MB,
+        attachment_accept=accept_attr(ATTACHMENT_TYPES))
+    return body, status
+
+
+def _problem_list(error: SatuPintuError) -> tuple[dict, str]:
+    field_errors = dict(error.details.get("field_errors") or {})
+    reasons = error.details.get("reasons") or []
+    general = "; ".join(reasons) if reasons else ("" if field_errors else error.text)
+    return field_errors, general
+
+
+# ------------------------------------------------------------------------------- routes
+
+@portal_requests.route("/permohonan")
+@login_required_customer
+def index():
+    q = (request.args.get("q") or "").strip()[:100]
+    status = request.args.get("status", "")
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = select(Application).join(ServiceType).where(Application.customer_id == current_user.id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Application.receipt.ilike(like), Application.number.ilike(like),
+                              ServiceType.name.ilike(like)))
+    if status == "proses":
+        stmt = stmt.where(Application.state_kind.in_(("working", "waiting_customer")))
+    elif status == "tindakan":
+        stmt = stmt.where(Application.state_kind == "waiting_customer")
+    elif status == "selesai":
+        stmt = stmt.where(Application.state_kind == "final_success")
+    elif status == "ditolak":
+        stmt = stmt.where(Application.state_kind.in_(("final_rejected", "final_cancelled")))
+    total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Application.id).subquery()))
+    rows = list(db.session.scalars(stmt.order_by(Application.id.desc())
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return render_template("portal/requests/index.html", rows=rows, q=q, status=status, page=page,
+                           pages=pages, total=total, status_tone=status_tone)
+
+
+@portal_requests.route("/permohonan/<int:app_id>")
+@login_required_customer
+def detail(app_id: int):
+    return render_detail(own_application(app_id))
+
+
+@portal_requests.route("/permohonan/<int:app_id>/terkirim")
+@login_required_customer
+def submitted(app_id: int):
+    return receipt(app_id, just_submitted=True)
+
+
+@portal_requests.route("/permohonan/<int:app_id>/resi")
+@login_required_customer
+def receipt(app_id: int, just_submitted: bool = False):
+    application = own_application(app_id)
+    data, spec, workflow = rules_of(application)
+    documents = {d["key"]: text_of(d.get("label")) for d in spec.get("documents", [])}
+    files = [(documents.get(f.doc_key, f.doc_key), f.file.original_name) for f in application.files
+             if f.purpose == "requirement" and not f.superseded]
+    from app.portal.apply import profile_of
+    return render_template("portal/requests/receipt.html", app=application, files=files,
+                           profile=profile_of(current_user), just_submitted=just_submitted,
+                           state_label=application.state_label, text_of=text_of)
+
+
+@portal_requests.route("/permohonan/<int:app_id>/aksi/<action>", methods=["POST"])
+@login_required_customer
+def act(app_id: int, action: str):
+    application = own_application(app_id)
+    option = next((a for a in customer_actions(application) if a["action"] == action), None)
+    if option is None:
+        flash(_("Tindakan ini tidak tersedia pada status permohonan saat ini."), "warning")
+        return redirect(url_for("portal_requests.detail", app_id=app_id))
+    fields, files, errors = form_values(option["form"])
+    if option["ends"] and not request.form.get("konfirmasi"):
+        errors["konfirmasi"] = _("Centang konfirmasi untuk melanjutkan.")
+    if errors:
+        return render_detail(application, action_errors=errors, failed_action=action,
+                             failed_values=fields, status=422)
+    try:
+        ApplicationTransitionCommand(app_id, current_user, action, fields=fields, files=files,
+                                     idempotency_key=request.form.get("idempotency_key") or None).run()
+    except SatuPintuError as error:
+        db.session.rollback()
+        field_errors, general = _problem_list(error)
+        if general:
+            field_errors["_general"] = general
+        return render_detail(own_application(app_id), action_errors=field_errors, failed_action=action,
+                             failed_values=fields, status=error.status if error.status != 400 else 422)
+    flash(_("%(action)s: berhasil.", action=option["label"]), "success")
+    return redirect(url_for("portal_requests.detail", app_id=app_id))
+
+
+@portal_requests.route("/permohonan/<int:app_id>/revisi/<action>", methods=["GET", "POST"])
+@login_required_customer
+def revise(app_id: int, action: str):
+    """The revision form: the application's fields prefilled, each document replaceable."""
+    application = own_application(app_id)
+    option = next((a for a in customer_actions(application) if a["action"] == action and a["revision"]), None)
+    if option is None:
+        flash(_("Permohonan ini tidak sedang menunggu perbaikan dari Anda."), "warning")
+        return redirect(url_for("portal_requests.detail", app_id=app_id))
+    data, spec, workflow = rules_of(application)
+    values = dict(application.data or {})
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for f in spec.get("fields", []):
+            if f.get("type") == "checkbox":
+                values[f["key"]] = bool(request.form.get(f"f.{f['key']}"))
+            else:
+                values[f["key"]] = request.form.get(f"f.{f['key']}", "")
+        visible = [d for d in spec.get("documents", [])
+                   if condition_holds(d.get("when"), lambda key: values.get(key))]
+        files = collect_uploads(visible, errors)
+        if spec.get("declaration") and not request.form.get("declaration"):
+            errors["declaration"] = _("Pernyataan wajib disetujui.")
+        if not errors:
+            updates = {f["key"]: values.get(f["key"]) for f in spec.get("fields", [])
+                       if values.get(f["key"]) != (application.data or {}).get(f["key"])}
+            try:
+                ApplicationTransitionCommand(app_id, current_user, action, files=files,
+                                             updates=updates or None).run()
+            except SatuPintuError as error:
+                db.session.rollback()
+                errors, general = _problem_list(error)
+                if general:
+                    errors["_form"] = general
+            else:
+                flash(_("Perbaikan permohonan telah dikirim."), "success")
+                return redirect(url_for("portal_requests.detail", app_id=app_id))
+        application = own_application(app_id)
+    current = {f.doc_key: f for f in application.files if f.purpose == "requirement" and not f.superseded}
+    documents = [{**d, "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
+                  "accept": accept_attr(d.get("types")), "max_mb": d.get("max_mb") or 20,
+                  "library": my_library(d.get("types")), "current": current.get(d["key"])}
+                 for d in spec.get("documents", [])]
+    _data, _spec, wf = rules_of(application)
+    notes = [e for e in customer_timeline(application, wf) if e["note"] and not e["by_customer"]]
+    return render_template("portal/requests/revise.html", app=application, spec=spec, option=option,
+                           values=values, errors=errors, documents=documents,
+                           declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
+                           note=notes[-1] if notes else None, deadlines=application.deadlines or {}), \
+        422 if errors else 200
+
+
+@portal_requests.route("/permohonan/<int:app_id>/invoice")
+@login_required_customer
+def invoice(app_id: int):
+    application = own_application(app_id)
+    if not application.payments:
+        abort(404)
+    accounts = list(db.session.scalars(select(BankAccount).where(
+        BankAccount.agency_id == application.agency_id, BankAccount.active.is_(True))))
+    document = next((d for d in application.documents if d.kind == "invoice" and d.status == "ready"), None)
+    return render_template("portal/requests/invoice.html", app=application, payment=application.payments[-1],
+                           accounts=accounts, document=document)
+
+
+@portal_requests.route("/permohonan/<int:app_id>/survei", methods=["GET", "POST"])
+@login_required_customer
+def survey(app_id: int):
+    application = own_application(app_id)
+    data, spec, workflow = rules_of(application)
+    if survey_done(application):
+        flash(_("Terima kasih, survei untuk permohonan ini sudah Anda isi."), "info")
+        return redirect(url_for("portal_requests.detail", app_id=app_id))
+    if not survey_open(application, data):
+        flash(_("Survei belum dapat diisi untuk permohonan ini."), "warning")
+        return redirect(url_for("portal_requests.detail", app_id=app_id))
+    questionnaire = data["surveys"][spec["survey"]]
+    answers, texts, respondent, errors = {}, {}, {}, {}
+    if request.method == "POST":
+        answers = {q["key"]: request.form.get(f"q.{q['key']}") for q in questionnaire["questions"]}
+        texts = {t["key"]: request.form.get(f"t.{t['key']}", "") for t in questionnaire.get("free_text", [])}
+        respondent = {k: (request.form.get(f"r.{k}") or "")[:64] for k in ("gender", "age", "education", "occupation")}
+        try:
+            SubmitSurveyCommand(app_id, current_user, answers, free_text=texts, respondent=respondent).run()
+        except ValidationError as error:
+            errors = dict(error.details.get("field_errors") or {})
+        except SatuPintuError as error:
+            flash(error.text, "warning")
+            return redirect(url_for("portal_requests.detail", app_id=app_id))
+        else:
+            flash(_("Terima kasih atas penilaian Anda."), "success")
+            return redirect(url_for("portal_requests.detail", app_id=app_id))
+    return render_template("portal/requests/survey.html", app=application, survey=questionnaire,
+                           answers=answers, texts=texts, respondent=respondent, errors=errors,
+                           text_of=text_of), 422 if errors else 200
+
+
+@portal_requests.route("/permohonan/<int:app_id>/pesan", methods=["POST"])
+@login_required_customer
+def message(app_id: int):
+    application = own_application(app_id)
+    body = (request.form.get("pesan") or "").strip()[:4000]
+    storage = request.files.get("lampiran")
+    incoming = IncomingFile.from_storage(storage) if storage is not None and storage.filename else None
+    errors = {}
+    if not body and incoming is None:
+        errors["pesan"] = _("Tulis pesan atau lampirkan berkas.")
+    if incoming is not None:
+        problem = check_file(incoming, ATTACHMENT_TYPES, ATTACHMENT_MAX_MB)
+        if problem:
+            errors["lampiran"] = problem
+    if errors:
+        return render_detail(application, action_errors=errors, failed_action="_message", status=422)
+    store = FileStore.current()
+    try:
+        attachment_id = None
+        if incoming is not None:
+            stored = store_file(store, incoming, owner_id=current_user.id)
+            db.session.add(stored)
+            db.session.flush()
+            attachment_id = stored.id
+        db.session.add(Message(application_id=application.id, sender_id=current_user.id, body=body,
+                               attachment_file_id=attachment_id))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        store.discard_created()
+        raise
+    flash(_("Pesan terkirim."), "success")
+    return redirect(url_for("portal_requests.detail", app_id=app_id) + "#pesan")
+
+
+@portal_requests.route("/permohonan/<int:app_id>/pesan/<int:message_id>/lampiran")
+@login_required_customer
+def message_attachment(app_id: int, message_id: int):
+    application = own_application(app_id)
+    item = db.session.get(Message, message_id)
+    if item is None or item.application_id != application.id or not item.attachment_file_id:
+        abort(404)
+    from app.portal.apply import _send_stored
+    return _send_stored(db.session.get(StoredFile, item.attachment_file_id))
+
+
+@portal_requests.route("/permohonan/<int:app_id>/berkas/<int:file_id>")
+@login_required_customer
+def own_file(app_id: int, file_id: int):
+    """The customer's own uploaded requirement or proof (results go through /files/ with the gate)."""
+    application = own_application(app_id)
+    item = db.session.get(ApplicationFile, file_id)
+    if item is None or item.application_id != application.id or item.purpose == "result":
+        abort(404)
+    from app.portal.apply import _send_stored
+    return _send_stored(item.file)
+
+
+def init_portal_followup(app: Flask) -> None:
+    """Register the follow-up half of the portal: applying, requests, support, public tracking."""
+    from app.portal.apply import portal_apply
+    from app.portal.public import init_public
+    from app.portal.support import portal_support
+
+    for blueprint in (portal_apply, portal_requests, portal_support):
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
+    init_public(app)

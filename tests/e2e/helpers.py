@@ -1,0 +1,83 @@
+"""Steps shared by the journeys: portal login, a staff action through the REST API, wizard steps."""
+from __future__ import annotations
+
+from config import DEMO_PASSWORD
+from tests.workflows.driver import transition
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
+       b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def pdf(name: str) -> dict:
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
+
+
+def png(name: str) -> dict:
+    return {"name": name, "mimeType": "image/png", "buffer": PNG}
+
+
+def portal_login(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/portal/masuk")
+    page.fill("input[name=identifier]", identifier)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]:has-text('Masuk')")
+    page.wait_for_load_state()
+    assert page.locator("form[action$='/portal/keluar']").count() == 1, \
+        (page.url, page.locator(".error, .flash").all_inner_texts())
+
+
+def verified_customer(app, factories, kind: str = "person") -> tuple[int, str]:
+    """A customer made by the test factory, with their e-mail already verified."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from models import CustomerProfile
+    from models.base import utcnow
+
+    user_id, username = factories.customer(kind)
+    with app.app_context():
+        profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user_id))
+        profile.email_verified_at = utcnow()
+        db.session.commit()
+    return user_id, username
+
+
+def off_loop(fn, *args, **kwargs):
+    """Run ``fn`` in another thread: Playwright's sync API keeps an asyncio loop running in this
+    one, and pyHanko's signing calls asyncio.run()."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+def staff_does(office, app_id: int, action: str, **fields) -> dict:
+    """A staff member of ``office`` takes ``action`` (its form filled with plausible values)."""
+    return off_loop(_staff_does, office, app_id, action, **fields)
+
+
+def _staff_does(office, app_id: int, action: str, **fields) -> dict:
+    detail = office.detail(app_id)
+    workflow = office.data["workflows"][office.data["services"][detail["service"]]["workflow"]]
+    step = transition(workflow, action, detail["state"])
+    response = office.apply(app_id, step, customer=next(iter(office.customers.values())), fields=fields)
+    assert response.status_code == 200, (action, response.get_json())
+    return office.detail(app_id)
+
+
+def next_step(page) -> None:
+    page.click("#step-nav [data-next]")
+
+
+def app_id_from(page) -> int:
+    import re
+    found = re.search(r"/portal/permohonan/(\d+)", page.url)
+    assert found, page.url
+    return int(found.group(1))
+
+
+def no_horizontal_scroll(page) -> None:
+    """Usable at 375 px: nothing wider than the screen."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 380, f"page is {width}px wide at 375px: {page.url}"

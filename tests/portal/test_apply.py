@@ -1,0 +1,208 @@
+"""The application wizard: generated from the rules, all or nothing, files checked by content."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Application, ApplicationDraft, Asset, AssetTransfer, StoredFile
+from tests.portal.conftest import (PDF_BYTES, PNG_BYTES, count, files_on_disk, kaltim_form, sign_in,
+                                   upload)
+
+
+def test_wizard_is_generated_from_the_rules_in_indonesian(customer):
+    client, _ = customer
+    page = client.get("/portal/ajukan/kaltim_sipb")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for text in ("Data Pemohon", "Data Perusahaan", "Lokasi", "Komoditas batuan", "Luas wilayah izin",
+                 "Peta wilayah izin", "ukuran maksimal 50 MB", "Saya bersedia menerima sanksi",
+                 "Simpan sebagai Draf", 'name="location.lat"', "leaflet.js"):
+        assert text in html, text
+
+
+def test_unknown_service_is_404(customer):
+    client, _ = customer
+    assert client.get("/portal/ajukan/tidak_ada").status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/portal/ajukan/kaltim_sipb")
+    assert response.status_code == 302 and "/portal/masuk" in response.location
+
+
+def test_submit_creates_application_with_receipt(app, customer):
+    client, user_id = customer
+    response = client.post("/portal/ajukan/kaltim_sipb", data=kaltim_form(),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert "/terkirim" in response.location
+    with app.app_context():
+        from app.extensions import db
+        application = db.session.scalar(select(Application).where(Application.customer_id == user_id))
+        assert application.state == "verifikasi" and len(application.receipt) == 6
+        assert application.location["coordinates"] == {"lat": -0.402106, "lng": 117.253709}
+        assert application.company["name"] == "PT Batu Kaltim"
+        app_id, receipt = application.id, application.receipt
+    page = client.get(response.location).get_data(as_text=True)
+    assert receipt in page and "Cetak Resi" in page
+    assert client.get(f"/portal/permohonan/{app_id}/resi").status_code == 200
+
+
+def test_missing_things_are_reported_on_their_fields(app, customer):
+    client, user_id = customer
+    form = kaltim_form(**{"f.komoditas": "", "location.lat": "", "location.lng": "", "declaration": ""})
+    del form["doc.peta_wilayah"]
+    response = client.post("/portal/ajukan/kaltim_sipb", data=form, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Pernyataan wajib disetujui." in html
+    assert 'id="location-coordinates-error"' in html
+    assert html.count('class="doc-slot has-error"') == 1
+    assert "PT Batu Kaltim" in html          # what was typed stays
+    assert count(app, Application) >= 0
+    with app.app_context():
+        from app.extensions import db
+        assert db.session.scalar(select(Application).where(Application.customer_id == user_id)) is None
+
+
+def _refused(app, client, doc_data: bytes, doc_name: str, expected: str):
+    before = (count(app, Application), count(app, StoredFile), files_on_disk(app))
+    form = kaltim_form()
+    form["doc.ktp_npwp"] = upload(doc_data, doc_name)
+    response = client.post("/portal/ajukan/kaltim_sipb", data=form, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert expected in html
+    assert (count(app, Application), count(app, StoredFile), files_on_disk(app)) == before
+
+
+def test_html_disguised_as_pdf_is_refused_and_nothing_stored(app, customer):
+    client, _ = customer
+    _refused(app, client, b"<html><body>bukan pdf</body></html>", "ktp.pdf", "Isi file bukan jenis yang diizinkan")
+
+
+def test_path_in_filename_is_refused_and_nothing_stored(app, customer):
+    client, _ = customer
+    # werkzeug's test client keeps the name as given; a browser could send it too
+    _refused(app, client, PDF_BYTES, "../../x.pdf", "Nama file tidak diizinkan.")
+
+
+def test_oversize_file_is_refused_and_nothing_stored(app, customer):
+    client, _ = customer
+    before = (count(app, Application), count(app, StoredFile), files_on_disk(app))
+    with app.app_context():
+        asset_id = _asset(app, customer[1])
+    big = PDF_BYTES + b"0" * (10 * 1024 * 1024)
+    response = client.post("/portal/ajukan/metrologi_tera", data={
+        "asset_id": str(asset_id), "f.jenis_layanan": "tera", "f.jenis_uttp": "timbangan",
+        "doc.foto_kondisi": upload(PNG_BYTES, "foto.png"), "doc.surat_permohonan": upload(big, "surat.pdf"),
+        "action": "submit"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Ukuran file melebihi 10 MB." in response.get_data(as_text=True)
+    assert (count(app, Application), count(app, StoredFile), files_on_disk(app)) == before
+
+
+def test_draft_is_saved_and_reloaded(app, customer):
+    client, user_id = customer
+    response = client.post("/portal/ajukan/kaltim_sipa", data={
+        "f.peruntukan": "industri", "f.jumlah_sumur": "2", "location.street": "Jl. Draf 1", "action": "draft"})
+    assert response.status_code == 302
+    html = client.get("/portal/ajukan/kaltim_sipa").get_data(as_text=True)
+    assert "Jl. Draf 1" in html and "dimuat dari draf" in html
+    with app.app_context():
+        from app.extensions import db
+        assert db.session.scalar(select(ApplicationDraft).where(ApplicationDraft.user_id == user_id)) is not None
+
+
+def test_file_saya_is_reused_in_the_wizard(app, customer):
+    client, user_id = customer
+    response = client.post("/portal/file-saya", data={"label": "KTP saya", "berkas": upload(PDF_BYTES, "ktp.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        from app.extensions import db
+        stored = db.session.scalar(select(StoredFile).where(StoredFile.owner_id == user_id,
+                                                            StoredFile.in_library.is_(True)))
+        file_id = stored.id
+    assert "KTP saya" in client.get("/portal/ajukan/kaltim_sipb").get_data(as_text=True)
+    form = kaltim_form()
+    del form["doc.ktp_npwp"]
+    form["lib.ktp_npwp"] = str(file_id)
+    response = client.post("/portal/ajukan/kaltim_sipb", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        from app.extensions import db
+        application = db.session.scalar(select(Application).where(Application.customer_id == user_id))
+        names = {f.doc_key: f.file.original_name for f in application.files}
+        assert names["ktp_npwp"] == "ktp.pdf"
+
+
+def test_file_saya_refuses_html_with_a_message(app, customer):
+    client, _ = customer
+    before = count(app, StoredFile)
+    response = client.post("/portal/file-saya", data={"berkas": upload(b"<html></html>", "x.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Isi file bukan jenis" in response.get_data(as_text=True)
+    assert count(app, StoredFile) == before
+
+
+def test_bmkg_cart_application_is_sent_on(app, customer):
+    client, user_id = customer
+    with client.session_transaction() as session:
+        session["cart"] = {"bmkg_informasi": [{"code": "INF-MET-01", "quantity": 2}]}
+    page = client.get("/portal/ajukan/bmkg_informasi").get_data(as_text=True)
+    assert "Rp 170.000" in page
+    response = client.post("/portal/ajukan/bmkg_informasi", data={
+        "f.keperluan": "komersial", "f.rincian_permohonan": "Stasiun Kemayoran, suhu, Januari 2026",
+        "doc.dokumen_permohonan": upload(PDF_BYTES, "permohonan.pdf"), "action": "submit"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    with app.app_context():
+        from app.extensions import db
+        application = db.session.scalar(select(Application).where(Application.customer_id == user_id))
+        assert application.state == "terkirim"
+        assert float(application.total_amount) == 170000
+    with client.session_transaction() as session:
+        assert "bmkg_informasi" not in session.get("cart", {})
+
+
+def _asset(app, user_id) -> int:
+    from app.extensions import db
+    asset = Asset(owner_id=user_id, kind="uttp", name="Timbangan Meja", serial_number="SN-1")
+    db.session.add(asset)
+    db.session.commit()
+    return asset.id
+
+
+def test_instruments_register_apply_history_and_transfer(app, customer, factories):
+    client, user_id = customer
+    response = client.post("/portal/alat/baru", data={
+        "kind": "uttp", "name": "Timbangan Sentisimal", "brand": "Nagata", "serial_number": "NG-77",
+        "capacity": "500 kg", "foto": upload(PNG_BYTES, "alat.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    asset_id = int(response.location.rstrip("/").split("/")[-1])
+    assert client.get(f"/portal/alat/{asset_id}/foto").status_code == 200
+    response = client.post("/portal/ajukan/metrologi_tera", data={
+        "asset_id": str(asset_id), "f.jenis_layanan": "tera_ulang", "f.jenis_uttp": "timbangan",
+        "f.no_skhp_lama": "0123/SKHP/UPTD-MET-BPN/V/2025", "f.tgl_skhp_lama": "2025-05-12",
+        "doc.foto_kondisi": upload(PNG_BYTES, "kondisi.png"), "doc.surat_permohonan": upload(PDF_BYTES, "surat.pdf"),
+        "doc.skhp_lama": upload(PDF_BYTES, "skhp.pdf"), "action": "submit"}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    history = client.get(f"/portal/alat/{asset_id}").get_data(as_text=True)
+    assert "TERA-" in history and "Baru" in history
+
+    other_id, _ = factories.customer("person", email=None)
+    with app.app_context():
+        from app.extensions import db
+        from flask_appbuilder.security.sqla.models import User
+        other_email = db.session.get(User, other_id).email
+    response = client.post(f"/portal/alat/{asset_id}/alihkan", data={"penerima": other_email, "konfirmasi": "1"})
+    assert response.status_code == 302
+    assert client.get(f"/portal/alat/{asset_id}").status_code == 404
+    with app.app_context():
+        from app.extensions import db
+        assert db.session.get(Asset, asset_id).owner_id == other_id
+        assert db.session.scalar(select(AssetTransfer).where(AssetTransfer.asset_id == asset_id)).from_user_id == user_id
+    # the new owner sees the instrument but not the previous owner's applications
+    other = sign_in(app.test_client(), other_id)
+    page = other.get(f"/portal/alat/{asset_id}").get_data(as_text=True)
+    assert "Timbangan Sentisimal" in page and "TERA-" not in page
