@@ -33,10 +33,16 @@ demo: init
 ## make run: create the virtualenv, install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
 run: demo
 	@echo "SatuPintu on http://$(HOST):$(PORT)  (back office: /login/, API docs: /swagger/v1)"
+	@# the outbox worker (emails, inbox, WhatsApp, PDFs, SLA tick) runs beside the web server and stops with it
+	@# a local SMTP server on 127.0.0.1:8025 (the default MAIL_SERVER) keeps every email in instance/mail/new
+	@echo "Emails sent by the demo arrive in instance/mail/new/ (one file per email)"
+	$(PY) -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox instance/mail & mail=$$!; \
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite by default; TEST_DATABASE_URL=postgresql://... for PostgreSQL)
 test: install translations
+	@test -x /usr/bin/chromium || echo "make test: /usr/bin/chromium not found - the browser (e2e) journeys in tests/e2e are SKIPPED (apt-get install -y chromium)"
 	$(PY) -m pytest -q
 
 check: install
@@ -44,3 +50,7 @@ check: install
 
 clean:
 	rm -rf $(VENV) instance
+
+## make bench: ms per page of every generated document next to a bare xhtml2pdf render (needs `make demo`)
+bench: demo
+	$(PY) bench/documents.py --runs 5 --out instance/bench

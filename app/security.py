@@ -21,6 +21,14 @@ STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_get", "CatalogueItem"), ("can_info", "CatalogueItem"),
     ("can_userinfo", "UserDBModelView"), ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"), ("resetmypassword", "UserDBModelView"),
+    # staff back office (views/backoffice): queue, application page, complaints, reports, rules (read-only)
+    ("can_list", "WorkQueue"), ("menu_access", "Work Queue"),
+    ("can_show", "ApplicationDesk"), ("can_act", "ApplicationDesk"), ("can_message", "ApplicationDesk"),
+    ("can_list", "ComplaintDesk"), ("can_show", "ComplaintDesk"), ("menu_access", "Complaints"),
+    ("can_show", "Dashboard"), ("menu_access", "Dashboard"),
+    ("can_list", "Recap"), ("can_export", "Recap"), ("menu_access", "Recap"),
+    ("can_show", "IkmReport"), ("menu_access", "IKM Report"), ("menu_access", "Laporan"),
+    ("can_show", "RulesScreen"), ("menu_access", "Rules"), ("menu_access", "Konfigurasi"),
 ]
 
 

@@ -24,6 +24,19 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Konfigurasi",
                             category_label=_("Konfigurasi"))
     # --- registrations of later modules go below this line (one call each) ---
+    from views.backoffice import register as register_backoffice
+    register_backoffice(appbuilder)  # staff back office (issue 4)
+    from app.portal import init_portal
+    init_portal(app)  # customer portal (issue 5)
+    from views.customer_admin import CustomerActivationView
+    appbuilder.add_view(CustomerActivationView, "Customer Activation", label=_("Aktivasi Akun Pelanggan"),
+                        icon="fa-user-plus", category="Security")  # admin activation (issue 5)
+    from app.portal.requests import init_portal_followup
+    init_portal_followup(app)  # portal: applying, my requests, support, public tracking (issue 5b)
+    from views.documents import init_documents
+    init_documents(app)  # /verify/<code>, downloads of generated documents and files (documents issue)
+    from views.outbox_admin import register_outbox_admin
+    register_outbox_admin(appbuilder)  # failed deliveries + document template versions (documents issue)
 
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi):
