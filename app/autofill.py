@@ -133,11 +133,25 @@ def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> l
 
 
 def happy_path(workflow: dict) -> list[dict]:
-    """The shortest path to a final_success state."""
-    best = None
-    for key, state in workflow["states"].items():
-        if state.get("kind") == "final_success":
-            path = path_to(workflow, key)
-            if path is not None and (best is None or len(path) > len(best)):
-                best = path
-    return best or []
+    """The longest way to a final_success state that visits no state twice: the demo shows the
+    most steps (BMKG's paid path rather than its zero-tariff shortcut)."""
+    states = workflow["states"]
+    best: list[dict] = []
+
+    def walk(state: str, path: list[dict], seen: set[str]) -> None:
+        nonlocal best
+        if states[state].get("kind") == "final_success":
+            if len(path) > len(best):
+                best = list(path)
+            return
+        for transition in workflow["transitions"]:
+            nxt = transition["to"]
+            if state in transition["from"] and transition["by"] != ["system"] and nxt not in seen:
+                seen.add(nxt)
+                path.append(transition)
+                walk(nxt, path, seen)
+                path.pop()
+                seen.discard(nxt)
+
+    walk(workflow["initial"], [], {workflow["initial"]})
+    return best
