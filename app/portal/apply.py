@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
-from app.errors import SatuPintuError, ValidationError
+from app.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import (CONTENT_TYPES, TYPE_LABELS, FileStore, IncomingFile, check_file,
                        normalise_types, store_file)
@@ -493,8 +493,8 @@ def _send_stored(stored: StoredFile, as_attachment: bool = True):
 
 # ------------------------------------------------------------------------------- instruments (assets)
 
-ASSET_FIELDS = [("name", "Nama alat"), ("brand", "Merek"), ("model", "Model/tipe"),
-                ("serial_number", "Nomor seri"), ("capacity", "Kapasitas"), ("location", "Lokasi alat")]
+ASSET_FIELDS = [("name", N_("Nama alat")), ("brand", N_("Merek")), ("model", N_("Model/tipe")),
+                ("serial_number", N_("Nomor seri")), ("capacity", N_("Kapasitas")), ("location", N_("Lokasi alat"))]
 
 
 def asset_kinds() -> list[dict]:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.errors import N_
 from app.extensions import db
 from app.portal.auth import login_required_customer
 from models import Agency, Application, Complaint, InboxMessage
@@ -15,17 +16,17 @@ from models.base import utcnow
 portal_support = Blueprint("portal_support", __name__, url_prefix="/portal")
 PAGE_SIZE = 20
 CATEGORIES = [
-    ("pelayanan", "Prosedur dan kualitas pelayanan"),
-    ("persyaratan", "Persyaratan"),
-    ("waktu", "Waktu penyelesaian"),
-    ("biaya", "Biaya/tarif dan pembayaran"),
-    ("petugas", "Perilaku petugas"),
-    ("aplikasi", "Aplikasi/website"),
-    ("pungli", "Dugaan pungutan liar/gratifikasi"),
-    ("lainnya", "Lainnya"),
+    ("pelayanan", N_("Prosedur dan kualitas pelayanan")),
+    ("persyaratan", N_("Persyaratan")),
+    ("waktu", N_("Waktu penyelesaian")),
+    ("biaya", N_("Biaya/tarif dan pembayaran")),
+    ("petugas", N_("Perilaku petugas")),
+    ("aplikasi", N_("Aplikasi/website")),
+    ("pungli", N_("Dugaan pungutan liar/gratifikasi")),
+    ("lainnya", N_("Lainnya")),
 ]
-STATUS_LABELS = {"baru": "Baru — menunggu tanggapan", "diproses": "Sedang ditindaklanjuti",
-                 "selesai": "Selesai"}
+STATUS_LABELS = {"baru": N_("Baru — menunggu tanggapan"), "diproses": N_("Sedang ditindaklanjuti"),
+                 "selesai": N_("Selesai")}
 
 
 @portal_support.before_request
