@@ -10,6 +10,7 @@ CUSTOMER_PERMISSIONS = [
     ("can_get", "Application"), ("can_info", "Application"), ("can_post", "Application"),
     ("can_actions", "Application"), ("can_transition", "Application"), ("can_timeline", "Application"),
     ("can_survey", "Application"),
+    ("can_get", "Complaint"), ("can_info", "Complaint"), ("can_get", "Message"), ("can_info", "Message"),
 ]
 STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_list", "ApplicationView"), ("can_show", "ApplicationView"),
@@ -19,6 +20,8 @@ STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_get", "ServiceType"), ("can_info", "ServiceType"),
     ("can_get", "Agency"), ("can_info", "Agency"),
     ("can_get", "CatalogueItem"), ("can_info", "CatalogueItem"),
+    ("can_get", "BankAccount"), ("can_info", "BankAccount"), ("can_get", "AgencyDayOff"),
+    ("can_info", "AgencyDayOff"), ("can_get", "Signatory"), ("can_info", "Signatory"),
     ("can_userinfo", "UserDBModelView"), ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"), ("resetmypassword", "UserDBModelView"),
     # staff back office (views/backoffice): queue, application page, complaints, reports, rules (read-only)

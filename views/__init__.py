@@ -39,5 +39,6 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     register_outbox_admin(appbuilder)  # failed deliveries + document template versions (documents issue)
 
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
-                      admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi):
+                      admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,
+                      admin.AgencyDayOffApi, admin.SignatoryApi, admin.ComplaintApi, admin.MessageApi):
         appbuilder.add_api(api_class)

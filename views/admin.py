@@ -13,8 +13,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
 from app.access import scope_applications
-from models import (Agency, Application, AuditEvent, BankAccount, CatalogueItem, OutboxMessage,
-                    RulesVersion, ServiceType)
+from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,
+                    Message, OutboxMessage, RulesVersion, ServiceType, Signatory)
 
 
 class ApplicationScopeFilter(BaseFilter):
@@ -241,3 +241,111 @@ class OutboxApi(ModelRestApi):
     list_columns = show_columns = ["id", "kind", "channel", "application_id", "template", "status",
                                    "attempts", "next_attempt_at", "sent_at", "last_error", "created_at"]
     search_columns = ["status", "channel", "kind", "application_id"]
+
+
+class AgencyScopeFilter(BaseFilter):
+    """Staff see their agency's rows; the administrator all; anyone else nothing."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        from app.access import is_admin, staff_profile
+
+        user = g.user
+        if is_admin(user):
+            return query
+        profile = staff_profile(user)
+        column = self.datamodel.obj.agency_id
+        return query.where(column == (profile.agency_id if profile else -1))
+
+
+class ComplaintScopeFilter(BaseFilter):
+    """A customer sees their own complaints; staff their agency's; the administrator all."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        from sqlalchemy import or_
+
+        from app.access import is_admin, staff_profile
+        from models import Complaint
+
+        user = g.user
+        if is_admin(user):
+            return query
+        profile = staff_profile(user)
+        conditions = [Complaint.user_id == user.id]
+        if profile is not None:
+            conditions.append(Complaint.agency_id == profile.agency_id)
+        return query.where(or_(*conditions))
+
+
+class MessageScopeFilter(BaseFilter):
+    """Messages of the applications the user may see."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query, value):
+        from sqlalchemy import select
+
+        from models import Message
+        visible = scope_applications(select(Application.id), g.user)
+        return query.where(Message.application_id.in_(visible))
+
+
+class BankAccountApi(ModelRestApi):
+    resource_name = "bank_account"
+    class_permission_name = "BankAccount"
+    datamodel = SQLAInterface(BankAccount)
+    base_permissions = {"can_get", "can_info"}
+    list_columns = show_columns = ["id", "agency_id", "key", "bank", "number", "holder", "active"]
+    search_columns = ["agency_id", "active"]
+
+
+class AgencyDayOffApi(ModelRestApi):
+    resource_name = "agency_day_off"
+    class_permission_name = "AgencyDayOff"
+    datamodel = SQLAInterface(AgencyDayOff)
+    base_permissions = {"can_get", "can_info"}
+    base_filters = [["id", AgencyScopeFilter, lambda: None]]
+    list_columns = show_columns = ["id", "agency_id", "day", "note"]
+    search_columns = ["agency_id", "day"]
+
+
+class SignatoryApi(ModelRestApi):
+    """Signatories without their key material: only the public certificate is theirs to share."""
+
+    resource_name = "signatory"
+    class_permission_name = "Signatory"
+    datamodel = SQLAInterface(Signatory)
+    base_permissions = {"can_get", "can_info"}
+    base_filters = [["id", AgencyScopeFilter, lambda: None]]
+    list_columns = show_columns = ["id", "agency_id", "key", "name", "nip", "title", "role", "user_id"]
+    search_columns = ["agency_id", "role"]
+
+
+class ComplaintApi(ModelRestApi):
+    resource_name = "complaint"
+    class_permission_name = "Complaint"
+    datamodel = SQLAInterface(Complaint)
+    base_permissions = {"can_get", "can_info"}
+    base_filters = [["id", ComplaintScopeFilter, lambda: None]]
+    base_order = ("id", "desc")
+    list_columns = show_columns = ["id", "user_id", "agency_id", "application_id", "category", "text", "status",
+                                   "reply", "replied_at", "created_at"]
+    search_columns = ["status", "category", "agency_id", "application_id"]
+
+
+class MessageApi(ModelRestApi):
+    resource_name = "message"
+    class_permission_name = "Message"
+    datamodel = SQLAInterface(Message)
+    base_permissions = {"can_get", "can_info"}
+    base_filters = [["id", MessageScopeFilter, lambda: None]]
+    base_order = ("id", "desc")
+    list_columns = show_columns = ["id", "application_id", "sender_id", "body", "attachment_file_id", "read_at",
+                                   "created_at"]
+    search_columns = ["application_id"]

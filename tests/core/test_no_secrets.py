@@ -7,10 +7,11 @@ from flask_appbuilder import ModelRestApi
 
 from .helpers import AGENCY, ok, submitted_application
 
-HASH_MARKERS = ("scrypt:", "pbkdf2:", "$2b$", "argon2")
+HASH_MARKERS = ("scrypt:", "pbkdf2:", "$2b$", "argon2", "private key")
 OURS = ["/api/v1/application", "/api/v1/agency", "/api/v1/service_type", "/api/v1/catalogue_item",
-        "/api/v1/audit_event", "/api/v1/rules_version", "/api/v1/outbox", "/api/v1/security/users",
-        "/api/v1/security/roles"]
+        "/api/v1/audit_event", "/api/v1/rules_version", "/api/v1/outbox", "/api/v1/bank_account",
+        "/api/v1/agency_day_off", "/api/v1/signatory", "/api/v1/complaint", "/api/v1/message",
+        "/api/v1/security/users", "/api/v1/security/roles"]
 # Flask-AppBuilder's permission catalogue legitimately names "resetmypassword" and the like: there
 # no field may be called password and no hash may appear, but the word itself may.
 PERMISSION_CATALOGUE = ["/api/v1/security/permissions", "/api/v1/security/resources",
@@ -24,11 +25,29 @@ def assert_no_secret(text: str, where: str, *words: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def admin(factories, signed_in):
+def admin(app, factories, signed_in):
     customer = signed_in(factories.customer())
     staff = signed_in(factories.staff(AGENCY, "petugas"))
     # rows in every table the APIs show: an application with audit events and outbox rows
-    submitted_application(customer, staff, upto="diproses")
+    app_id = submitted_application(customer, staff, upto="diproses")
+    with app.app_context():  # a row in every other table an API shows
+        from datetime import date
+
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from models import Agency, AgencyDayOff, Complaint, Message, Signatory
+
+        agency = db.session.scalar(select(Agency).where(Agency.key == AGENCY))
+        db.session.add_all([
+            AgencyDayOff(agency_id=agency.id, day=date(2026, 12, 31), note="Cuti bersama kantor"),
+            Signatory(agency_id=agency.id, key="kepala_uji", name="Kepala Balai Uji", role="petugas",
+                      encrypted_key_pem=b"-----BEGIN ENCRYPTED PRIVATE KEY-----secret"),
+            Complaint(user_id=customer.user_id, agency_id=agency.id, application_id=app_id,
+                      category="pelayanan", text="Mohon dipercepat."),
+            Message(application_id=app_id, sender_id=customer.user_id, body="Apakah berkas sudah lengkap?"),
+        ])
+        db.session.commit()
     return signed_in((None, "admin"))
 
 
