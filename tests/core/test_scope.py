@@ -76,3 +76,12 @@ def test_backoffice_screen_is_scoped_too(app, factories, application):
     assert other_service.get(path).status_code == 404
     anonymous = app.test_client().get(path)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_front_door_sends_citizens_to_the_portal_and_staff_to_the_back_office(app, factories):
+    client = app.test_client()
+    anonymous = client.get("/")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].endswith("/portal/")
+    staff = factories.staff(AGENCY, "petugas")
+    client.post("/login/", data={"username": staff[1], "password": DEMO_PASSWORD})
+    assert client.get("/").status_code == 200
