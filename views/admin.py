@@ -12,7 +12,9 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
-from app.access import scope_applications
+from sqlalchemy import false, or_, select
+
+from app.access import is_admin, scope_applications, staff_profile
 from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,
                     Message, OutboxMessage, RulesVersion, ServiceType, Signatory)
 
@@ -28,13 +30,14 @@ class ApplicationScopeFilter(BaseFilter):
 
 
 class AuditScopeFilter(BaseFilter):
+    """Rows that belong to an application the user may see (audit events, messages)."""
+
     name = "scope"
     arg_name = "scope"
 
     def apply(self, query, value):
-        from sqlalchemy import select
         visible = scope_applications(select(Application.id), g.user)
-        return query.where(AuditEvent.application_id.in_(visible))
+        return query.where(self.datamodel.obj.application_id.in_(visible))
 
 
 READ_ONLY = {"can_list", "can_show"}
@@ -244,56 +247,29 @@ class OutboxApi(ModelRestApi):
 
 
 class AgencyScopeFilter(BaseFilter):
-    """Staff see their agency's rows; the administrator all; anyone else nothing."""
+    """Staff see their agency's rows (and, with ``owner_column``, everyone sees the rows they own);
+    the administrator sees all; anyone else nothing."""
 
     name = "scope"
     arg_name = "scope"
+    owner_column: str | None = None
 
     def apply(self, query, value):
-        from app.access import is_admin, staff_profile
-
         user = g.user
         if is_admin(user):
             return query
+        model = self.datamodel.obj
         profile = staff_profile(user)
-        column = self.datamodel.obj.agency_id
-        return query.where(column == (profile.agency_id if profile else -1))
+        conditions = [model.agency_id == profile.agency_id] if profile is not None else []
+        if self.owner_column:
+            conditions.append(getattr(model, self.owner_column) == user.id)
+        return query.where(or_(*conditions)) if conditions else query.where(false())
 
 
-class ComplaintScopeFilter(BaseFilter):
-    """A customer sees their own complaints; staff their agency's; the administrator all."""
+class ComplaintScopeFilter(AgencyScopeFilter):
+    """A customer sees their own complaints; staff their agency's."""
 
-    name = "scope"
-    arg_name = "scope"
-
-    def apply(self, query, value):
-        from sqlalchemy import or_
-
-        from app.access import is_admin, staff_profile
-        from models import Complaint
-
-        user = g.user
-        if is_admin(user):
-            return query
-        profile = staff_profile(user)
-        conditions = [Complaint.user_id == user.id]
-        if profile is not None:
-            conditions.append(Complaint.agency_id == profile.agency_id)
-        return query.where(or_(*conditions))
-
-
-class MessageScopeFilter(BaseFilter):
-    """Messages of the applications the user may see."""
-
-    name = "scope"
-    arg_name = "scope"
-
-    def apply(self, query, value):
-        from sqlalchemy import select
-
-        from models import Message
-        visible = scope_applications(select(Application.id), g.user)
-        return query.where(Message.application_id.in_(visible))
+    owner_column = "user_id"
 
 
 class BankAccountApi(ModelRestApi):
@@ -344,7 +320,7 @@ class MessageApi(ModelRestApi):
     class_permission_name = "Message"
     datamodel = SQLAInterface(Message)
     base_permissions = {"can_get", "can_info"}
-    base_filters = [["id", MessageScopeFilter, lambda: None]]
+    base_filters = [["id", AuditScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_columns = show_columns = ["id", "application_id", "sender_id", "body", "attachment_file_id", "read_at",
                                    "created_at"]
