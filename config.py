@@ -79,6 +79,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "SatuPintu <no-reply@satupintu.local>")
     REDIS_URL = os.environ.get("REDIS_URL")
+    WORKER_SOCKET_TIMEOUT = float(os.environ.get("WORKER_SOCKET_TIMEOUT", "30"))
 
     # Outbox worker (`flask worker`): polling, SLA tick, retries with exponential backoff
     WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))

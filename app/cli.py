@@ -93,8 +93,12 @@ outbox_cli = AppGroup("outbox", help="The outbox: notifications and document job
 def worker_command(once: bool, use_rq: bool, inline: bool) -> None:
     """Perform outbox rows (email, inbox, WhatsApp, PDF) and tick the SLA clock, until stopped."""
     import signal
+    import socket
 
     from app.outbox.worker import Worker, drain
+
+    # Flask-Mail opens SMTP connections without a timeout: a silent server must not hang the worker
+    socket.setdefaulttimeout(current_app.config["WORKER_SOCKET_TIMEOUT"])
 
     if use_rq:
         from app.outbox.rq import run_rq_worker

@@ -214,7 +214,6 @@ class ApplicationApi(BaseApi):
             idempotency_key=request.headers.get("Idempotency-Key")).run()
         return self.response(200, replayed=result.replayed, result=result.to_dict())
 
-
     @expose("/<int:pk>/survey", methods=["POST"])
     @protect()
     @safe
