@@ -13,6 +13,7 @@ from app.commands.survey import SubmitSurveyCommand
 from app.extensions import appbuilder, db
 from app.files import IncomingFile
 from app.rules_state import rules_state
+from app.security import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.signing import create_signing_key
 from config import DEMO_PASSWORD
 from models import (Agency, Application, Asset, CustomerProfile, ServiceType, Signatory,
@@ -71,6 +72,12 @@ def load_staff(data: dict) -> dict[str, dict[str, User]]:
             if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
                 db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=label))
             staff[agency_key][role] = user
+        # one agency administrator per agency (built-in role, not in the rules)
+        for role in (AGENCY_ADMIN_ROLE,):
+            user = ensure_user(staff_username(agency_key, role), AGENCY_ADMIN_LABEL[:64], agency.code[:64],
+                               f"{staff_username(agency_key, role)}@demo.satupintu.local", [sm.find_role(role)])
+            if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
+                db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=AGENCY_ADMIN_LABEL))
         for signatory in db.session.scalars(select(Signatory).where(Signatory.agency_id == agency.id)):
             holder = staff[agency_key].get(signatory.role)
             if holder is not None and signatory.user_id is None:
@@ -211,6 +218,7 @@ def print_accounts() -> None:
         for role in agency_roles(data, agency_key):
             label = data["roles"].get(role, {}).get("label", role)
             click.echo(f"  {staff_username(agency_key, role):<28} {label.get('id') if isinstance(label, dict) else label}")
+        click.echo(f"  {staff_username(agency_key, AGENCY_ADMIN_ROLE):<28} {AGENCY_ADMIN_LABEL}")
     click.echo("  -- Pelanggan (customers)")
     for username, kind, name, *_ in CUSTOMERS:
         click.echo(f"  {username:<28} {name} ({kind})")

@@ -34,6 +34,24 @@ STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_show", "RulesScreen"), ("menu_access", "Rules"), ("menu_access", "Konfigurasi"),
 ]
 
+# agency administrators (views/agency_admin.py): staff who configure their own agency
+AGENCY_ADMIN_ROLE = "admin_instansi"
+AGENCY_ADMIN_LABEL = "Administrator Instansi"
+AGENCY_ADMIN_PERMISSIONS = STAFF_PERMISSIONS + [
+    (permission, view) for view, permissions in (
+        ("AgencyAdminAgency", ("can_list", "can_show", "can_edit")),
+        ("AgencyAdminCatalogue", ("can_list", "can_show", "can_add", "can_edit")),
+        ("AgencyAdminBankAccount", ("can_list", "can_show", "can_add", "can_edit")),
+        ("AgencyAdminDayOff", ("can_list", "can_show", "can_add", "can_delete")),
+        ("AgencyAdminSignatory", ("can_list", "can_show", "can_add", "can_edit")),
+        ("AgencyAdminUser", ("can_list", "can_show", "can_add", "can_edit")),
+        ("AgencyAdminStaffProfile", ("can_list", "can_show", "can_edit")),
+        ("AgencyCustomerActivation", ("can_list", "can_activate")),
+    ) for permission in permissions
+] + [("menu_access", name) for name in (
+    "My Agency", "My Agency Catalogue", "My Agency Bank Accounts", "My Agency Days Off", "My Agency Signatories",
+    "My Agency Users", "My Agency Staff", "My Agency Customer Activation")]
+
 
 class SatuPintuSecurityManager(SecurityManager):
     def register_views(self) -> None:
@@ -51,6 +69,7 @@ def sync_role_permissions(sm: SecurityManager, staff_roles: list[str]) -> None:
     """Create the customer role and every staff role of the rules, with their permissions."""
     wanted = {CUSTOMER_ROLE: CUSTOMER_PERMISSIONS}
     wanted.update({role: STAFF_PERMISSIONS for role in staff_roles})
+    wanted[AGENCY_ADMIN_ROLE] = AGENCY_ADMIN_PERMISSIONS  # built-in: agency administrators
     for role_name, permissions in wanted.items():
         role = sm.find_role(role_name) or sm.add_role(role_name)
         for permission_name, view_name in permissions:

@@ -37,6 +37,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     init_documents(app)  # /verify/<code>, downloads of generated documents and files (documents issue)
     from views.outbox_admin import register_outbox_admin
     register_outbox_admin(appbuilder)  # failed deliveries + document template versions (documents issue)
+    from views.agency_admin import register as register_agency_admin
+    register_agency_admin(appbuilder)  # agency administrators (admin_instansi): scoped configuration screens
 
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,

@@ -11,6 +11,7 @@ from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
+from wtforms import BooleanField
 
 from sqlalchemy import false, or_, select
 
@@ -41,6 +42,9 @@ class AuditScopeFilter(BaseFilter):
 
 
 READ_ONLY = {"can_list", "can_show"}
+# The columns are NOT NULL, so Flask-AppBuilder would make the checkbox required and a row could
+# never be deactivated; an optional checkbox stores False when unticked.
+ACTIVE_FIELD = {"active": BooleanField(_("Aktif"), default=True)}
 
 
 def _when(value) -> str:
@@ -113,6 +117,7 @@ class AgencyView(ModelView):
     show_columns = ["key", "code", "name", "short_name", "address", "phone", "email", "timezone",
                     "account_activation", "active"]
     edit_columns = ["name", "short_name", "address", "phone", "email", "timezone", "active"]
+    edit_form_extra_fields = ACTIVE_FIELD
     add_columns = ["key", "code", "name", "short_name", "address", "phone", "email", "timezone"]
     label_columns = {"code": _("Kode"), "name": _("Nama"), "short_name": _("Nama singkat"),
                      "address": _("Alamat"), "phone": _("Telepon"), "email": _("Email"),
@@ -137,6 +142,7 @@ class CatalogueItemView(ModelView):
     list_columns = ["service_type", "code", "name", "unit", "price", "active"]
     show_columns = ["service_type", "code", "name", "unit", "price", "weight", "handler_role", "data_required", "active"]
     edit_columns = ["name", "unit", "price", "weight", "data_required", "active"]
+    edit_form_extra_fields = ACTIVE_FIELD
     add_columns = ["service_type", "code", "name", "unit", "price", "weight", "data_required"]
     label_columns = {"service_type": _("Layanan"), "code": _("Kode"), "name": _("Produk"), "unit": _("Satuan"),
                      "price": _("Tarif"), "weight": _("Berat"), "handler_role": _("Petugas"),
@@ -149,6 +155,7 @@ class BankAccountView(ModelView):
     list_columns = ["agency", "bank", "number", "holder", "active"]
     show_columns = ["agency", "key", "bank", "number", "holder", "active"]
     edit_columns = ["bank", "number", "holder", "active"]
+    edit_form_extra_fields = ACTIVE_FIELD
     add_columns = ["agency", "key", "bank", "number", "holder"]
     label_columns = {"agency": _("Instansi"), "bank": _("Bank"), "number": _("Nomor rekening"),
                      "holder": _("Atas nama"), "active": _("Aktif"), "key": _("Kunci")}

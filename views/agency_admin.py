@@ -1,0 +1,317 @@
+"""Agency administrators (role ``admin_instansi``): scoped copies of the configuration screens.
+
+An agency administrator is a staff account (``StaffProfile.agency_id``) holding the built-in role
+``admin_instansi``. On these screens every list is filtered to their agency (base filters), every
+add forces their agency, and a row of another agency is a 404 (Flask-AppBuilder looks rows up
+through the same base filters). The platform administrator (role ``Admin``) sees every row here
+too, but keeps using the unscoped screens of views/admin.py and views/backoffice/config.py; the
+menu entries of this module are shown only to staff bound to an agency.
+
+Users created here are staff of the administrator's agency, with roles limited to the roles the
+active rules declare plus ``admin_instansi`` (never ``Admin``).
+"""
+from __future__ import annotations
+
+from flask import abort, g, redirect, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.sqla.models import Role, User
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField, validators
+
+from app.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
+from app.extensions import db
+from app.security import AGENCY_ADMIN_ROLE
+from models import (Agency, AgencyDayOff, BankAccount, CatalogueItem, RulesVersion, ServiceType, Signatory,
+                    StaffProfile)
+from views.admin import ACTIVE_FIELD, AgencyView, BankAccountView, CatalogueItemView
+from views.backoffice.config import AgencyDayOffView, SignatoryView, StaffProfileView
+from views.customer_admin import CustomerActivationView, _waiting_rows
+
+NO_AGENCY = -1  # matches no row
+# Flask-AppBuilder makes a non-nullable Boolean column "required", so an unticked "Aktif" could
+# never be saved: an optional checkbox lets administrators deactivate a row.
+
+
+# --- who, and which agency -------------------------------------------------------------------
+def current_agency_id() -> int | None:
+    with db.session.no_autoflush:   # called from pre_add, while the new row is not in the session yet
+        profile = staff_profile(getattr(g, "user", None))
+    return profile.agency_id if profile else None
+
+
+def required_agency_id() -> int:
+    """The signed-in user's agency; adding a row without one is refused (shown as a form error)."""
+    agency_id = current_agency_id()
+    if agency_id is None:
+        raise ValueError(_("Akun ini tidak terikat pada instansi. Administrator platform memakai layar "
+                           "Konfigurasi dan Keamanan."))
+    return agency_id
+
+
+def declared_roles() -> set[str]:
+    """The roles an agency administrator may grant: those of the active rules, plus theirs."""
+    from app.rules_state import rules_state
+
+    active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
+    if active is not None:
+        roles = (active.content.get("rules", active.content) or {}).get("roles") or {}
+    else:
+        roles = rules_state().file_rules.data.get("roles") or {}
+    return (set(roles) - BUILTIN_ROLES - {ADMIN_ROLE}) | {AGENCY_ADMIN_ROLE}
+
+
+def show_agency_menu() -> bool:
+    """Menu entries of this module: for staff bound to an agency (permissions decide the rest)."""
+    user = getattr(g, "user", None)
+    return bool(user is not None and getattr(user, "id", None) and not is_admin(user)
+                and current_agency_id() is not None)
+
+
+class OwnAgencyFilter(BaseFilter):
+    """``value`` maps an agency id to a condition; the platform administrator sees every row."""
+
+    name = "own agency"
+    arg_name = "own_agency"
+
+    def apply(self, query, value):
+        if is_admin(g.user):
+            return query
+        agency_id = current_agency_id()
+        return query.where(value(NO_AGENCY if agency_id is None else agency_id))
+
+
+class DeclaredRoleFilter(BaseFilter):
+    name = "declared roles"
+    arg_name = "declared_roles"
+
+    def apply(self, query, value):
+        return query.where(Role.name.in_(sorted(declared_roles())))
+
+
+def _services_of(agency_id: int):
+    return select(ServiceType.id).where(ServiceType.agency_id == agency_id)
+
+
+def _staff_of(agency_id: int):
+    return select(StaffProfile.user_id).where(StaffProfile.agency_id == agency_id)
+
+
+def _force_agency(item) -> None:
+    item.agency_id = required_agency_id()
+
+
+# --- scoped copies of the configuration screens ----------------------------------------------
+class MyAgencyView(AgencyView):
+    """Their own agency's details (never its key or code, never another agency)."""
+
+    datamodel = SQLAInterface(Agency)
+    class_permission_name = "AgencyAdminAgency"
+    route_base = "/instansi-saya/instansi"
+    base_permissions = {"can_list", "can_show", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter, lambda agency_id: Agency.id == agency_id]]
+    edit_columns = ["name", "short_name", "address", "phone", "email", "timezone"]
+    search_columns = ["name"]
+
+
+class MyCatalogueView(CatalogueItemView):
+    datamodel = SQLAInterface(CatalogueItem)
+    class_permission_name = "AgencyAdminCatalogue"
+    route_base = "/instansi-saya/katalog"
+    base_permissions = {"can_list", "can_show", "can_add", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter,
+                     lambda agency_id: CatalogueItem.service_type_id.in_(_services_of(agency_id))]]
+    add_form_query_rel_fields = {"service_type": [
+        ["id", OwnAgencyFilter, lambda agency_id: ServiceType.agency_id == agency_id]]}
+    search_columns = ["code", "name", "unit", "active"]
+    edit_form_extra_fields = ACTIVE_FIELD
+    description_columns = {"active": _l("Nonaktifkan agar produk tidak dapat dipesan lagi.")}
+
+    def pre_add(self, item):
+        agency_id = required_agency_id()
+        if item.service_type is None or item.service_type.agency_id != agency_id:
+            raise ValueError(_("Layanan bukan milik instansi Anda."))
+
+
+class MyBankAccountView(BankAccountView):
+    datamodel = SQLAInterface(BankAccount)
+    class_permission_name = "AgencyAdminBankAccount"
+    route_base = "/instansi-saya/rekening"
+    base_permissions = {"can_list", "can_show", "can_add", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter, lambda agency_id: BankAccount.agency_id == agency_id]]
+    add_columns = ["key", "bank", "number", "holder"]
+    search_columns = ["bank", "number", "holder", "active"]
+    edit_form_extra_fields = ACTIVE_FIELD
+
+    def pre_add(self, item):
+        _force_agency(item)
+
+
+class MyDaysOffView(AgencyDayOffView):
+    datamodel = SQLAInterface(AgencyDayOff)
+    class_permission_name = "AgencyAdminDayOff"
+    route_base = "/instansi-saya/hari-libur"
+    base_permissions = {"can_list", "can_show", "can_add", "can_delete"}
+    base_filters = [["id", OwnAgencyFilter, lambda agency_id: AgencyDayOff.agency_id == agency_id]]
+    add_columns = ["day", "note"]
+    search_columns = ["day", "note"]
+
+    def pre_add(self, item):
+        _force_agency(item)
+
+
+class MySignatoryView(SignatoryView):
+    """Signatories of their agency; the key material is never a column here."""
+
+    datamodel = SQLAInterface(Signatory)
+    class_permission_name = "AgencyAdminSignatory"
+    route_base = "/instansi-saya/penandatangan"
+    base_permissions = {"can_list", "can_show", "can_add", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter, lambda agency_id: Signatory.agency_id == agency_id]]
+    show_columns = ["agency", "key", "name", "nip", "title", "role"]
+    add_columns = ["key", "name", "nip", "title", "role"]
+    search_columns = ["name", "nip", "title"]
+
+    def pre_add(self, item):
+        _force_agency(item)
+
+
+class MyStaffProfileView(StaffProfileView):
+    """Which of their agency's services (and which position) a staff account has."""
+
+    datamodel = SQLAInterface(StaffProfile)
+    class_permission_name = "AgencyAdminStaffProfile"
+    route_base = "/instansi-saya/petugas"
+    base_permissions = {"can_list", "can_show", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter, lambda agency_id: StaffProfile.agency_id == agency_id]]
+    edit_columns = ["services", "position", "nip"]
+    edit_form_query_rel_fields = {"services": [
+        ["id", OwnAgencyFilter, lambda agency_id: ServiceType.agency_id == agency_id]]}
+    search_columns = ["position", "nip"]
+
+
+class MyUsersView(ModelView):
+    """Staff accounts of their agency and their roles (declared roles + admin_instansi only)."""
+
+    datamodel = SQLAInterface(User)
+    class_permission_name = "AgencyAdminUser"
+    route_base = "/instansi-saya/pengguna"
+    base_permissions = {"can_list", "can_show", "can_add", "can_edit"}
+    base_filters = [["id", OwnAgencyFilter,
+                     lambda agency_id: User.id.in_(_staff_of(agency_id)) & ~User.roles.any(Role.name == ADMIN_ROLE)]]
+    base_order = ("username", "asc")
+    list_title = _l("Pengguna Instansi")
+    show_title = _l("Detail Pengguna")
+    add_title = _l("Tambah Pengguna")
+    edit_title = _l("Ubah Pengguna")
+    list_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
+    show_columns = ["username", "first_name", "last_name", "email", "active", "roles", "last_login"]
+    add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "email", "active", "roles"]
+    search_columns = ["username", "first_name", "last_name", "email", "active"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": [["name", DeclaredRoleFilter, None]]}
+    validators_columns = {"roles": [validators.DataRequired()]}
+    edit_form_extra_fields = ACTIVE_FIELD
+    add_form_extra_fields = {
+        **ACTIVE_FIELD,
+        "password": PasswordField(_l("Kata Sandi"), validators=[validators.DataRequired(), validators.Length(min=8)],
+                                  widget=BS3PasswordFieldWidget()),
+        "conf_password": PasswordField(_l("Ulangi Kata Sandi"),
+                                       validators=[validators.DataRequired(),
+                                                   validators.EqualTo("password", message=_l("Kata sandi tidak sama."))],
+                                       widget=BS3PasswordFieldWidget()),
+    }
+    label_columns = {"username": _l("Nama pengguna"), "first_name": _l("Nama depan"),
+                     "last_name": _l("Nama belakang"), "email": _l("Email"), "active": _l("Aktif"),
+                     "roles": _l("Peran"), "last_login": _l("Terakhir masuk"), "password": _l("Kata Sandi"),
+                     "conf_password": _l("Ulangi Kata Sandi")}
+
+    @staticmethod
+    def _check_roles(item) -> None:
+        allowed = declared_roles()
+        if not item.roles or not role_names(item) <= allowed:
+            raise ValueError(_("Peran tidak diizinkan untuk administrator instansi."))
+
+    def pre_add(self, item):
+        agency_id = required_agency_id()
+        with db.session.no_autoflush:
+            self._check_roles(item)
+        item.password = generate_password_hash(item.password)
+        item.created_by_fk = item.changed_by_fk = g.user.id
+        # the profile is committed with the user (one transaction): the agency is always theirs
+        db.session.add(StaffProfile(user=item, agency_id=agency_id, position=""))
+
+    def pre_update(self, item):
+        with db.session.no_autoflush:
+            allowed = declared_roles()
+        # roles this screen does not offer stay as they were
+        kept = [r for r in sa_inspect(item).attrs.roles.history.deleted or () if r.name not in allowed]
+        if any(r.name == ADMIN_ROLE for r in item.roles) or not {r.name for r in item.roles} <= allowed:
+            raise ValueError(_("Peran tidak diizinkan untuk administrator instansi."))
+        item.roles = list(item.roles) + [r for r in kept if r not in item.roles]
+        if not item.roles:
+            raise ValueError(_("Peran tidak diizinkan untuk administrator instansi."))
+        item.changed_by_fk = g.user.id
+
+
+class MyCustomerActivationView(CustomerActivationView):
+    """Customer accounts waiting for an administrator of their agency (the portal stores
+    ``await_activation:<agency key>``, cut to 32 characters, as an unused account token)."""
+
+    route_base = "/instansi-saya/aktivasi-pelanggan"
+    class_permission_name = "AgencyCustomerActivation"
+
+    def _awaiting_ids(self) -> set[int] | None:
+        """User ids waiting for their agency; None for the platform administrator (all)."""
+        from app.portal import tokens
+        from models.people import AccountToken
+
+        if is_admin(g.user):
+            return None
+        agency_id = current_agency_id()
+        agency = db.session.get(Agency, agency_id) if agency_id is not None else None
+        if agency is None:
+            return set()
+        purpose = f"{tokens.AWAIT_ACTIVATION}:{agency.key}"[:32]
+        return set(db.session.scalars(select(AccountToken.user_id).where(
+            AccountToken.purpose == purpose, AccountToken.used_at.is_(None))))
+
+    @expose("/")
+    @has_access
+    def list(self):
+        ids = self._awaiting_ids()
+        rows = [row for row in _waiting_rows() if ids is None or row["user"].id in ids]
+        return self.render_template("agency_admin/activation.html", rows=rows,
+                                    activate_endpoint=f"{self.endpoint}.activate",
+                                    title=_l("Aktivasi Akun Pelanggan"))
+
+    @expose("/<int:user_id>/aktifkan", methods=["POST"])
+    @has_access
+    def activate(self, user_id: int):
+        ids = self._awaiting_ids()
+        if ids is not None and user_id not in ids:
+            abort(404)
+        super().activate(user_id)   # CSRF, checks, activation, email — then back to this list
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+
+def register(appbuilder) -> None:
+    for view, name, label, icon in (
+        (MyAgencyView, "My Agency", _l("Instansi Saya"), "fa-building"),
+        (MyCatalogueView, "My Agency Catalogue", _l("Katalog & Tarif"), "fa-tags"),
+        (MyBankAccountView, "My Agency Bank Accounts", _l("Rekening Bank"), "fa-university"),
+        (MyDaysOffView, "My Agency Days Off", _l("Hari Libur Tambahan"), "fa-calendar"),
+        (MySignatoryView, "My Agency Signatories", _l("Penandatangan"), "fa-pencil"),
+        (MyUsersView, "My Agency Users", _l("Pengguna Instansi"), "fa-users"),
+        (MyStaffProfileView, "My Agency Staff", _l("Petugas & Layanan"), "fa-id-badge"),
+        (MyCustomerActivationView, "My Agency Customer Activation", _l("Aktivasi Akun Pelanggan"),
+         "fa-user-plus"),
+    ):
+        appbuilder.add_view(view, name, label=label, icon=icon, category="Konfigurasi",
+                            category_label=_l("Konfigurasi"), menu_cond=show_agency_menu)
