@@ -7,12 +7,11 @@ that numbers cannot be probed.
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Query
 
 from app.errors import NotFoundError
 from app.extensions import db
 from app.security import CUSTOMER_ROLE
-from models import Application, StaffProfile, staff_service
+from models import Application, StaffProfile
 
 ADMIN_ROLE = "Admin"
 BUILTIN_ROLES = {"customer", "assignee", "system"}

@@ -14,7 +14,7 @@ survey when the service's survey has ``gates_downloads: true``.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, send_file
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import exists, select

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter

@@ -1,7 +1,6 @@
 """Plain-dict views of applications for the API and templates; never a password hash or a secret."""
 from __future__ import annotations
 
-from app.access import users_with_role  # noqa: F401  (re-exported for views)
 from app.notify import display_name
 from app.rules_state import rules_state
 from models import Application

@@ -23,8 +23,8 @@ from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of,
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
 from app.workflow.fields import condition_holds
-from models import (Application, ApplicationFile, AuditEvent, BankAccount, GeneratedDocument,
-                    Message, ServiceType, StoredFile, SurveyResponse)
+from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
+                    SurveyResponse)
 
 portal_requests = Blueprint("portal_requests", __name__, url_prefix="/portal")
 PAGE_SIZE = 10

@@ -6,13 +6,13 @@ one that validates them, and its field errors are put back on these fields.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FileField, HiddenField, PasswordField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, FileField, HiddenField, PasswordField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import Optional as OptionalValidator
 
 from app.access import users_with_role
 from app.files import TYPE_LABELS, normalise_types
-from models import Application, BankAccount
+from models import Application
 from views.backoffice.common import text
 
 SLOT_ROWS = 5

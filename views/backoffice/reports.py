@@ -6,7 +6,6 @@ from io import BytesIO
 
 from flask import g, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
-from sqlalchemy import select
 
 from app.access import is_admin
 from app.extensions import db
@@ -16,7 +15,7 @@ from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows,
 from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
 from app.rules_state import rules_state
-from models import Application, ServiceType
+from models import Application
 from models.base import utcnow
 from views.backoffice.common import (platform_errors, active_rules_data, customer_names, local_time, text, visible_agencies,
                                      visible_services)
@@ -140,7 +139,6 @@ class RecapView(BaseView):
     @platform_errors
     def export(self):
         from openpyxl import Workbook
-        from openpyxl.styles import Font
 
         f = filters()
         stmt = recap_statement(f).order_by(Application.id.desc()).limit(EXPORT_LIMIT)

@@ -16,8 +16,8 @@ from app.notify import queue_notifications
 from app.numbers import draw_number
 from app.signing import unlock_private_key
 from app.sla import SlaClock, to_local
-from models import (Application, ApplicationFile, AuditEvent, BankAccount, GeneratedDocument,
-                    OutboxMessage, Payment, ScheduleSlot, Signatory, StoredFile, User)
+from models import (Application, AuditEvent, BankAccount, GeneratedDocument, OutboxMessage, Payment,
+                    ScheduleSlot, Signatory, StoredFile, User)
 
 
 @dataclass
