@@ -97,7 +97,7 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
         "deadline": format_date(deadline) if deadline else "",
         "links": {
             "portal": f"{base}/portal/permohonan/{application.id}",
-            "backoffice": f"{base}/applicationview/show/{application.id}",
+            "backoffice": f"{base}/backoffice/permohonan/{application.id}",
             "tracking": f"{base}/lacak",
         },
     }
