@@ -38,7 +38,11 @@ def scope_applications(stmt, user):
     if is_admin(user):
         return stmt
     profile = staff_profile(user)
-    conditions = [Application.customer_id == user.id]
+    conditions = []
+    # staff who are not also customers get the agency condition alone: an OR with customer_id
+    # would steer the query planner to read every row of the agency
+    if profile is None or CUSTOMER_ROLE in role_names(user):
+        conditions.append(Application.customer_id == user.id)
     if profile is not None:
         service_ids = [s.id for s in profile.services]
         if service_ids:

@@ -222,6 +222,8 @@ class Worker:
         self.dispatch = dispatch
         self.stop = threading.Event()
         self._last_sla = 0.0
+        self.analyze_every = float(cfg.get("WORKER_ANALYZE_SECONDS", 6 * 3600))
+        self._last_analyze = 0.0
 
     def tick(self) -> dict:
         if self.dispatch is None:
@@ -236,6 +238,12 @@ class Worker:
             from app.commands.sla import SlaTickCommand
 
             counts["sla"] = SlaTickCommand().run()
+        if db.engine.dialect.name == "sqlite" and time.monotonic() - self._last_analyze >= self.analyze_every:
+            # SQLite keeps no planner statistics by itself (PostgreSQL's autovacuum does)
+            from app.database import refresh_statistics
+
+            self._last_analyze = time.monotonic()
+            refresh_statistics(db.session)
         return counts
 
     def run(self) -> None:
