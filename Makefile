@@ -51,6 +51,9 @@ check: install
 clean:
 	rm -rf $(VENV) instance
 
-## make bench: ms per page of every generated document next to a bare xhtml2pdf render (needs `make demo`)
+## make bench: ms per page of every generated document next to a bare xhtml2pdf render (needs `make demo`),
+## and the staff lists with a million applications (its own database; BENCH_ROWS overrides)
+BENCH_ROWS ?= 1000000
 bench: demo
 	$(PY) bench/documents.py --runs 5 --out instance/bench
+	$(PY) bench/staff_lists.py --rows $(BENCH_ROWS) --runs 15

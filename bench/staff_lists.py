@@ -3,7 +3,7 @@
 Builds its own database (SQLite file by default, or --database-url postgresql://...), loads the demo
 data, bulk-inserts N applications across BMKG's services and states, then times the pages a BMKG
 treasurer opens. Usage:
-    .venv/bin/python bench/queue.py [--rows 1000000] [--runs 15] [--database-url URL]
+    .venv/bin/python bench/staff_lists.py [--rows 1000000] [--runs 15] [--database-url URL]
 """
 from __future__ import annotations
 
