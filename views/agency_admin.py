@@ -287,7 +287,7 @@ class MyCustomerActivationView(CustomerActivationView):
     def list(self):
         ids = self._awaiting_ids()
         rows = [row for row in _waiting_rows() if ids is None or row["user"].id in ids]
-        return self.render_template("agency_admin/activation.html", rows=rows,
+        return self.render_template("portal/account/admin_activation.html", rows=rows, own_agency=True,
                                     activate_endpoint=f"{self.endpoint}.activate",
                                     title=_l("Aktivasi Akun Pelanggan"))
 
