@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -22,12 +23,12 @@ from views.backoffice.common import (platform_errors, SlaBadges, customer_names,
                                      text)
 from views.backoffice.forms import MessageForm, build_transition_form, collect_values
 
-PURPOSES = {"requirement": "Persyaratan", "payment_proof": "Bukti bayar", "result": "Hasil layanan",
-            "other": "Lampiran"}
-PAYMENT_STATUSES = {"unpaid": "Belum dibayar", "submitted": "Menunggu verifikasi", "valid": "Valid",
-                    "suspended": "Ditangguhkan", "invalid": "Tidak valid"}
-DOCUMENT_STATUSES = {"pending": "Sedang dibuat", "ready": "Siap", "failed": "Gagal dibuat"}
-SLOT_STATUSES = {"offered": "Ditawarkan", "chosen": "Dipilih pemohon", "withdrawn": "Dibatalkan"}
+PURPOSES = {"requirement": _l("Persyaratan"), "payment_proof": _l("Bukti bayar"), "result": _l("Hasil layanan"),
+            "other": _l("Lampiran")}
+PAYMENT_STATUSES = {"unpaid": _l("Belum dibayar"), "submitted": _l("Menunggu verifikasi"), "valid": _l("Valid"),
+                    "suspended": _l("Ditangguhkan"), "invalid": _l("Tidak valid")}
+DOCUMENT_STATUSES = {"pending": _l("Sedang dibuat"), "ready": _l("Siap"), "failed": _l("Gagal dibuat")}
+SLOT_STATUSES = {"offered": _l("Ditawarkan"), "chosen": _l("Dipilih pemohon"), "withdrawn": _l("Dibatalkan")}
 PREVIEWABLE = {"pdf", "png", "jpg", "gif"}
 
 

@@ -5,6 +5,7 @@ one that validates them, and its field errors are put back on these fields.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FileField, HiddenField, PasswordField, SelectField, StringField,
                      TextAreaField)
@@ -28,8 +29,9 @@ class MessageForm(FlaskForm):
 
 
 class ComplaintReplyForm(FlaskForm):
-    reply = TextAreaField("Jawaban")
-    status = SelectField("Status", choices=[("baru", "Baru"), ("diproses", "Diproses"), ("selesai", "Selesai")])
+    reply = TextAreaField(_l("Jawaban"))
+    status = SelectField(_l("Status"), choices=[("baru", _l("Baru")), ("diproses", _l("Diproses")),
+                                                ("selesai", _l("Selesai"))])
 
 
 class RulesUploadForm(FlaskForm):

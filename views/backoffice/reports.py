@@ -5,6 +5,8 @@ from datetime import date
 from io import BytesIO
 
 from flask import g, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.access import is_admin
@@ -21,8 +23,9 @@ from views.backoffice.common import (platform_errors, active_rules_data, custome
                                      visible_services)
 from views.backoffice.queue import parse_date
 
-GROUP_LABELS = {"waiting": "Menunggu verifikasi", "in_process": "Diproses", "approved": "Disetujui",
-                "rejected": "Ditolak", "cancelled": "Dibatalkan", "completed": "Selesai", "total": "Total"}
+GROUP_LABELS = {"waiting": _l("Menunggu verifikasi"), "in_process": _l("Diproses"), "approved": _l("Disetujui"),
+                "rejected": _l("Ditolak"), "cancelled": _l("Dibatalkan"), "completed": _l("Selesai"),
+                "total": _l("Total")}
 EXPORT_LIMIT = 100_000
 PAGE_SIZE = 25
 
@@ -49,12 +52,12 @@ def filters():
 
 def duration_text(seconds: float) -> str:
     if seconds >= 86400:
-        return f"{seconds / 86400:.1f} hari".replace(".", ",")
+        return _("%(n)s hari", n=f"{seconds / 86400:.1f}".replace(".", ","))
     if seconds >= 3600:
-        return f"{seconds / 3600:.1f} jam".replace(".", ",")
+        return _("%(n)s jam", n=f"{seconds / 3600:.1f}".replace(".", ","))
     if seconds < 60:
-        return "< 1 menit"
-    return f"{seconds / 60:.0f} menit"
+        return _("< 1 menit")
+    return _("%(n)s menit", n=f"{seconds / 60:.0f}")
 
 
 class DashboardView(BaseView):
@@ -89,7 +92,7 @@ class DashboardView(BaseView):
                                 "compliance": (100 * s["on_time"] / s["finished"]) if s["finished"] else None,
                                 "durations": [(label, duration_text(avg), n) for label, avg, n in states]})
         chart = bar_chart([(p["service"].name, [p["counts"][g_] for g_ in GROUPS]) for p in per_service],
-                          [GROUP_LABELS[g_] for g_ in GROUPS], title="Permohonan per layanan")
+                          [GROUP_LABELS[g_] for g_ in GROUPS], title=_("Permohonan per layanan"))
         sla_chart = bar_chart([(p["service"].name, [p["sla"]["on_time"], p["sla"]["finished"] - p["sla"]["on_time"]])
                                for p in per_service if p["sla"]["finished"]],
                               ["Selesai tepat waktu", "Selesai terlambat"], title="Kepatuhan waktu layanan (SLA)")
@@ -144,8 +147,8 @@ class RecapView(BaseView):
         stmt = recap_statement(f).order_by(Application.id.desc()).limit(EXPORT_LIMIT)
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Rekap")
-        header = ["No.", "Nomor permohonan", "Resi", "Layanan", "Klasifikasi", "Pemohon", "Diajukan",
-                  "Batas waktu layanan", "Status", "Selesai"]
+        header = [_("No."), _("Nomor permohonan"), _("Resi"), _("Layanan"), _("Klasifikasi"), _("Pemohon"),
+                  _("Diajukan"), _("Batas waktu layanan"), _("Status"), _("Selesai")]
         sheet.append(header)
         number = 0
         batch: list[Application] = []
