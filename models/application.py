@@ -92,15 +92,13 @@ class Application(Model, TimestampMixin):
 
     @property
     def state_label(self) -> str:
-        label = self._state_spec().get("label", self.state)
-        return label.get("id", self.state) if isinstance(label, dict) else label
+        from app.workflow.fields import label_text
+        return label_text(self._state_spec().get("label")) or self.state
 
     @property
     def state_staff_label(self) -> str:
-        label = self._state_spec().get("staff_label")
-        if not label:
-            return self.state_label
-        return label.get("id", self.state) if isinstance(label, dict) else label
+        from app.workflow.fields import label_text
+        return label_text(self._state_spec().get("staff_label")) or self.state_label
 
 
 class CartLine(Model):

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from app.notify import display_name
+from app.workflow.fields import label_text
 from app.rules_state import rules_state
 from models import Application
 
 
-def label(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id") or next(iter(value.values()), "")
-    return value or ""
+label = label_text  # a rules label (text or {id, en}) as text
 
 
 def state_labels(application: Application, state: str | None = None) -> dict:

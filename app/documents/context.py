@@ -12,14 +12,13 @@ from app.documents.qr import qr_img_tag
 from app.extensions import db
 from app.notify import display_name, format_date
 from app.sla import to_local
+from app.workflow.fields import label_text
 from models import (Application, AuditEvent, BankAccount, GeneratedDocument, Signatory)
 from models.base import utcnow
 
 
 def _text(label, default: str = "") -> str:
-    if isinstance(label, dict):
-        return label.get("id") or next(iter(label.values()), default)
-    return label or default
+    return label_text(label) or default
 
 
 def verify_url(code: str) -> str:

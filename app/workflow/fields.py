@@ -6,6 +6,8 @@ dropped and never required); ``errors`` maps a field key to an Indonesian ``Mess
 """
 from __future__ import annotations
 
+import json
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -71,6 +73,11 @@ def label_text(label: Any, language: str = "id") -> str:
     if isinstance(label, dict):
         return str(label.get(language) or label.get("id") or next(iter(label.values()), ""))
     return "" if label is None else str(label)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types (dates and decimals become strings), for JSON columns."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def is_empty(value: Any) -> bool:

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.rules_state import rules_state
 from app.sla import SlaClock, to_local
 from app.workflow.calendar import sla_status
+from app.workflow.fields import label_text
 from models import Agency, Application, CustomerProfile, RulesVersion, ServiceType, User
 from models.base import utcnow
 
@@ -23,10 +24,7 @@ SLA_BADGES = {  # status → (css class, Indonesian label)
 }
 
 
-def text(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id") or next(iter(value.values()), "")
-    return "" if value is None else str(value)
+text = label_text  # a rules label (text or {id, en}) as text
 
 
 def active_rules_data() -> dict:

@@ -15,7 +15,7 @@ from app.files import FileStore
 from app.rules_state import rules_state
 from app.security import CUSTOMER_ROLE
 from app.sla import SlaClock
-from app.workflow.fields import validate_fields
+from app.workflow.fields import jsonable, validate_fields
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
 from models.base import utcnow
@@ -115,8 +115,8 @@ class CreateApplicationCommand:
         application = Application(
             service_type_id=service.id, agency_id=service.agency_id, rules_version_id=service.rules_version_id,
             customer_id=self.actor.id, asset_id=asset.id if asset else None, request_kind=request_kind,
-            state=workflow["initial"], data=_jsonable(cleaned), company=_jsonable(company),
-            location=_jsonable(location), declaration_accepted=self.declaration,
+            state=workflow["initial"], data=jsonable(cleaned), company=jsonable(company),
+            location=jsonable(location), declaration_accepted=self.declaration,
             total_amount=sum((line.amount for line in lines), Decimal(0)), created_at=self.now)
         application.cart_lines = lines
         session.add(application)
@@ -184,7 +184,3 @@ class CreateApplicationCommand:
             errors["cart"] = translate(N_("Keranjang masih kosong: pilih minimal satu produk."))
         return lines
 
-
-def _jsonable(value):
-    import json
-    return json.loads(json.dumps(value, default=str))

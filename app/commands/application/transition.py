@@ -20,7 +20,7 @@ from app.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
 from app.commands.application.files import attach_files, classify_uploads
-from app.errors import ConflictError, N_, SatuPintuError, ValidationError
+from app.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore
 from app.notify import notification_context
@@ -28,7 +28,7 @@ from app.rules_state import rules_state
 from app.sla import SlaClock
 from app.workflow.engine import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
-from app.workflow.fields import validate_fields
+from app.workflow.fields import jsonable, label_text, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
 from models.base import utcnow
 
@@ -195,8 +195,8 @@ class ApplicationTransitionCommand:
         clock.enter_state(application, to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
                           service_spec=service_spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id if self.actor else None,
-                           actor_roles=sorted(roles), action=self.action, action_label=_text(spec.get("label")),
-                           timeline_label=_text(spec.get("timeline") or spec.get("label")),
+                           actor_roles=sorted(roles), action=self.action, action_label=label_text(spec.get("label")),
+                           timeline_label=label_text(spec.get("timeline") or spec.get("label")),
                            from_state=from_state, to_state=decision.to_state, note=note,
                            values=self._public_values(values, form_spec),
                            rules_version_id=application.rules_version_id, created_at=self.now)
@@ -235,18 +235,18 @@ class ApplicationTransitionCommand:
             return {}
         state_kind = workflow["states"][application.state].get("kind")
         if "customer" not in roles or state_kind != "waiting_customer":
-            return {"_updates": _t(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
+            return {"_updates": translate(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
         merged = {**(application.data or {}), **self.updates}
         cleaned, errors = validate_fields(service_spec.get("fields", []), merged, {})
         if not errors:
-            application.data = _jsonable(cleaned)
+            application.data = jsonable(cleaned)
         return dict(errors)
 
     @staticmethod
     def _public_values(values: dict, form_spec: list[dict]) -> dict:
         secret = {f["key"] for f in form_spec if f.get("type") in SECRET_TYPES}
         files = {f["key"] for f in form_spec if f.get("type") == "file"}
-        return _jsonable({k: v for k, v in values.items() if k not in secret and k not in files})
+        return jsonable({k: v for k, v in values.items() if k not in secret and k not in files})
 
 
 def _first_deadline(application: Application):
@@ -256,16 +256,3 @@ def _first_deadline(application: Application):
     return datetime.fromisoformat(value)
 
 
-def _text(label) -> str:
-    if isinstance(label, dict):
-        return label.get("id") or next(iter(label.values()), "")
-    return label or ""
-
-
-def _t(message: str, **params) -> str:
-    from app.errors import translate
-    return translate(message, **params)
-
-
-def _jsonable(value):
-    return json.loads(json.dumps(value, default=str))

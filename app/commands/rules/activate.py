@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.errors import N_, SatuPintuError
 from app.extensions import appbuilder, db
 from app.rules.loader import Rules
+from app.workflow.fields import label_text
 from models import (Agency, AgencyDayOff, Application, BankAccount, CatalogueItem, RulesVersion,
                     ServiceType, Signatory)
 from models.base import utcnow
@@ -24,13 +25,6 @@ class RulesStrandError(SatuPintuError):
     def __init__(self, problems: list[str]):
         super().__init__(details={"problems": problems})
         self.problems = problems
-
-
-def label_text(label) -> str:
-    """A rules label is a string (Indonesian) or {id, en}."""
-    if isinstance(label, dict):
-        return label.get("id") or next(iter(label.values()), "")
-    return label or ""
 
 
 class ActivateRulesCommand:
