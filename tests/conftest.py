@@ -18,6 +18,50 @@ from config import DEMO_PASSWORD, TestingConfig
 
 _counter = itertools.count(1)
 
+# -- what runs where ---------------------------------------------------------------------------
+# Tests marked `postgres` need PostgreSQL: without TEST_DATABASE_URL=postgresql://... they are
+# *deselected* (not skipped), so a CI run on SQLite plus one on PostgreSQL runs every test once.
+# In CI (CI=true, or SATUPINTU_FAIL_ON_SKIP=1 as .ci/run sets) a skipped test is a failure: CI
+# installs Chromium, poppler-utils and Redis, so nothing may quietly not run there.
+
+
+def on_postgresql() -> bool:
+    return os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def fail_on_skip() -> bool:
+    return any(os.environ.get(name, "").lower() in ("1", "true", "yes")
+               for name in ("CI", "SATUPINTU_FAIL_ON_SKIP"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if on_postgresql():
+        return
+    postgres_only = [item for item in items if item.get_closest_marker("postgres")]
+    if postgres_only:
+        config.hook.pytest_deselected(items=postgres_only)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+def pytest_report_header(config):
+    lines = []
+    if not on_postgresql():
+        lines.append("PostgreSQL-only tests (marker `postgres`) deselected: "
+                     "TEST_DATABASE_URL=postgresql://... runs them")
+    if fail_on_skip():
+        lines.append("CI: every skipped test counts as a failure")
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and fail_on_skip() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {reason}"
+
 
 def unique(prefix: str = "u") -> str:
     return f"{prefix}{os.getpid()}x{next(_counter)}"

@@ -7,14 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from .conftest import is_postgresql
 from .helpers import AGENCY, audit_actions, submitted_application
 
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(app):
-    if not is_postgresql(app):
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
+pytestmark = pytest.mark.postgres   # deselected on SQLite (tests/conftest.py)
 
 
 @pytest.fixture

@@ -206,6 +206,7 @@ def test_worker_tick_also_runs_the_sla_clock(app):
     assert "sla" in counts and "checked" in counts["sla"]
 
 
+@pytest.mark.postgres
 def test_skip_locked_keeps_a_row_locked_by_another_worker(app, offices, delivery):
     from app.extensions import db
     from app.outbox.worker import claim_due
@@ -213,8 +214,7 @@ def test_skip_locked_keeps_a_row_locked_by_another_worker(app, offices, delivery
 
     office, app_id = accepted(offices)
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's")
+        assert db.engine.dialect.name == "postgresql"     # FOR UPDATE SKIP LOCKED is PostgreSQL's
         with db.engine.connect() as other:
             locked = other.execute(select(OutboxMessage.id).where(OutboxMessage.application_id == app_id)
                                    .order_by(OutboxMessage.id).limit(1).with_for_update()).scalar_one()
