@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-FLASK = PORTAL_BASE_URL=http://$(HOST):$(PORT) $(VENV)/bin/flask --app run
+FLASK = PORTAL_BASE_URL=http://$(HOST):$(PORT) MAIL_SERVER=$(MAIL_SERVER) MAIL_PORT=$(MAIL_PORT) $(VENV)/bin/flask --app run
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# `make run`'s own SMTP catcher; PORT=5001 MAIL_PORT=8026 make run starts a second instance beside the first
+MAIL_SERVER ?= 127.0.0.1
+MAIL_PORT ?= 8025
+FREE_PORT = $(PY) -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], int(sys.argv[2])))'
 
 .PHONY: run test venv install migrate init demo serve check bench translations clean
 
@@ -30,13 +34,15 @@ init: migrate
 demo: init
 	$(FLASK) demo load
 
-## make run: create the virtualenv, install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
+## make run: create the virtualenv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)
+## (PORT for the web server, MAIL_PORT for the local SMTP catcher the outbox worker sends to)
 run: demo
+	@$(FREE_PORT) $(HOST) $(PORT) 2>/dev/null || { echo "make run: port $(PORT) is in use - choose another: PORT=5001 make run"; exit 1; }
+	@$(FREE_PORT) $(MAIL_SERVER) $(MAIL_PORT) 2>/dev/null || { echo "make run: mail port $(MAIL_PORT) is in use - choose another: MAIL_PORT=8026 make run"; exit 1; }
 	@echo "SatuPintu on http://$(HOST):$(PORT)  (back office: /login/, API docs: /swagger/v1)"
 	@# the outbox worker (emails, inbox, WhatsApp, PDFs, SLA tick) runs beside the web server and stops with it
-	@# a local SMTP server on 127.0.0.1:8025 (the default MAIL_SERVER) keeps every email in instance/mail/new
-	@echo "Emails sent by the demo arrive in instance/mail/new/ (one file per email)"
-	$(PY) -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox instance/mail & mail=$$!; \
+	@echo "SMTP catcher on $(MAIL_SERVER):$(MAIL_PORT) (MAIL_PORT): emails sent by the demo arrive in instance/mail/new/ (one file per email)"
+	$(PY) -m aiosmtpd -n -l $(MAIL_SERVER):$(MAIL_PORT) -c aiosmtpd.handlers.Mailbox instance/mail & mail=$$!; \
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
