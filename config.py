@@ -94,6 +94,14 @@ class Config:
     WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
     WHATSAPP_TIMEOUT_SECONDS = float(os.environ.get("WHATSAPP_TIMEOUT_SECONDS", "10"))
 
+    # Behind a reverse proxy (app/proxy.py): how many proxies set each X-Forwarded-* header.
+    # 0 = not trusted at all (the default); behind one nginx: PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
+
     @classmethod
     def validate(cls) -> list[str]:
         """Problems that make this configuration unsafe to start with."""

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import appbuilder, db, mail, migrate
+from app.proxy import install_proxy_fix
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"),
                 static_folder=str(BASE_DIR / "static"), instance_path=str(BASE_DIR / "instance"))
     configure(app, config_object)
+    install_proxy_fix(app)
     register_extensions(app)
     with app.app_context():
         load_rules(app)
