@@ -9,6 +9,7 @@ from flask_appbuilder.security.manager import AUTH_DB
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("SATUPINTU_INSTANCE", BASE_DIR / "instance"))
 DEMO_PASSWORD = "Demo12345"
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -18,7 +19,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 class Config:
     APP_NAME = "SatuPintu"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'satupintu.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -126,7 +127,8 @@ class ProductionConfig(Config):
     def validate(cls) -> list[str]:
         problems = []
         secret = os.environ.get("SECRET_KEY", "")
-        if not secret or secret == Config.SECRET_KEY:
+        # compared with the constant: Config.SECRET_KEY is the environment's value once it is set
+        if not secret or secret == DEV_SECRET_KEY:
             problems.append("SECRET_KEY must be set in the environment")
         if os.environ.get("ADMIN_PASSWORD", DEMO_PASSWORD) == DEMO_PASSWORD:
             problems.append("ADMIN_PASSWORD must be set and must not be the demo password")

@@ -51,3 +51,22 @@ def test_production_refuses_demo_data(app, monkeypatch):
     with app.app_context(), pytest.raises(click.ClickException) as refused:
         load_demo()
     assert "Demo12345" in refused.value.message
+
+
+def test_production_starts_when_the_secrets_are_in_the_environment_before_import(monkeypatch):
+    """As gunicorn and systemd do it: the environment is set first, then config.py is imported."""
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ADMIN_PASSWORD", "Str0ng-and-private")
+    try:
+        fresh = importlib.reload(config)
+        assert fresh.ProductionConfig.validate() == []
+        assert fresh.ProductionConfig.SECRET_KEY == STRONG_SECRET
+        monkeypatch.setenv("SECRET_KEY", fresh.DEV_SECRET_KEY)
+        assert any("SECRET_KEY" in p for p in importlib.reload(config).ProductionConfig.validate())
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
