@@ -160,3 +160,13 @@ def test_every_setting_in_the_env_examples_is_read_somewhere(example):
         + COMPOSE.read_text() + (BASE_DIR / "run.py").read_text()
     for key in env_example_keys(DEPLOY / example):
         assert key == "FLASK_APP" or f'"{key}"' in read or "${" + key in read, f"{example}: {key} is read nowhere"
+
+
+def test_the_env_file_reads_the_same_in_a_shell_as_in_systemd():
+    """docs/deploy.md sources it in bash for `flask` commands; systemd reads it as EnvironmentFile."""
+    example = DEPLOY / "satupintu.env.example"
+    shown = subprocess.run(["bash", "-c", f'set -a; . "{example}"; set +a; '
+                            'printf "%s\\n" "$MAIL_DEFAULT_SENDER" "$SATUPINTU_CONFIG" "$PROXY_FIX_X_FOR"'],
+                           capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert shown.returncode == 0 and not shown.stderr, shown.stderr
+    assert shown.stdout.splitlines() == ["PTSP <no-reply@example.go.id>", "config.ProductionConfig", "1"]

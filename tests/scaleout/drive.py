@@ -19,6 +19,7 @@ import io
 import json
 import mailbox
 import os
+import re
 import sys
 import time
 
@@ -165,9 +166,11 @@ def main() -> int:
     assert "Dokumen terdaftar dan utuh" in page and lhu["number"] in page
     pdf = customer.get(f"/unduh/dokumen/{lhu['id']}")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF"), pdf.status_code
-    same = http.session.post(f"{http.base}/verify/{lhu['verify_code']}",
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)    # CSRF is on in production
+    assert token, "no CSRF token on /verify"
+    same = http.session.post(f"{http.base}/verify/{lhu['verify_code']}", data={"csrf_token": token.group(1)},
                              files={"file": ("lhu.pdf", pdf.get_data())}, timeout=60)
-    assert "Salinan cocok" in same.text
+    assert "Salinan cocok" in same.text, same.text[:500]
     print(f"scaleout: RQ finished {finished} jobs; /verify: the downloaded LHU is the signed original", flush=True)
     print(json.dumps({"application": app_id, "transitions": len(path), "outbox_rows": len(rows),
                       "emails": len(messages), "seconds": round(time.monotonic() - started, 1)}))
