@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import time
+from email.header import decode_header, make_header
 
 import requests
 
@@ -152,7 +153,7 @@ def main() -> int:
     to_customer = [m for m in messages if budi_email in (m["To"] or "")]
     assert to_customer, [m["To"] for m in messages]
     print(f"scaleout: {len(rows)} outbox rows sent, {len(messages)} emails at the SMTP catcher "
-          f"({len(to_customer)} to the customer), e.g. {to_customer[0]['Subject']!r}", flush=True)
+          f"({len(to_customer)} to the customer), e.g. {str(make_header(decode_header(to_customer[0]['Subject'])))!r}", flush=True)
 
     from redis import Redis
     from rq import Queue
@@ -162,15 +163,20 @@ def main() -> int:
     assert finished >= len(rows), (finished, len(rows))
 
     # the signed LHU: public verification says registered and intact; the downloaded copy matches
-    page = http.get(f"/verify/{lhu['verify_code']}").get_data(as_text=True)
-    assert "Dokumen terdaftar dan utuh" in page and lhu["number"] in page
+    # the browser form behind nginx: HTTPS as the app sees it (X-Forwarded-Proto, PROXY_FIX_X_PROTO=1);
+    # the session cookie is Secure in production, so requests keeps it only for https URLs: hand it back
+    behind_nginx = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.20"}
+    verify_url = f"{http.base}/verify/{lhu['verify_code']}"
+    page = http.session.get(verify_url, headers=behind_nginx, timeout=60)
+    assert page.status_code == 200 and "Dokumen terdaftar dan utuh" in page.text and lhu["number"] in page.text
+    assert all(cookie.secure for cookie in page.cookies), "production cookies must be Secure"
     pdf = customer.get(f"/unduh/dokumen/{lhu['id']}")
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF"), pdf.status_code
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)    # CSRF is on in production
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)    # CSRF is on in production
     assert token, "no CSRF token on /verify"
-    same = http.session.post(f"{http.base}/verify/{lhu['verify_code']}", data={"csrf_token": token.group(1)},
-                             files={"file": ("lhu.pdf", pdf.get_data())}, timeout=60)
-    assert "Salinan cocok" in same.text, same.text[:500]
+    same = requests.post(verify_url, data={"csrf_token": token.group(1)}, cookies=page.cookies.get_dict(),
+                         files={"file": ("lhu.pdf", pdf.get_data())}, headers=behind_nginx, timeout=60)
+    assert same.status_code == 200 and "Salinan cocok" in same.text, (same.status_code, same.text[-800:])
     print(f"scaleout: RQ finished {finished} jobs; /verify: the downloaded LHU is the signed original", flush=True)
     print(json.dumps({"application": app_id, "transitions": len(path), "outbox_rows": len(rows),
                       "emails": len(messages), "seconds": round(time.monotonic() - started, 1)}))
