@@ -49,7 +49,6 @@ run: demo
 ## make test: the whole suite (SQLite by default; TEST_DATABASE_URL=postgresql://... for PostgreSQL)
 test: install translations
 	@test -x /usr/bin/chromium || echo "make test: /usr/bin/chromium not found - the browser (e2e) journeys in tests/e2e are SKIPPED (apt-get install -y chromium)"
-	@command -v pdfsig >/dev/null || echo "make test: pdfsig not found - the independent signature cross-check (poppler) is SKIPPED (apt-get install -y poppler-utils)"
 	$(PY) -m pytest -q
 
 check: install

@@ -53,6 +53,17 @@ def pytest_report_header(config):
     return lines
 
 
+def pytest_terminal_summary(terminalreporter):
+    """One line per reason for what was skipped (a missing Chromium skips every journey: one line)."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"SKIPPED ({count}): {reason}", yellow=True)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
