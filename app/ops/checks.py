@@ -64,17 +64,17 @@ def register(name: str):
 
 
 # `flask doctor`: everything a configuration needs before it serves; /readyz: what serving needs now
-DOCTOR = ("secret_key", "admin_password", "database", "migrations", "redis", "smtp", "whatsapp",
+DOCTOR = ("database", "migrations", "secret_key", "admin_password", "redis", "smtp", "whatsapp",
           "uploads", "rules", "signing")
 READINESS = ("database", "redis", "worker", "outbox")
 
 
 def run_checks(names: Iterable[str]) -> list[CheckResult]:
     results: list[CheckResult] = []
-    database_down = False
+    blocked = ""          # why the checks that read the database cannot run
     for name in names:
-        if database_down and name in NEEDS_DATABASE:
-            results.append(problem(name, "not checked: the database is unreachable", "fix the database first"))
+        if blocked and name in NEEDS_DATABASE:
+            results.append(problem(name, f"not checked: {blocked}", "fix that first"))
             continue
         try:
             outcome = CHECKS[name]()
@@ -83,8 +83,11 @@ def run_checks(names: Iterable[str]) -> list[CheckResult]:
             outcome = problem(name, f"the check failed: {_first_line(error)}", "see the server log")
         batch = outcome if isinstance(outcome, list) else [outcome]
         results.extend(batch)
-        if name == "database" and not all(result.ok for result in batch):
-            database_down = True
+        if not all(result.ok for result in batch):
+            if name == "database":
+                blocked = "the database is unreachable"
+            elif name == "migrations":
+                blocked = "the database schema is not at the code's revision (see migrations)"
     return results
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 
 @click.command("doctor")
+@with_appcontext
 def doctor_command() -> None:
     """Check this configuration before it serves: one line per check, `ok` or `problem` with the
     fix; exit 1 when anything is a problem."""
