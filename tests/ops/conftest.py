@@ -84,6 +84,10 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)    # wakes the accept() blocked in its thread
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
