@@ -209,7 +209,7 @@ def create_backup(out: str | Path | None = None) -> BackupSummary:
                   "--file", str(dump), "--dbname", address], env, "pg_dump")
         else:
             member, dump = SQLITE_MEMBER, Path(work) / "satupintu.sqlite3"
-            source = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True)
+            source = sqlite3.connect(f"{_sqlite_path(url).resolve().as_uri()}?mode=ro", uri=True)
             target = sqlite3.connect(dump)
             try:
                 source.backup(target)

@@ -132,8 +132,9 @@ def test_the_admin_password_must_be_set_and_not_the_demo_one(configured, monkeyp
         user = appbuilder.sm.find_user(username="admin")
         appbuilder.sm.reset_password(user.id, "A-real-admin-password-1")
     try:
-        _, lines = doctor(configured)
+        code, lines = doctor(configured)
         assert lines["admin_password"].startswith("ok")
+        assert code == 0, lines                              # nothing else is wrong: exit 0
     finally:
         with configured.app_context():
             appbuilder.sm.reset_password(user.id, DEMO_PASSWORD)
