@@ -103,6 +103,15 @@ class Config:
     PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
     PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
 
+    # Operations (app/ops): `flask doctor`, /readyz, /metrics, `flask backup`
+    CHECK_TIMEOUT_SECONDS = float(os.environ.get("CHECK_TIMEOUT_SECONDS", "3"))
+    WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+    READY_WORKER_MAX_AGE_SECONDS = float(os.environ.get("READY_WORKER_MAX_AGE_SECONDS", "180"))  # 0: not checked
+    READY_OUTBOX_BACKLOG_MAX = int(os.environ.get("READY_OUTBOX_BACKLOG_MAX", "500"))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")          # Authorization: Bearer <token>
+    METRICS_ALLOW_IPS = os.environ.get("METRICS_ALLOW_IPS", "")  # e.g. "10.0.0.0/8,127.0.0.1"
+    BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER", str(INSTANCE_DIR / "backups"))
+
     @classmethod
     def validate(cls) -> list[str]:
         """Problems that make this configuration unsafe to start with."""

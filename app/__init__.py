@@ -63,8 +63,8 @@ def register_extensions(app: Flask) -> None:
 
 def load_rules(app: Flask) -> None:
     """Validate the rules file; the app refuses to start when it is invalid (InvalidRulesError
-    lists every problem as file:line: message). Only `flask rules check` runs without them, to
-    print those problems."""
+    lists every problem as file:line: message). Only `flask rules check` and `flask doctor` run
+    without them, to print those problems."""
     from app.rules.problems import InvalidRulesError
     from app.rules_state import RulesState
 
@@ -82,6 +82,8 @@ def _checking_rules_only() -> bool:
     import sys
 
     args = sys.argv[1:]
+    if "doctor" in args:   # `flask doctor` reports invalid rules among its other checks
+        return True
     return "rules" in args and "check" in args[args.index("rules"):]
 
 

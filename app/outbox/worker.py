@@ -224,6 +224,9 @@ class Worker:
         self._last_sla = 0.0
         self.analyze_every = float(cfg.get("WORKER_ANALYZE_SECONDS", 6 * 3600))
         self._last_analyze = 0.0
+        # the heartbeat /readyz and /metrics read (app.outbox.heartbeat)
+        self.heartbeat_every = float(cfg.get("WORKER_HEARTBEAT_SECONDS", 10))
+        self._last_beat: float | None = None
 
     def tick(self) -> dict:
         if self.dispatch is None:
@@ -244,7 +247,17 @@ class Worker:
 
             self._last_analyze = time.monotonic()
             refresh_statistics(db.session)
+        self.beat()
         return counts
+
+    def beat(self) -> None:
+        """Refresh this worker's heartbeat row, at most every ``heartbeat_every`` seconds."""
+        if self._last_beat is not None and time.monotonic() - self._last_beat < self.heartbeat_every:
+            return
+        from app.outbox.heartbeat import beat
+
+        beat()
+        self._last_beat = time.monotonic()
 
     def run(self) -> None:
         log.info("outbox worker started (poll %ss, SLA every %ss)", self.poll, self.sla_every)
