@@ -17,6 +17,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
                 static_folder=str(BASE_DIR / "static"), instance_path=str(BASE_DIR / "instance"))
     configure(app, config_object)
     register_extensions(app)
+    register_session_security(app)
     with app.app_context():
         load_rules(app)
         register_views(app)
@@ -57,6 +58,15 @@ def register_extensions(app: Flask) -> None:
     install_sqlite_pragmas(app)
     with app.app_context():
         AppBuilder().init_app(app, db.session)  # one per app: see app.extensions
+
+
+def register_session_security(app: Flask) -> None:
+    """Revocable sessions and tokens, and the security log (before the views' own hooks)."""
+    from app.security_log import init_security_log
+    from app.sessions import init_sessions
+
+    init_security_log(app)
+    init_sessions(app)
 
 
 def load_rules(app: Flask) -> None:
