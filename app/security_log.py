@@ -50,7 +50,8 @@ def record_security_event(kind: str, *, user_id: Optional[int] = None, username:
     try:
         row = _row(kind, user_id, username, detail)
         logger.log(logging.WARNING if kind in WARNING_KINDS else logging.INFO,
-                   json.dumps({"event": kind, **{k: v for k, v in row.items() if k != "kind"}},
+                   json.dumps({"event": kind, **{k: v for k, v in row.items() if k != "kind"},
+                               "created_at": row["created_at"].isoformat(timespec="milliseconds") + "Z"},
                               ensure_ascii=False, default=str, separators=(",", ":")))
         if has_request_context():
             g.setdefault(_PENDING, []).append(row)

@@ -10,7 +10,8 @@ from tests.security.conftest import (PORTAL_LOGIN, STAFF_LOGIN, browser_login, c
                                      sent_to_login, token_for)
 
 NEW_PASSWORD = "Tepian#Mahakam77"
-EVENTS = ["logout", "own_password_change", "admin_password_reset", "role_change", "deactivation"]
+PASSWORD_EVENTS = {"own_password_change", "admin_password_reset", "pin_reset"}
+EVENTS = ["logout", "own_password_change", "admin_password_reset", "pin_reset", "role_change", "deactivation"]
 
 
 def _user(app, user_id):
@@ -37,6 +38,16 @@ def trigger(app, event: str, person, client) -> None:
         with app.app_context():
             from werkzeug.security import check_password_hash
             assert check_password_hash(_user(app, person.user_id).password, NEW_PASSWORD)
+    elif event == "pin_reset":   # "Lupa kata sandi": the emailed PIN, then a new password
+        from app.portal import tokens
+        with app.app_context():
+            pin = tokens.issue(person.user_id, tokens.RESET_PASSWORD)
+            db.session.commit()
+            email = _user(app, person.user_id).email
+            db.session.remove()
+        response = app.test_client().post("/portal/lupa-sandi/pin", data={
+            "email": email, "pin": pin, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+        assert response.status_code == 302 and "/portal/masuk" in response.location
     else:
         with app.app_context():
             sm = appbuilder.sm
@@ -117,7 +128,7 @@ def test_a_jwt_issued_before_the_event_is_refused(app, client, request, kind, ev
 
     response = client.get("/api/v1/application/", headers=headers)
     assert response.status_code == 401, response.get_json()
-    password = DEMO_PASSWORD if "password" not in event else NEW_PASSWORD
+    password = NEW_PASSWORD if event in PASSWORD_EVENTS else DEMO_PASSWORD
     fresh = token_for(client, person, password)   # a new login gets a working token
     assert client.get("/api/v1/application/", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
 
