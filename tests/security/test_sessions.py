@@ -11,7 +11,8 @@ from tests.security.conftest import (PORTAL_LOGIN, STAFF_LOGIN, browser_login, c
 
 NEW_PASSWORD = "Tepian#Mahakam77"
 PASSWORD_EVENTS = {"own_password_change", "admin_password_reset", "pin_reset"}
-EVENTS = ["logout", "own_password_change", "admin_password_reset", "pin_reset", "role_change", "deactivation"]
+EVENTS = ["logout", "own_password_change", "admin_password_reset", "pin_reset", "role_change",
+          "role_change_on_admin_screen", "deactivation", "deactivation_on_admin_screen"]
 
 
 def _user(app, user_id):
@@ -48,6 +49,25 @@ def trigger(app, event: str, person, client) -> None:
         response = app.test_client().post("/portal/lupa-sandi/pin", data={
             "email": email, "pin": pin, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
         assert response.status_code == 302 and "/portal/masuk" in response.location
+    elif event.endswith("_on_admin_screen"):   # the administrator's user edit form (Keamanan → Pengguna)
+        admin = app.test_client()
+        admin.post("/login/", data={"username": app.config["ADMIN_USERNAME"], "password": DEMO_PASSWORD})
+        with app.app_context():
+            user, sm = _user(app, person.user_id), appbuilder.sm
+            roles = [r.id for r in user.roles]
+            form = {"first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+                    "email": user.email, "roles": roles, "active": "y"}
+            if event.startswith("role_change"):
+                form["roles"] = roles + [sm.find_role(sm.auth_role_public).id]
+            db.session.remove()
+        if event.startswith("deactivation"):
+            del form["active"]
+        response = admin.post(f"/users/edit/{person.user_id}", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        with app.app_context():
+            user = _user(app, person.user_id)
+            assert len(user.roles) == len(form["roles"]) and user.active == ("active" in form)
+            db.session.remove()
     else:
         with app.app_context():
             sm = appbuilder.sm
@@ -128,6 +148,8 @@ def test_a_jwt_issued_before_the_event_is_refused(app, client, request, kind, ev
 
     response = client.get("/api/v1/application/", headers=headers)
     assert response.status_code == 401, response.get_json()
+    if event == "deactivation_on_admin_screen":
+        return   # still inactive: no new login either
     password = NEW_PASSWORD if event in PASSWORD_EVENTS else DEMO_PASSWORD
     fresh = token_for(client, person, password)   # a new login gets a working token
     assert client.get("/api/v1/application/", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
