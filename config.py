@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
@@ -48,6 +49,10 @@ class Config:
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = "10 per 5 minute"
     API_LOGIN_RATE_LIMIT = os.environ.get("API_LOGIN_RATE_LIMIT", "10 per minute")
+    # Revocable sessions (app/sessions.py): short-lived JWTs, idle timeout of staff sessions
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("JWT_ACCESS_TOKEN_EXPIRES_MINUTES", "15")))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=int(os.environ.get("JWT_REFRESH_TOKEN_EXPIRES_HOURS", "12")))
+    STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30"))
 
     # Language: Bahasa Indonesia first, English selectable
     BABEL_DEFAULT_LOCALE = "id"

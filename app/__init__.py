@@ -19,6 +19,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     configure(app, config_object)
     install_proxy_fix(app)
     register_extensions(app)
+    register_session_security(app)
     with app.app_context():
         load_rules(app)
         register_views(app)
@@ -59,6 +60,15 @@ def register_extensions(app: Flask) -> None:
     install_sqlite_pragmas(app)
     with app.app_context():
         AppBuilder().init_app(app, db.session)  # one per app: see app.extensions
+
+
+def register_session_security(app: Flask) -> None:
+    """Revocable sessions and tokens, and the security log (before the views' own hooks)."""
+    from app.security_log import init_security_log
+    from app.sessions import init_sessions
+
+    init_security_log(app)
+    init_sessions(app)
 
 
 def load_rules(app: Flask) -> None:

@@ -64,6 +64,35 @@ class SatuPintuSecurityManager(SecurityManager):
                 self.limiter.limit(current_app.config["API_LOGIN_RATE_LIMIT"], methods=["POST"])(
                     view.blueprint)
 
+    # --- revocable sessions and the security log (app/sessions.py, app/security_log.py)
+    def create_jwt_manager(self, app):
+        from app.sessions import install_jwt_revocation
+
+        jwt_manager = super().create_jwt_manager(app)
+        install_jwt_revocation(jwt_manager)
+        return jwt_manager
+
+    def auth_user_db(self, username, password):
+        """The HTML /login/ and the JWT login: a failure is written to the security log."""
+        from flask import has_request_context, request
+
+        from app.security_log import LOGIN_FAILED, record_security_event
+
+        user = super().auth_user_db(username, password)
+        if user is None:
+            known = self.find_user(username=username) if username else None
+            record_security_event(LOGIN_FAILED, user_id=known.id if known else None,
+                                  username=(username or "")[:255],
+                                  detail="api" if has_request_context() and request.path.startswith("/api/")
+                                  else "backoffice")
+        return user
+
+    def on_user_logout(self, user) -> None:
+        """Back-office /logout/: every session and JWT of the user ends, not only this cookie."""
+        from app.sessions import revoke_sessions
+
+        revoke_sessions(user.id, reason="logout")
+
 
 def sync_role_permissions(sm: SecurityManager, staff_roles: list[str]) -> None:
     """Create the customer role and every staff role of the rules, with their permissions."""

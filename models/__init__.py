@@ -11,6 +11,7 @@ from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, Do
 from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer, CustomerProfile,
                            StaffProfile, staff_service)
 from models.ops import WorkerHeartbeat
+from models.security import SecurityEvent, UserSessionStamp
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -20,4 +21,5 @@ __all__ = [
     "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service", "AccountToken",
     "ApplicationDraft", "DocumentTemplateVersion",
     "WorkerHeartbeat",
+    "SecurityEvent", "UserSessionStamp",
 ]

@@ -41,6 +41,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     register_agency_admin(appbuilder)  # agency administrators (admin_instansi): scoped configuration screens
     from app.ops import init_ops
     init_ops(app)  # /healthz, /readyz, /metrics, `flask doctor`, `flask backup` (issue 9)
+    from views.security_log import register_security_log
+    register_security_log(appbuilder)  # the security log, administrators only (issue 8)
 
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,

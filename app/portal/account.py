@@ -22,6 +22,8 @@ from app.portal.forms import (COMPANY_TYPES, INSTITUTION_TYPES, ChangePasswordFo
                               LoginForm, ProfileForm, RegisterForm, ResendForm, ResetPasswordForm,
                               VerifyEmailForm, password_problem)
 from app.security import CUSTOMER_ROLE
+from app.security_log import LOGIN_FAILED, record_security_event
+from app.sessions import revoke_sessions
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from models.activity import OutboxMessage
 from models.base import utcnow
@@ -397,6 +399,8 @@ def login():
             if not _password_matches(user, form.password.data):
                 if user is not None:
                     appbuilder.sm.update_user_auth_stat(user, False)
+                record_security_event(LOGIN_FAILED, user_id=user.id if user else None,
+                                      username=form.identifier.data, detail="portal")
                 session["login_failures"] = failures + 1
                 error = _("NIK/email/nama pengguna atau kata sandi salah.")
             elif not is_customer(user):
@@ -429,6 +433,8 @@ def logout():
     if secret and current_user.is_authenticated:
         tokens.end_session(current_user.id, secret)
         db.session.commit()
+    if current_user.is_authenticated:
+        revoke_sessions(current_user.id, reason="logout")  # every session and JWT of this customer ends
     logout_user()
     _fresh_session()
     session.pop("cart", None)

@@ -9,9 +9,14 @@ from tests.conftest import PDF_BYTES, PNG_BYTES  # noqa: F401  (re-exported for 
 
 
 def sign_in(client, user_id: int):
+    from app.sessions import STAMP_KEY, current_stamp
+
+    with client.application.app_context():
+        stamp = current_stamp(user_id)
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
+        session[STAMP_KEY] = stamp  # what a real login writes (app/sessions.py)
     return client
 
 
