@@ -10,6 +10,7 @@ from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, Do
                             NumberSequence, RulesVersion, ServiceType, Signatory)
 from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer, CustomerProfile,
                            StaffProfile, staff_service)
+from models.people import CaptchaChallenge
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -18,4 +19,5 @@ __all__ = [
     "BankAccount", "CatalogueItem", "NumberSequence", "RulesVersion", "ServiceType", "Signatory",
     "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service", "AccountToken",
     "ApplicationDraft", "DocumentTemplateVersion",
+    "CaptchaChallenge",
 ]
