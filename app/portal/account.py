@@ -299,7 +299,7 @@ class RegisterCustomerCommand:
             for user, whats in owners.values():
                 profile = _profile_of(user.id)
                 name = profile.full_name if profile else f"{user.first_name} {user.last_name}".strip()
-                what = " dan ".join(_("NIK") if w == "nik" else _("alamat email") for w in whats)
+                what = f" {_('dan')} ".join(_("NIK") if w == "nik" else _("alamat email") for w in whats)
                 body = _("Yth. %(name)s,\n\nSeseorang baru saja mencoba mendaftar akun baru di portal %(app)s "
                          "dengan %(what)s Anda. Akun baru tidak dibuat; akun Anda tidak berubah.\n\n"
                          "Jika itu Anda, silakan masuk di %(login)s atau gunakan Lupa Kata Sandi di %(forgot)s.\n"
