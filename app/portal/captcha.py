@@ -2,8 +2,8 @@
 (``CaptchaChallenge``); the browser's session holds only a random id per form, so reading the
 session cookie tells nothing.
 
-``new_challenge(form_key)`` makes a new question for one form; ``captcha_image`` draws the
-question of that form; ``check_captcha(form_key, answer)`` consumes it (right or wrong), so each
+``new_challenge(form_key)`` drops the form's question from the session; ``captcha_image`` (the
+only writer, rate-limited) draws the form's question, making a new one when there is none; ``check_captcha(form_key, answer)`` consumes it (right or wrong), so each
 question can be answered once, and only until it expires (``PORTAL_CAPTCHA_TTL_SECONDS``).
 ``PORTAL_CAPTCHA_ENABLED = False`` switches the check off (tests).
 """
@@ -42,11 +42,17 @@ def _ttl() -> timedelta:
     return timedelta(seconds=int(current_app.config.get("PORTAL_CAPTCHA_TTL_SECONDS", DEFAULT_TTL_SECONDS)))
 
 
-def new_challenge(form_key: str) -> CaptchaChallenge | None:
+def new_challenge(form_key: str) -> None:
+    """Forget the question of ``form_key`` in this session: the next image draws a new one.
+    (Rows are written only by the rate-limited image route, never by a page view.)"""
+    store = dict(session.get(SESSION_KEY) or {})
+    if store.pop(form_key, None) is not None:
+        session[SESSION_KEY] = store
+
+
+def _create_challenge(form_key: str) -> CaptchaChallenge:
     """Store a new question for ``form_key`` server-side and remember only its id in the session
-    (commits: a question must survive whatever the calling view does next). None when switched off."""
-    if not captcha_enabled():
-        return None
+    (commits; expired questions are swept at the same time)."""
     rng = secrets.SystemRandom()
     left, right = rng.randint(2, 9), rng.randint(1, 9)
     now = utcnow()
@@ -128,7 +134,7 @@ def captcha_image(form_key: str):
         abort(404)
     challenge = _current(form_key)
     if challenge is None or request.args.get("baru"):
-        challenge = new_challenge(form_key)
+        challenge = _create_challenge(form_key)
     response = make_response(_draw(challenge.question))
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "no-store"

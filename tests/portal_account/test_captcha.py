@@ -30,10 +30,17 @@ def challenge_of(app, client, form_key: str):
         return db.session.get(CaptchaChallenge, challenge_id)
 
 
-def solve(app, client, form_key: str) -> str:
-    """Reads the question as a person reads the image (here: from the server's table)."""
+def answer_of(app, client, form_key: str) -> str:
+    """The answer to the session's current question (read from the server's table)."""
     left, right = re.findall(r"\d+", challenge_of(app, client, form_key).question)
     return str(int(left) + int(right))
+
+
+def solve(app, client, form_key: str) -> str:
+    """What a person does: load the image, read the sum, add."""
+    image = client.get(f"/portal/captcha/{form_key}.png")
+    assert image.status_code == 200 and image.data[:4] == b"\x89PNG"
+    return answer_of(app, client, form_key)
 
 
 @pytest.fixture
@@ -45,14 +52,13 @@ def captcha_on(app, monkeypatch):
     ("register", "/portal/daftar"), ("forgot", "/portal/lupa-sandi"), ("resend", "/portal/verifikasi"),
 ])
 def test_the_cookie_does_not_reveal_the_question_or_answer(app, client, captcha_on, form_key, page):
-    client.get(page)
-    client.get(f"/portal/captcha/{form_key}.png")
+    assert "/portal/captcha/" in client.get(page).get_data(as_text=True)
+    answer = solve(app, client, form_key)
     challenge = challenge_of(app, client, form_key)
     readable = cookie_payload(client)
     session = json.loads(readable)
     assert set(session["portal_captcha"]) == {form_key}
     assert session["portal_captcha"][form_key] == challenge.id and len(challenge.id) >= 40
-    answer = solve(app, client, form_key)
     assert challenge.question not in readable and "= ?" not in readable
     assert challenge.answer_hash not in readable
     assert not re.search(rf"(?<![\w-]){answer}(?![\w-])", readable)
@@ -87,12 +93,12 @@ def test_an_expired_question_fails(app, client, captcha_on, registration, monkey
 
     monkeypatch.setitem(app.config, "PORTAL_CAPTCHA_TTL_SECONDS", ttl)
     client.get("/portal/daftar")
+    answer = solve(app, client, "register")
     challenge = challenge_of(app, client, "register")
     with app.app_context():
         row = db.session.get(CaptchaChallenge, challenge.id)
         row.expires_at = row.expires_at - age
         db.session.commit()
-    answer = solve(app, client, "register")
     page = client.post("/portal/daftar", data=registration(captcha=answer)).get_data(as_text=True)
     assert "Kode keamanan salah" in page
 
@@ -102,8 +108,30 @@ def test_the_question_expires_after_the_configured_time(app, client, captcha_on,
 
     monkeypatch.setitem(app.config, "PORTAL_CAPTCHA_TTL_SECONDS", 90)
     client.get("/portal/daftar")
+    solve(app, client, "register")
     left = challenge_of(app, client, "register").expires_at - utcnow()
     assert timedelta(seconds=80) < left <= timedelta(seconds=90)
+
+
+def test_a_page_view_writes_nothing_and_a_new_image_replaces_the_question(app, client, captcha_on):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from models.people import CaptchaChallenge
+
+    def rows():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(CaptchaChallenge))
+    before = rows()
+    for _view in range(3):
+        client.get("/portal/daftar")
+    assert rows() == before            # only the (rate-limited) image creates questions
+    first = solve(app, client, "register")
+    first_id = challenge_of(app, client, "register").id
+    assert client.get("/portal/captcha/register.png").status_code == 200   # the same question again
+    assert challenge_of(app, client, "register").id == first_id and answer_of(app, client, "register") == first
+    client.get("/portal/captcha/register.png?baru=1")
+    assert challenge_of(app, client, "register").id != first_id
 
 
 def test_the_image_of_another_form_or_without_captcha_is_404(client, app, monkeypatch):
