@@ -75,6 +75,12 @@ class Config:
     PORTAL_CAPTCHA_ENABLED = _env_bool("PORTAL_CAPTCHA_ENABLED", True)
     PORTAL_LOGIN_RATE_LIMIT = os.environ.get("PORTAL_LOGIN_RATE_LIMIT", "10 per 5 minute")
     PORTAL_MAIL_RATE_LIMIT = os.environ.get("PORTAL_MAIL_RATE_LIMIT", "5 per 15 minute")
+    # captcha questions live server-side (table captcha_challenge): lifetime, and how many images per minute
+    PORTAL_CAPTCHA_TTL_SECONDS = int(os.environ.get("PORTAL_CAPTCHA_TTL_SECONDS", "600"))
+    PORTAL_CAPTCHA_RATE_LIMIT = os.environ.get("PORTAL_CAPTCHA_RATE_LIMIT", "30 per minute")
+    # hosts whose absolute URLs count as this site in `next`/referrer redirects (comma-separated;
+    # the request's own host and PORTAL_BASE_URL's always do); only their path is followed
+    SAFE_REDIRECT_HOSTS = os.environ.get("SAFE_REDIRECT_HOSTS", "")
     DEMO_DATA_ALLOWED = True          # demo accounts all share DEMO_PASSWORD
 
     # Mail (a local SMTP server in development and tests)

@@ -25,6 +25,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
         register_views(app)
     register_commands(app)
     register_errorhandlers(app)
+    register_web_security(app)
     return app
 
 
@@ -113,3 +114,12 @@ def register_errorhandlers(app: Flask) -> None:
     from app.errors import register_error_handlers
 
     register_error_handlers(app)
+
+
+def register_web_security(app: Flask) -> None:
+    """Same-site redirects only (portal and Flask-AppBuilder), no-store on every non-static response."""
+    from app.cache_control import init_cache_control
+    from app.redirects import init_redirects
+
+    init_redirects(app)
+    init_cache_control(app)

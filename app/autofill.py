@@ -58,7 +58,7 @@ def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
     if kind == "nik":
         return sample_nik()
     if kind == "npwp":
-        return "012345678901000"
+        return "0012345678901000"
     if kind == "coordinates":
         return {"lat": -0.5022, "lng": 117.1536}
     if kind == "assignee":

@@ -12,6 +12,7 @@ from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer,
                            StaffProfile, staff_service)
 from models.ops import WorkerHeartbeat
 from models.security import SecurityEvent, UserSessionStamp
+from models.people import CaptchaChallenge
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -22,4 +23,5 @@ __all__ = [
     "ApplicationDraft", "DocumentTemplateVersion",
     "WorkerHeartbeat",
     "SecurityEvent", "UserSessionStamp",
+    "CaptchaChallenge",
 ]

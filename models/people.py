@@ -124,3 +124,16 @@ class ApplicationDraft(Model, TimestampMixin):
     service_key: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+
+class CaptchaChallenge(Model):
+    """One portal captcha question, kept server-side: the browser's session holds only the random
+    ``id``. Single-use (``used_at``) and expiring (``PORTAL_CAPTCHA_TTL_SECONDS``)."""
+
+    __tablename__ = "captcha_challenge"
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)        # secrets.token_urlsafe(32)
+    form_key: Mapped[str] = mapped_column(String(16), nullable=False)
+    question: Mapped[str] = mapped_column(String(32), nullable=False)
+    answer_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

@@ -32,7 +32,7 @@ def sample_context(doc_key: str, rules_data: dict) -> dict:
         "service": {"name": "Layanan Contoh", "code": "LC"},
         "app": {"id": 1, "number": "CTH-202611-00001", "receipt": "6F632D", "created_at": "20 November 2026",
                 "request_kind": "baru", "request_kind_label": "Baru",
-                "company": {"name": "PT Contoh Sejahtera", "nib": "1234567890123", "npwp": "012345678901000",
+                "company": {"name": "PT Contoh Sejahtera", "nib": "1234567890123", "npwp": "0012345678901000",
                             "address": "Jl. Industri No. 2"},
                 "location": {"street": "Jl. Lokasi No. 3", "rt_rw": "001/002", "village": "Kelurahan Contoh",
                              "district": "Kecamatan Contoh", "regency": "Kota Contoh", "province": "Provinsi Contoh",

@@ -41,11 +41,15 @@ def register_rate_limits(app: Flask) -> None:
     limiter = app.appbuilder.sm.limiter
     login_rate = app.config.get("PORTAL_LOGIN_RATE_LIMIT", "10 per 5 minute")
     mail_rate = app.config.get("PORTAL_MAIL_RATE_LIMIT", "5 per 15 minute")
-    for endpoint, rate in (("login", login_rate), ("verify_email", login_rate), ("reset_password", login_rate),
-                           ("forgot_password", mail_rate), ("resend_code", mail_rate), ("register", mail_rate)):
+    captcha_rate = app.config.get("PORTAL_CAPTCHA_RATE_LIMIT", "30 per minute")
+    post = ["POST"]
+    for endpoint, rate, methods in (
+            ("login", login_rate, post), ("verify_email", login_rate, post), ("reset_password", login_rate, post),
+            ("verify_link", login_rate, ["GET"]), ("forgot_password", mail_rate, post),
+            ("resend_code", mail_rate, post), ("register", mail_rate, post), ("captcha_image", captcha_rate, ["GET"])):
         # Flask-Limiter checks inside the wrapper it returns: this app's view function becomes it
         endpoint = f"portal.{endpoint}"
-        app.view_functions[endpoint] = limiter.limit(rate, methods=["POST"])(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(rate, methods=methods)(app.view_functions[endpoint])
 
 
 def _message(error: FieldValueError) -> str:
@@ -171,6 +175,7 @@ class RegisterCustomerCommand:
     def __init__(self, form: RegisterForm):
         self.form = form
         self.values: dict = {}
+        self.taken: dict = {}   # "nik" / "email" → the user who already has it
 
     def validate(self) -> None:
         form, values, errors = self.form, self.values, {}
@@ -207,6 +212,9 @@ class RegisterCustomerCommand:
         username = (form.username.data or "").strip()
         if username and not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
             errors["username"] = _("Nama pengguna hanya boleh huruf, angka, titik, garis bawah dan tanda hubung.")
+        elif username.isdigit() and len(username) == 16 and username != values.get("nik"):
+            # a NIK-shaped name would tell whether that NIK has an account ("sudah dipakai")
+            errors["username"] = _("Nama pengguna tidak boleh berupa NIK. Kosongkan untuk memakai NIK Anda.")
         values["username"] = username or values.get("nik", "")
         problem = password_problem(form.password.data or "", personal=(
             values.get("nik", ""), (values.get("email") or "").split("@")[0], username))
@@ -214,25 +222,36 @@ class RegisterCustomerCommand:
             errors["password"] = problem
         elif form.password.data != form.password_confirm.data:
             errors["password_confirm"] = _("Ulangan kata sandi tidak sama.")
-        # already registered? (the manual's own messages: the owner is told to use "Lupa Password")
+        # already registered? Not said here (that would tell anyone whose NIK or email has an
+        # account): the answer is the same as for a new account, and the owner learns by email.
         User = _user_model()
-        if "nik" in values and db.session.scalar(
-                select(CustomerProfile.id).where(CustomerProfile.nik == values["nik"])):
-            errors["nik"] = _("NIK %(nik)s sudah terdaftar. Jika ini akun Anda, gunakan Lupa Kata Sandi.",
-                              nik=values["nik"])
-        if "email" in values and _find_user_by_email(values["email"]) is not None:
-            errors["email"] = _("Email %(email)s sudah terdaftar. Silakan masuk atau gunakan email lain.",
-                                email=values["email"])
-        if username and db.session.scalar(select(User.id).where(User.username == username)):
-            errors["username"] = _("Nama pengguna ini sudah dipakai. Pilih yang lain.")
+        if "nik" in values:
+            owner = db.session.scalar(select(CustomerProfile).where(CustomerProfile.nik == values["nik"]))
+            if owner is not None:
+                self.taken["nik"] = owner.user
+        if "email" in values:
+            owner = _find_user_by_email(values["email"])
+            if owner is not None:
+                self.taken["email"] = owner
+        login_name = values["username"]   # typed, or the NIK
+        holder = db.session.scalar(select(User).where(User.username == login_name)) if login_name else None
+        if holder is not None:
+            if login_name == values.get("nik"):   # the NIK as a login name: as secret as the NIK itself
+                self.taken.setdefault("nik", holder)
+            else:
+                errors.setdefault("username", _("Nama pengguna ini sudah dipakai. Pilih yang lain."))
         if captcha_enabled() and not check_captcha("register", form.captcha.data):
             errors["captcha"] = _("Kode keamanan salah. Hitung penjumlahan pada gambar yang baru.")
         if errors or any(field.errors for field in form):
             raise RegistrationError(errors)
 
     def run(self):
+        """The new user, or None when the NIK or email already has an account (its owner is told)."""
         self.validate()
         form, values = self.form, self.values
+        if self.taken:
+            self._warn_owners()
+            return None
         sm = appbuilder.sm
         full_name = form.full_name.data.strip()
         first, _sep, last = full_name.partition(" ")
@@ -269,6 +288,34 @@ class RegisterCustomerCommand:
         return user
 
 
+    def _warn_owners(self) -> None:
+        """Email each existing owner of the NIK or email that someone tried to register with it.
+        Costs a password hash, like a real registration, so the answer takes as long."""
+        _hash_password(self.form.password.data or "")
+        app_name = current_app.config.get("APP_NAME", "SatuPintu")
+        owners = {}
+        for what, user in self.taken.items():
+            if user is not None and user.email:
+                owners.setdefault(user.id, (user, []))[1].append(what)
+        try:
+            for user, whats in owners.values():
+                profile = _profile_of(user.id)
+                name = profile.full_name if profile else f"{user.first_name} {user.last_name}".strip()
+                what = f" {_('dan')} ".join(_("NIK") if w == "nik" else _("alamat email") for w in whats)
+                body = _("Yth. %(name)s,\n\nSeseorang baru saja mencoba mendaftar akun baru di portal %(app)s "
+                         "dengan %(what)s Anda. Akun baru tidak dibuat; akun Anda tidak berubah.\n\n"
+                         "Jika itu Anda, silakan masuk di %(login)s atau gunakan Lupa Kata Sandi di %(forgot)s.\n"
+                         "Jika bukan Anda, abaikan email ini; bila berulang, hubungi loket PTSP.",
+                         name=name, app=app_name, what=what, login=_portal_url("portal.login"),
+                         forgot=_portal_url("portal.forgot_password"))
+                _queue_email(user, _("Percobaan pendaftaran dengan data Anda di %(app)s", app=app_name),
+                             body, "account_register_attempt")
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+
 def _agency_choices():
     choices = [("", _("— Semua / belum tahu —"))]
     for key, agency in sorted(_agencies().items(), key=lambda item: item[1].get("short_name") or item[1]["name"]):
@@ -292,16 +339,18 @@ def register():
             form.kind.data = kind
     if request.method == "POST":
         form.validate()  # presence and lengths; the command checks the rest, all problems at once
+        command = RegisterCustomerCommand(form)
         try:
-            user = RegisterCustomerCommand(form).run()
+            command.run()   # a taken NIK or email answers exactly as a new account does
         except RegistrationError as error:
             for name, message in error.errors.items():
                 field = getattr(form, name)
                 field.errors = list(field.errors or []) + [message]
             flash(_("Pendaftaran belum berhasil. Periksa isian yang ditandai merah."), "danger")
         else:
-            session["verify_email"] = user.email
-            flash(_("Pendaftaran berhasil. Kami mengirim kode verifikasi ke %(email)s.", email=user.email),
+            email = command.values["email"]
+            session["verify_email"] = email
+            flash(_("Pendaftaran berhasil. Kami mengirim kode verifikasi ke %(email)s.", email=email),
                   "success")
             return redirect(url_for("portal.verify_email"))
     new_challenge("register")

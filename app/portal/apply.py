@@ -23,7 +23,7 @@ from app.files import (CONTENT_TYPES, TYPE_LABELS, FileStore, IncomingFile, chec
                        normalise_types, store_file)
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
-from app.workflow.fields import condition_holds
+from app.workflow.fields import FieldValueError, clean_npwp, condition_holds
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)
 from models.base import utcnow
@@ -625,10 +625,14 @@ def asset_transfer(asset_id: int):
     who = (request.form.get("penerima") or "").strip()
     recipient = None
     if who:
+        try:
+            npwp = clean_npwp(who)   # stored in the 16-digit form: "01.234.567.8-901.000" finds it too
+        except FieldValueError:
+            npwp = who
         recipient = db.session.scalar(select(User).outerjoin(CustomerProfile, CustomerProfile.user_id == User.id)
                                       .where(or_(User.email == who, CustomerProfile.nik == who,
-                                                 CustomerProfile.npwp == who,
-                                                 CustomerProfile.organisation_npwp == who)).limit(1))
+                                                 CustomerProfile.npwp == npwp,
+                                                 CustomerProfile.organisation_npwp == npwp)).limit(1))
     from app.portal.auth import is_customer
     error = None
     if not who:

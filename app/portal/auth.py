@@ -28,10 +28,10 @@ def current_customer_profile():
 
 
 def safe_next(target: Optional[str]) -> Optional[str]:
-    """Only local paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site paths are followed after login (no open redirect): see app.redirects."""
+    from app.redirects import safe_redirect_target
+
+    return safe_redirect_target(target, "") or None
 
 
 def login_required_customer(view: Callable) -> Callable:

@@ -1,5 +1,8 @@
-"""Public tracking at /lacak without login: by receipt number, or by e-mail plus application
-number (as MELASTI does). Status and timeline only, names masked, rate-limited per address."""
+"""Public tracking at /lacak without login: by a receipt whose numbering has a random part
+(Kaltim's ``6F632D``), or by e-mail plus receipt or application number wherever numbers run in
+sequence (``PTSP-202611-00001``, MELASTI's ``48/L.Data/29/VII/24``). An unknown number and a
+known one without its second factor get the same answer. Status and timeline only, names
+masked, rate-limited per address."""
 from __future__ import annotations
 
 import re
@@ -46,7 +49,20 @@ def rate_limited() -> bool:
     return not state["limiter"].hit(state["parse"](setting), "lacak", request.remote_addr or "-")
 
 
+def receipt_is_guessable(application: Application) -> bool:
+    """True unless the service's receipt numbering has a random part (Kaltim's ``{hex6}``):
+    ``PTSP-202611-00001`` is followed by ``…00002``, so such a receipt alone proves nothing."""
+    from app.portal.requests import rules_of
+    from app.workflow.numbering import has_random_part
+
+    data, spec, _workflow = rules_of(application)
+    numbering = (data.get("numbering") or {}).get(spec.get("receipt_numbering") or "")
+    return not (numbering and has_random_part(numbering.get("pattern", "")))
+
+
 def find(number: str, email: str) -> Application | None:
+    """The application for a receipt with a random part, or for a receipt or application number
+    together with the applicant's email (the second factor wherever numbers can be guessed)."""
     number = number.strip()
     if not number or len(number) > 64:
         return None
@@ -55,10 +71,13 @@ def find(number: str, email: str) -> Application | None:
                 .where(or_(Application.number == number, Application.receipt == number.upper(),
                            Application.receipt == number),
                        func.lower(User.email) == email.strip().lower()))
-    else:
-        stmt = select(Application).where(or_(Application.receipt == number.upper(),
-                                             Application.receipt == number))
-    return db.session.scalar(stmt.limit(1))
+        return db.session.scalar(stmt.limit(1))
+    stmt = select(Application).where(or_(Application.receipt == number.upper(),
+                                         Application.receipt == number))
+    application = db.session.scalar(stmt.limit(1))
+    if application is None or receipt_is_guessable(application):
+        return None   # the same answer as an unknown number: nothing to learn by counting
+    return application
 
 
 @public.route("/lacak")
@@ -73,8 +92,9 @@ def track():
             return render_template("portal/public/track.html", **context), 429
         application = find(number, email)
         if application is None:
-            context["error"] = _("Permohonan dengan nomor tersebut tidak ditemukan. Periksa kembali "
-                                 "nomor resi (dan email bila Anda mencari dengan nomor permohonan).")
+            context["error"] = _("Permohonan tidak ditemukan. Periksa kembali nomor resi, dan isi email "
+                                 "pemohon bila resi Anda bernomor urut (mis. PTSP-202611-00001) atau "
+                                 "bila Anda mencari dengan nomor permohonan.")
             return render_template("portal/public/track.html", **context), 404
         from app.notify import display_name
         from app.portal.requests import customer_timeline, rules_of, status_tone

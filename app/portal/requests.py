@@ -329,9 +329,11 @@ def receipt(app_id: int, just_submitted: bool = False):
     files = [(documents.get(f.doc_key, f.doc_key), f.file.original_name) for f in application.files
              if f.purpose == "requirement" and not f.superseded]
     from app.portal.apply import profile_of
+    from app.portal.public import receipt_is_guessable
     return render_template("portal/requests/receipt.html", app=application, files=files,
                            profile=profile_of(current_user), just_submitted=just_submitted,
-                           state_label=application.state_label, text_of=text_of)
+                           state_label=application.state_label, text_of=text_of,
+                           track_needs_email=receipt_is_guessable(application))
 
 
 @portal_requests.route("/permohonan/<int:app_id>/aksi/<action>", methods=["POST"])

@@ -174,10 +174,17 @@ def clean_phone(raw: Any) -> str:
 
 
 def clean_npwp(raw: Any) -> str:
+    """The canonical 16-digit NPWP (PMK 112/2022): a 15-digit one (``01.234.567.8-901.000``)
+    becomes ``0`` + its 15 digits; a 16-digit one (or a NIK used as NPWP) stays as typed."""
     digits = re.sub(r"[\s.\-]", "", _text(raw))
     if not _ascii_digits(digits) or len(digits) not in (15, 16):
         raise _invalid(N_("NPWP harus 15 atau 16 digit angka."))
+    if len(digits) == 15:
+        digits = "0" + digits
+    if set(digits) == {"0"}:
+        raise _invalid(N_("NPWP tidak valid."))
     return digits
+
 
 
 def clean_nik(raw: Any) -> str:

@@ -31,6 +31,12 @@ def pattern_problems(pattern: str) -> list[str]:
     return problems
 
 
+def has_random_part(pattern: str) -> bool:
+    """True when numbers of ``pattern`` carry a random part (``{hex6}``), so knowing one number
+    does not let anyone guess the next; a pattern of dates and a counter is guessable."""
+    return any(m.group(1) == "hex6" for m in TOKEN_RE.finditer(pattern))
+
+
 def uses_sequence(pattern: str) -> bool:
     return any(m.group(1) == "seq" for m in TOKEN_RE.finditer(pattern))
 

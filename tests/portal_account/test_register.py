@@ -1,9 +1,10 @@
 """Registration: the seeds' fields, errors on the field, nothing stored half-way, verification."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from tests.portal_account.conftest import code_in, last_email
+from tests.portal_account.conftest import code_in, last_email, new_nik
 
 
 def _counts(app):
@@ -47,7 +48,7 @@ def test_person_registers_verifies_by_code_and_logs_in(app, client, registration
     assert response.status_code == 302 and response.location.endswith("/portal/verifikasi")
     user = _user(app, form["email"])
     assert user["active"] is False and user["roles"] == ["customer"] and user["nik"] == form["nik"]
-    assert user["npwp"] == "123456789012345" and user["phone"] == "6281234567890"
+    assert user["npwp"] == "0123456789012345" and user["phone"] == "6281234567890"
     assert user["username"] == form["nik"]  # no username typed: NIK
     mail = last_email(app, form["email"])
     assert mail["channel"] == "email" and mail["kind"] == "notification" and "/portal/verifikasi/tautan?" in mail["body"]
@@ -85,21 +86,18 @@ def test_company_and_institution_fields(app, client, registration):
     assert client.post("/portal/daftar", data=form).status_code == 302
     user = _user(app, form["email"])
     assert (user["kind"], user["org"], user["org_type"], user["org_npwp"]) == (
-        "company", "PT Mahakam Jaya", "PT", "012345678901000")
+        "company", "PT Mahakam Jaya", "PT", "0012345678901000")
     # an institution without its organisation data: errors on those fields
     form = registration(kind="institution")
     page = client.post("/portal/daftar", data=form).get_data(as_text=True)
     assert page.count("Wajib diisi.") >= 3 and "Alamat email tidak valid." in page
 
 
-def test_errors_on_the_field_and_nothing_stored(app, client, registration, registered):
-    existing, _ = registered()
+def test_errors_on_the_field_and_nothing_stored(app, client, registration):
     before = _counts(app)
     cases = [
         ({"nik": "12345"}, "NIK harus 16 digit angka."),
         ({"nik": "6472019913900001"}, "NIK tidak valid: tanggal lahir tidak sesuai."),
-        ({"nik": existing["nik"]}, f"NIK {existing['nik']} sudah terdaftar"),
-        ({"email": existing["email"].upper()}, "sudah terdaftar"),
         ({"npwp": "1234"}, "NPWP harus 15 atau 16 digit angka."),
         ({"phone": "12345"}, "Nomor telepon tidak valid"),
         ({"password": "pendek", "password_confirm": "pendek"}, "Kata sandi minimal 8 karakter."),
@@ -176,3 +174,81 @@ def test_regions_endpoint_cascades_and_degrades(client):
     assert any(v["name"] == "Klandasan Ilir" for v in villages)
     assert client.get("/portal/wilayah?induk=99.99").get_json() == []
     assert client.get("/portal/wilayah?induk=../../etc").get_json() == []
+
+
+def _answer(client, form):
+    """Status, Location and the page after it, with the typed email and tokens blanked out."""
+    response = client.post("/portal/daftar", data=form)
+    follow = client.get(response.location).get_data(as_text=True) if response.status_code == 302 else ""
+    import re as _re
+
+    from app.workflow.fields import clean_email
+    typed = {form["email"], form["email"].strip(), clean_email(form["email"])}
+
+    def blank(text):
+        text = _re.sub(r'(name="csrf-token" content|value)="[^"]*"', "", text)
+        for email in sorted(typed, key=len, reverse=True):
+            text = text.replace(email, "EMAIL")
+        return text
+    return response.status_code, response.location, blank(response.get_data(as_text=True)), blank(follow)
+
+
+@pytest.mark.parametrize("variant", [
+    "taken_nik", "taken_email", "taken_email_upper", "taken_email_spaces", "taken_both",
+    "taken_nik_other_email_owner", "nik_as_username_taken", "taken_nik_company",
+])
+def test_registration_answers_the_same_for_taken_and_free_nik_or_email(app, registration, registered, variant):
+    """No enumeration: a taken NIK or email gets the answer of a new account; the owner gets an email."""
+    from app import create_app  # noqa: F401  (same app; two browsers)
+
+    owner, owner_id = registered()
+    other, other_id = registered()
+    overrides = {
+        "taken_nik": {"nik": owner["nik"]},
+        "taken_email": {"email": owner["email"]},
+        "taken_email_upper": {"email": owner["email"].upper()},
+        "taken_email_spaces": {"email": f"  {owner['email']} "},
+        "taken_both": {"nik": owner["nik"], "email": owner["email"]},
+        "taken_nik_other_email_owner": {"nik": owner["nik"], "email": other["email"]},
+        "nik_as_username_taken": {"username": owner["nik"]},
+        "taken_nik_company": {"nik": owner["nik"], "kind": "company", "organisation_name": "PT Coba",
+                              "organisation_type": "PT", "organisation_npwp": "01.234.567.8-901.000",
+                              "organisation_address": "Jl. A", "organisation_email": "pt@coba.test",
+                              "organisation_phone": "0542 123456"},
+    }[variant]
+    free = registration(**{k: v for k, v in overrides.items() if k not in ("nik", "email", "username")})
+    if variant == "nik_as_username_taken":   # the same NIK-shaped login name, but of a free NIK
+        free["username"] = new_nik()
+    hostile = registration(**overrides)
+    before = _counts(app)
+    free_answer = _answer(app.test_client(), free)
+    after_free = _counts(app)
+    hostile_answer = _answer(app.test_client(), hostile)
+    assert hostile_answer == free_answer
+    if variant == "nik_as_username_taken":
+        assert free_answer[0] == 200 and "tidak boleh berupa NIK" in free_answer[2]
+        assert _counts(app) == before
+        return
+    assert free_answer[0] == 302 and free_answer[1].endswith("/portal/verifikasi")
+    assert "Pendaftaran berhasil" in free_answer[3] and "sudah terdaftar" not in hostile_answer[3]
+    # the free one made an account; the taken one made none, and told the owner(s) by email
+    assert after_free[0] == before[0] + 1
+    assert _counts(app)[0] == after_free[0]
+    told = {owner["email"]} if variant != "taken_nik_other_email_owner" else {owner["email"], other["email"]}
+    for address in told:
+        mail = last_email(app, address)
+        assert "Percobaan pendaftaran" in mail["subject"] and "mencoba mendaftar" in mail["body"]
+        assert mail["recipient_id"] in (owner_id, other_id)
+    if variant == "taken_nik":
+        assert "NIK Anda" in last_email(app, owner["email"])["body"]
+
+
+def test_a_failed_owner_email_rolls_back_and_answers_nothing_new(app, client, registration, registered, monkeypatch):
+    import app.portal.account as account
+
+    owner, _ = registered()
+    monkeypatch.setattr(account, "_queue_email", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("queue down")))
+    before = _counts(app)
+    with pytest.raises(RuntimeError):
+        client.post("/portal/daftar", data=registration(nik=owner["nik"]))
+    assert _counts(app) == before

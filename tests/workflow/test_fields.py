@@ -64,17 +64,41 @@ def test_invalid_nik(raw, message):
     assert raised.value.message == message
 
 
-@pytest.mark.parametrize(
-    "raw, expected",
-    [("01.234.567.8-901.000", "012345678901000"), ("0123456789012345", "0123456789012345"), ("01 234 567 8 901 000", "012345678901000")],
-)
-def test_npwp_is_normalised_to_digits(raw, expected):
-    assert clean_npwp(raw) == expected
+@pytest.mark.parametrize("raw, expected", [
+    # PMK 112/2022: the 16-digit form is canonical; a 15-digit NPWP is "0" + its 15 digits
+    ("01.234.567.8-901.000", "0012345678901000"),
+    ("01 234 567 8 901 000", "0012345678901000"),
+    ("012345678901000", "0012345678901000"),
+    ("12.345.678.9-012.345", "0123456789012345"),
+    ("  01-234-567-8-901-000  ", "0012345678901000"),
+    ("99.888.777.6-555.444", "0998887776555444"),
+    ("0123456789012345", "0123456789012345"),              # already 16 digits: unchanged
+    ("0012.3456.7890.1000", "0012345678901000"),
+    ("6472015505900001", "6472015505900001"),              # a NIK used as NPWP (individuals)
+    ("0 0123 4567 8901 000", "0012345678901000"),
+    (12345678901234, None),                               # a number loses its leading zero: refused
+])
+def test_npwp_is_stored_in_its_16_digit_form(raw, expected):
+    if expected is None:
+        with pytest.raises(FieldValueError):
+            clean_npwp(raw)
+    else:
+        assert clean_npwp(raw) == expected
+        assert clean_npwp(expected) == expected   # idempotent: stored values clean to themselves
+    # the rules' field type stores the same
+    if expected is not None:
+        assert one({"type": "npwp"}, raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["01.234.567.8-901.00", "01234567890123456", "01.234.567.8-901.00A"])
+@pytest.mark.parametrize("raw", ["01.234.567.8-901.00", "01234567890123456", "01.234.567.8-901.00A",
+                                 "0", "01_234_567_8_901_000", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥", "0123456789012345678"])
 def test_invalid_npwp(raw):
     assert one({"type": "npwp"}, raw) == (None, "NPWP harus 15 atau 16 digit angka.")
+
+
+@pytest.mark.parametrize("raw", ["000000000000000", "00.000.000.0-000.000", "0000000000000000"])
+def test_an_all_zero_npwp_is_refused(raw):
+    assert one({"type": "npwp"}, raw) == (None, "NPWP tidak valid.")
 
 
 @pytest.mark.parametrize(
