@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Application, Complaint, InboxMessage, Message, StoredFile
-from tests.portal.conftest import PDF_BYTES, count, files_on_disk, kaltim_form, sign_in, upload
+from tests.portal.conftest import PDF_BYTES, PNG_BYTES, count, files_on_disk, kaltim_form, sign_in, upload
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_cancel_needs_confirmation(app, customer):
         asset_id = asset.id
     response = client.post("/portal/ajukan/metrologi_tera", data={
         "asset_id": str(asset_id), "f.jenis_layanan": "tera", "f.jenis_uttp": "meter_air",
-        "doc.foto_kondisi": upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64, "f.png"),
+        "doc.foto_kondisi": upload(PNG_BYTES, "f.png"),
         "doc.surat_permohonan": upload(PDF_BYTES, "s.pdf"), "doc.persetujuan_tipe": upload(PDF_BYTES, "t.pdf"),
         "action": "submit"}, content_type="multipart/form-data")
     assert response.status_code == 302
