@@ -249,8 +249,11 @@ def test_results_wait_for_a_gating_survey(app, customer):
         spec = data["services"]["melasti_data"]
         from app.autofill import fill_form, sample_file
         fields, _ = fill_form([f for f in spec.get("fields", []) if f.get("type") != "file"])
-        files = {d["key"]: IncomingFile.from_storage(type("S", (), {"filename": sample_file(d.get("types"))[1],
-                                                                    "read": lambda self, d=d: sample_file(d.get("types"))[0]})())
+        from io import BytesIO
+
+        from werkzeug.datastructures import FileStorage
+        files = {d["key"]: IncomingFile.from_storage(FileStorage(BytesIO(sample_file(d.get("types"))[0]),
+                                                                 filename=sample_file(d.get("types"))[1]))
                  for d in spec.get("documents", []) if d.get("required")}
         application = CreateApplicationCommand(db.session.get(User, user_id), "melasti_data", fields=fields,
                                                declaration=True, files=files).run()
