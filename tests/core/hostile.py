@@ -267,8 +267,63 @@ def hostile_table() -> dict[str, tuple]:
         "docx_200k_entries": (docx_200k_entries, "banyak.docx", ZIP_MANY),
         "docx_with_macro": (docx_macro, "makro.docx", MACRO),
         "docx_named_xlsx": (docx, "tabel.xlsx", EXTENSION),
+        "doc_with_macros": (lambda: doc_with_macros(), "makro.doc", MACRO),
+        "xls_with_vba_project": (lambda: xls_with_vba(), "makro.xls", MACRO),
+        "doc_named_xls": (lambda: doc_clean(), "surat.xls", EXTENSION),
     })
     return table
 
 
 HOSTILE = hostile_table()
+
+
+# ------------------------------------------------------------------------------ legacy OLE (doc/xls)
+def ole(streams: dict[str, bytes], storages: tuple[str, ...] = ()) -> bytes:
+    """A minimal compound file (CFB v3, 512-byte sectors) with these top-level streams (each padded
+    to 4096 bytes, so no mini stream) and empty storages — enough for olefile and for Word's sniffing."""
+    end, free, fat_sect, nostream = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    entries = [(name, 1, b"") for name in storages] + [(name, 2, data.ljust(4096, b"\0")) for name, data in streams.items()]
+    # sector 0: FAT, sector 1: directory, then each stream's 8 sectors
+    fat, data_sectors, starts = [fat_sect, end], [], []
+    for _name, kind, data in entries:
+        if kind == 2:
+            first = 2 + len(data_sectors)
+            count = len(data) // 512
+            starts.append(first)
+            fat += [first + i + 1 for i in range(count - 1)] + [end]
+            data_sectors += [data[i * 512:(i + 1) * 512] for i in range(count)]
+        else:
+            starts.append(end)
+    assert len(fat) <= 128 and len(entries) <= 3
+    fat_bytes = struct.pack("<128I", *(fat + [free] * (128 - len(fat))))
+
+    def entry(name, kind, left, right, child, start, size):
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return struct.pack("<64sHBBIII16sIQQIQ", raw, len(raw), kind, 1, left, right, child, b"\0" * 16, 0, 0, 0,
+                           start, size)
+
+    # a chain of right siblings under the root, in CFB order (shorter names first)
+    order = sorted(range(len(entries)), key=lambda i: (len(entries[i][0]), entries[i][0].upper()))
+    directory = [entry("Root Entry", 5, nostream, nostream, 1 + order[0], end, 0)]
+    for i, (name, kind, data) in enumerate(entries):
+        position = order.index(i)
+        right = 1 + order[position + 1] if position + 1 < len(order) else nostream
+        directory.append(entry(name, kind, nostream, right, nostream, starts[i], len(data) if kind == 2 else 0))
+    directory += [b"\0" * 64 + struct.pack("<HBBIII", 0, 0, 0, nostream, nostream, nostream) + b"\0" * 52] * \
+        (4 - len(directory))
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), b"\0" * 16, 0x3E, 3, 0xFFFE,
+                         9, 6, b"\0" * 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header += struct.pack("<109I", 0, *([free] * 108))
+    return header + fat_bytes + b"".join(directory) + b"".join(data_sectors)
+
+
+def doc_clean() -> bytes:
+    return ole({"WordDocument": b"\xec\xa5 teks"})
+
+
+def doc_with_macros() -> bytes:
+    return ole({"WordDocument": b"\xec\xa5 teks"}, storages=("Macros",))
+
+
+def xls_with_vba() -> bytes:
+    return ole({"Workbook": b"\x09\x08 sheet"}, storages=("_VBA_PROJECT_CUR",))

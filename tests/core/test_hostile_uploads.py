@@ -16,7 +16,8 @@ from sqlalchemy import select
 from config import DEMO_PASSWORD
 
 from .helpers import AGENCY, PDF, PNG, SERVICE, application_count, ok, snapshot, submitted_application
-from .hostile import (HOSTILE, HTML_TAIL, docx, gps_exif, jpeg, jpeg_html_polyglot, png_with_text, xlsx)
+from .hostile import (HOSTILE, HTML_TAIL, doc_clean, docx, gps_exif, jpeg, jpeg_html_polyglot, png_with_text,
+                      xlsx)
 
 GOOD = {"surat": (PDF, "surat.pdf"), "ktp": (PNG, "ktp.png")}
 CASES = sorted(HOSTILE)
@@ -182,7 +183,7 @@ def test_images_are_stored_re_encoded(app, factories, login, case):
     assert not image.getexif() and "comment" not in image.info and "Comment" not in image.info
 
 
-@pytest.mark.parametrize("name,builder", [("docx", docx), ("xlsx", xlsx)])
+@pytest.mark.parametrize("name,builder", [("docx", docx), ("xlsx", xlsx), ("doc", doc_clean)])
 def test_clean_office_files_are_accepted_unchanged(app, factories, login, name, builder):
     customer = login(factories.customer())
     original = builder()
