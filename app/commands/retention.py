@@ -23,7 +23,7 @@ from app.pdp import retention_days
 from app.rules_state import rules_state
 from app.sla import FINAL_KINDS
 from models import (Application, ApplicationFile, Asset, AuditEvent, GeneratedDocument, Message, Payment,
-                    RulesVersion, StoredFile)
+                    RulesVersion)
 from models.base import utcnow
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,7 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
 from app.downloads import protect, send_stored_file
-from app.files import (CONTENT_TYPES, TYPE_LABELS, FileStore, IncomingFile, check_file,
-                       normalise_types, store_file)
+from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
 from app.workflow.fields import condition_holds
