@@ -41,10 +41,10 @@ class RetentionReport:
 
 
 class RetentionRunCommand:
-    def __init__(self, *, now: datetime | None = None, dry_run: bool = False, limit: int = 1000):
+    def __init__(self, *, now: datetime | None = None, dry_run: bool = False, batch: int = 200):
         self.now = now or utcnow()
         self.dry_run = dry_run
-        self.limit = limit
+        self.batch = batch
         self.store = FileStore.current()
 
     def _shortest_period(self) -> int:
@@ -58,21 +58,30 @@ class RetentionRunCommand:
         return min(days)
 
     def run(self) -> RetentionReport:
+        """Every closed application that may hold an expired document, in id batches (keyset), so
+        applications whose other documents are kept longer never crowd out the rest."""
         report = RetentionReport(dry_run=self.dry_run)
         horizon = self.now - timedelta(days=self._shortest_period())
-        applications = db.session.scalars(
-            select(Application).where(Application.state_kind.in_(FINAL_KINDS), Application.closed_at.is_not(None),
-                                      Application.closed_at <= horizon,
-                                      exists().where(ApplicationFile.application_id == Application.id,
-                                                     ApplicationFile.purpose == "requirement"))
-            .options(selectinload(Application.files).selectinload(ApplicationFile.file),
-                     selectinload(Application.service_type))
-            .order_by(Application.closed_at).limit(self.limit)).all()
-        for application in applications:
-            expired = [f for f in application.files if f.purpose == "requirement"
-                       and application.closed_at + timedelta(days=retention_days(application, f.doc_key)) <= self.now]
-            if expired:
-                report.destroyed += self._destroy(application, expired)
+        last_id = 0
+        while True:
+            applications = db.session.scalars(
+                select(Application).where(
+                    Application.id > last_id, Application.state_kind.in_(FINAL_KINDS),
+                    Application.closed_at.is_not(None), Application.closed_at <= horizon,
+                    exists().where(ApplicationFile.application_id == Application.id,
+                                   ApplicationFile.purpose == "requirement"))
+                .options(selectinload(Application.files).selectinload(ApplicationFile.file),
+                         selectinload(Application.service_type))
+                .order_by(Application.id).limit(self.batch)).all()
+            if not applications:
+                break
+            last_id = applications[-1].id
+            for application in applications:
+                expired = [f for f in application.files if f.purpose == "requirement" and application.closed_at
+                           + timedelta(days=retention_days(application, f.doc_key)) <= self.now]
+                if expired:
+                    report.destroyed += self._destroy(application, expired)
+            db.session.expunge_all()   # a batch at a time in memory
         db.session.rollback()
         return report
 

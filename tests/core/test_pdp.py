@@ -198,7 +198,7 @@ def test_retention_dry_run_and_open_applications_keep_everything(app, factories,
     assert open_id not in {d["application_id"] for d in dry.destroyed}
     assert counts(app, closed_id)["files"] == ["ktp", "surat"] and disk_path(app, closed_id, "ktp").exists()
 
-    done = retention(app, now=later)
+    done = retention(app, now=later, batch=1)      # one application per batch: every one is reached
     assert closed_id in {d["application_id"] for d in done.destroyed}
     assert open_id not in {d["application_id"] for d in done.destroyed}
     assert counts(app, open_id)["files"] == ["ktp", "surat"]
