@@ -66,7 +66,19 @@ class Config:
     # The platform
     RULES_PATH = os.environ.get("RULES_PATH", str(BASE_DIR / "workflow_rules.yaml"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(60 * 1024 * 1024)))  # 413 above
+    # Uploads (app/files.py, app/file_checks.py): multipart parts, largest file read, content limits
+    MAX_FORM_PARTS = int(os.environ.get("MAX_FORM_PARTS", "1000"))
+    UPLOAD_MAX_MB = float(os.environ.get("UPLOAD_MAX_MB", "50"))
+    UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", "40000000"))
+    UPLOAD_ZIP_MAX_ENTRIES = int(os.environ.get("UPLOAD_ZIP_MAX_ENTRIES", "5000"))
+    UPLOAD_ZIP_MAX_UNCOMPRESSED_MB = float(os.environ.get("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", "200"))
+    UPLOAD_ZIP_MAX_RATIO = float(os.environ.get("UPLOAD_ZIP_MAX_RATIO", "100"))
+    UPLOAD_ORPHAN_MINUTES = float(os.environ.get("UPLOAD_ORPHAN_MINUTES", "60"))   # files sweep
+    WORKER_SWEEP_SECONDS = float(os.environ.get("WORKER_SWEEP_SECONDS", "900"))
+    # UU PDP: days a required document is kept after its application closed (rules: retention_days)
+    DOCUMENT_RETENTION_DAYS = int(os.environ.get("DOCUMENT_RETENTION_DAYS", "1825"))
+    WORKER_RETENTION_SECONDS = float(os.environ.get("WORKER_RETENTION_SECONDS", "86400"))
     ADMIN_USERNAME = "admin"
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", DEMO_PASSWORD)
     ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "admin@satupintu.local")

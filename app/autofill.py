@@ -6,13 +6,29 @@ from collections import deque
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-# Minimal but real files: the platform checks uploads by content
-SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-              b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-SAMPLE_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-              b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
-              b"\x00IEND\xaeB`\x82")
-SAMPLE_JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+# Minimal but real files: the platform parses uploads (pikepdf, Pillow), so they must be valid
+SAMPLE_PDF = (b"%PDF-1.3\n1 0 obj\n<< /Pages 2 0 R /Type /Catalog >>\nendobj\n2 0 obj\n"
+              b"<< /Count 1 /Kids [ 3 0 R ] /Type /Pages >>\nendobj\n3 0 obj\n"
+              b"<< /Contents 4 0 R /MediaBox [ 0 0 595 842 ] /Parent 2 0 R /Resources << >> /Type /Page >>\n"
+              b"endobj\n4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\nxref\n0 5\n"
+              b"0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000117 00000 n \n"
+              b"0000000223 00000 n \ntrailer << /Root 1 0 R /Size 5 >>\nstartxref\n272\n%%EOF\n")
+SAMPLE_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS"
+              b"\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\r\xefF\xb8\x00\x00\x00\x00IEND"
+              b"\xaeB`\x82")
+
+
+def _sample_jpeg() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (255, 255, 255)).save(out, "JPEG")
+    return out.getvalue()
+
+
+SAMPLE_JPG = _sample_jpeg()
 SAMPLE_FILES = {"pdf": (SAMPLE_PDF, "dokumen.pdf"), "png": (SAMPLE_PNG, "foto.png"),
                 "jpg": (SAMPLE_JPG, "foto.jpg"), "jpeg": (SAMPLE_JPG, "foto.jpg")}
 DEMO_PASSPHRASE = "Demo12345"

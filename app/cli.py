@@ -146,8 +146,44 @@ def outbox_status() -> None:
         click.echo(f"{status:<8} {count}")
 
 
+# --- uploads and personal-data retention ---------------------------------------------------
+files_cli = AppGroup("files", help="Uploaded files.")
+retention_cli = AppGroup("retention", help="UU PDP: destroy documents past their retention period.")
+
+
+@files_cli.command("sweep")
+@click.option("--minutes", type=float, default=None, help="Minimum age (default UPLOAD_ORPHAN_MINUTES, 60).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def files_sweep(minutes: float | None, dry_run: bool) -> None:
+    """Remove files in UPLOAD_FOLDER that no row names (older than an hour), and list them."""
+    from app.files import sweep_orphans
+
+    removed = sweep_orphans(older_than_minutes=minutes, dry_run=dry_run)
+    for item in removed:
+        click.echo(f"{'would remove' if dry_run else 'removed'} {item['path']} ({item['size']} bytes, "
+                   f"modified {item['modified']})")
+    click.echo(f"{len(removed)} orphan file(s) {'found' if dry_run else 'removed'}")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only list what would be destroyed.")
+def retention_run(dry_run: bool) -> None:
+    """Destroy required documents of closed applications whose retention period ended."""
+    from app.commands.retention import RetentionRunCommand
+
+    report = RetentionRunCommand(dry_run=dry_run).run()
+    for item in report.destroyed:
+        click.echo(f"{'would destroy' if dry_run else 'destroyed'} application {item['application_id']} "
+                   f"{item['number']} {item['doc_key']}: {item['file_name']} (closed {item['closed_at']}, "
+                   f"kept {item['retention_days']} days)")
+    click.echo(f"{len(report.destroyed)} document(s) of {report.applications} application(s) "
+               f"{'to destroy' if dry_run else 'destroyed'}")
+
+
 def register_cli(app: Flask) -> None:
     for group in (rules_cli, satupintu_cli, demo_cli, sla_cli):
         app.cli.add_command(group)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(files_cli)
+    app.cli.add_command(retention_cli)

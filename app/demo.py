@@ -2,6 +2,8 @@
 applications in several states — all made through the same commands the screens use."""
 from __future__ import annotations
 
+from io import BytesIO
+
 import click
 from flask import current_app
 from sqlalchemy import func, select
@@ -137,12 +139,12 @@ def application_input(data: dict, service_key: str, customer: User, path: list[d
     return body
 
 
-class _Named:
-    def __init__(self, content: bytes, filename: str):
-        self.content, self.filename = content, filename
+class _Named(BytesIO):
+    """Bytes with a file name, read like an upload."""
 
-    def read(self) -> bytes:
-        return self.content
+    def __init__(self, content: bytes, filename: str):
+        super().__init__(content)
+        self.filename = filename
 
 
 def drive(application_id: int, path: list[dict], data: dict, customer: User, staff: dict[str, User]) -> None:

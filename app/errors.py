@@ -71,7 +71,38 @@ class ValidationError(SatuPintuError):
     message = N_("Isian belum benar.")
 
 
+class PayloadTooLargeError(SatuPintuError):
+    """The request body is over MAX_CONTENT_LENGTH or has more than MAX_FORM_PARTS parts (Werkzeug
+    stops reading it there)."""
+
+    status = 413
+    code = "payload_too_large"
+    message = N_("Unggahan terlalu besar: ukuran seluruh unggahan paling banyak %(max)s MB.")
+
+    @classmethod
+    def from_request(cls) -> "PayloadTooLargeError":
+        from flask import current_app
+
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        if request.content_length is not None and limit and request.content_length > limit:
+            return cls(max=f"{limit / (1024 * 1024):g}")
+        return cls(N_("Formulir berisi terlalu banyak bagian (paling banyak %(parts)s)."),
+                   parts=current_app.config.get("MAX_FORM_PARTS", 1000))
+
+
 def register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        error = PayloadTooLargeError.from_request()
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify(error.to_dict()), error.status
+        from flask import render_template
+        if request.path.startswith("/portal/"):
+            return render_template("portal/too_large.html", message=error.text), error.status
+        return render_template("error.html", error=error), error.status
+
     @app.errorhandler(SatuPintuError)
     def _platform_error(error: SatuPintuError):
         if request.path.startswith("/api/"):

@@ -47,10 +47,11 @@ AGENCY_ADMIN_PERMISSIONS = STAFF_PERMISSIONS + [
         ("AgencyAdminUser", ("can_list", "can_show", "can_add", "can_edit")),
         ("AgencyAdminStaffProfile", ("can_list", "can_show", "can_edit")),
         ("AgencyCustomerActivation", ("can_list", "can_activate")),
+        ("AgencyDocumentAccess", ("can_list",)),
     ) for permission in permissions
 ] + [("menu_access", name) for name in (
     "My Agency", "My Agency Catalogue", "My Agency Bank Accounts", "My Agency Days Off", "My Agency Signatories",
-    "My Agency Users", "My Agency Staff", "My Agency Customer Activation")]
+    "My Agency Users", "My Agency Staff", "My Agency Customer Activation", "My Agency Document Access")]
 
 
 class SatuPintuSecurityManager(SecurityManager):

@@ -2,7 +2,7 @@
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 
-from models.activity import (AuditEvent, Complaint, InboxMessage, Message, OutboxMessage,
+from models.activity import (AuditEvent, Complaint, DocumentAccess, InboxMessage, Message, OutboxMessage,
                              SurveyResponse)
 from models.application import (Application, ApplicationFile, CartLine, GeneratedDocument,
                                 IdempotencyRecord, Payment, ScheduleSlot, StoredFile)
@@ -23,5 +23,5 @@ __all__ = [
     "ApplicationDraft", "DocumentTemplateVersion",
     "WorkerHeartbeat",
     "SecurityEvent", "UserSessionStamp",
-    "CaptchaChallenge",
+    "CaptchaChallenge", "DocumentAccess",
 ]

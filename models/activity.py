@@ -104,3 +104,22 @@ class Message(Model, TimestampMixin):
     body: Mapped[str] = mapped_column(Text, default="")
     attachment_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
     read_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+
+class DocumentAccess(Model, TimestampMixin):
+    """UU PDP: someone opened (downloaded or previewed) a personal document of an application.
+
+    The file's name and ids are copied, not linked, so the record outlives the file's retention."""
+
+    __tablename__ = "document_access"
+    __table_args__ = (Index("ix_document_access_app_created", "application_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    application_file_id: Mapped[Optional[int]] = mapped_column(Integer)
+    stored_file_id: Mapped[Optional[int]] = mapped_column(Integer)
+    doc_key: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)    # download|preview
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])

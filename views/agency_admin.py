@@ -12,8 +12,8 @@ active rules declare plus ``admin_instansi`` (never ``Admin``).
 """
 from __future__ import annotations
 
-from flask import abort, g, redirect, url_for
-from flask_appbuilder import ModelView, expose, has_access
+from flask import abort, g, redirect, request, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -301,6 +301,42 @@ class MyCustomerActivationView(CustomerActivationView):
         return redirect(url_for(f"{self.endpoint}.list"))
 
 
+class DocumentAccessLogView(BaseView):
+    """UU PDP: who opened the personal documents of the agency's applications (newest first)."""
+
+    route_base = "/instansi-saya/akses-dokumen"
+    class_permission_name = "AgencyDocumentAccess"
+    method_permission_name = {"index": "list"}
+    default_view = "index"
+    page_size = 50
+
+    @expose("/")
+    @has_access
+    def index(self):
+        from app.pdp import access_log_stmt, document_label, user_label
+        from models import Application, DocumentAccess
+        from views.backoffice.common import local_time
+
+        stmt = access_log_stmt().join(Application, Application.id == DocumentAccess.application_id)
+        if not is_admin(g.user):
+            agency_id = current_agency_id()
+            stmt = stmt.where(Application.agency_id == (NO_AGENCY if agency_id is None else agency_id))
+        number = (request.args.get("nomor") or "").strip()
+        if number:
+            stmt = stmt.where((Application.number == number) | (Application.receipt == number.upper()))
+        page = max(0, request.args.get("page", 0, type=int))
+        rows = db.session.scalars(stmt.offset(page * self.page_size).limit(self.page_size + 1)).unique().all()
+        applications = {a.id: a for a in db.session.scalars(select(Application).where(
+            Application.id.in_({r.application_id for r in rows} or {0})))}
+        agency = db.session.get(Agency, current_agency_id()) if current_agency_id() else None
+        tz = (agency.timezone if agency else None) or "Asia/Jakarta"
+        entries = [{"at": local_time(r.created_at, tz), "who": user_label(r.user), "application": applications.get(r.application_id),
+                    "document": document_label(applications.get(r.application_id), r.doc_key), "file_name": r.file_name, "mode": r.mode, "ip": r.ip}
+                   for r in rows[:self.page_size]]
+        return self.render_template("backoffice/document_access.html", entries=entries, page=page,
+                                    has_next=len(rows) > self.page_size, nomor=number)
+
+
 def register(appbuilder) -> None:
     for view, name, label, icon in (
         (MyAgencyView, "My Agency", _l("Instansi Saya"), "fa-building"),
@@ -315,3 +351,6 @@ def register(appbuilder) -> None:
     ):
         appbuilder.add_view(view, name, label=label, icon=icon, category="Konfigurasi",
                             category_label=_l("Konfigurasi"), menu_cond=show_agency_menu)
+    appbuilder.add_view(DocumentAccessLogView, "My Agency Document Access", label=_l("Akses Dokumen Pribadi"),
+                        icon="fa-eye", category="Konfigurasi", category_label=_l("Konfigurasi"),
+                        menu_cond=show_agency_menu)

@@ -10,13 +10,14 @@ import json
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import ensure_visible, scope_applications, workflow_roles
 from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
-from app.errors import SatuPintuError, ValidationError
+from app.errors import PayloadTooLargeError, SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import IncomingFile
 from app.rules_state import rules_state
@@ -33,6 +34,9 @@ def platform_errors(view):
     def wrapper(*args, **kwargs):
         try:
             return view(*args, **kwargs)
+        except RequestEntityTooLarge:   # Flask-AppBuilder's @safe would make it a 500
+            error = PayloadTooLargeError.from_request()
+            return error.to_dict(), error.status
         except SatuPintuError as error:
             return error.to_dict(), error.status
     return wrapper

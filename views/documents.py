@@ -5,7 +5,12 @@ URLs (linked from the portal and the back office):
   the stored file and its signature are intact; ``POST`` (multipart ``file``) checks a copy.
 - ``GET  /unduh/dokumen/<document_id>`` — a generated document (PDF); 202 "sedang disiapkan"
   while it is rendered.
-- ``GET  /unduh/berkas/<application_file_id>`` — a file attached to an application.
+- ``GET  /unduh/berkas/<application_file_id>`` — a file attached to an application (attachment).
+- ``GET  /pratinjau/berkas/<application_file_id>`` — the one inline preview: PDF, PNG, JPG and GIF
+  only, under ``Content-Security-Policy: sandbox`` (the back office's preview iframe uses it).
+
+Every file goes out through app/downloads.py (attachment unless previewed, an RFC 6266 filename,
+``nosniff``, ``no-store``). Opening a personal document is logged (app/pdp.py).
 
 Downloads need a session login or a JWT (``Authorization: Bearer``). Customers get only their
 own applications' files, staff those within their scope (``app.access.can_see``); anything else
@@ -14,7 +19,7 @@ survey when the service's survey has ``gates_downloads: true``.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, send_file
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import exists, select
@@ -22,14 +27,14 @@ from sqlalchemy import exists, select
 from app.access import can_see
 from app.documents.verify import find_document, verify_copy, verify_document
 from app.errors import N_, translate
+from app.pdp import record_access
 from app.extensions import db
-from app.files import FileStore
+from app.downloads import PREVIEW_TYPES, send_stored_file
 from app.rules_state import rules_state
-from models import Application, ApplicationFile, GeneratedDocument, StoredFile, SurveyResponse
+from models import Application, ApplicationFile, GeneratedDocument, SurveyResponse
 
 blueprint = Blueprint("documents", __name__)
 RESULT_KINDS = {"licence", "report", "cover_letter"}
-INLINE_KINDS = {"pdf", "png", "jpg", "gif"}
 MAX_COPY_BYTES = 25 * 1024 * 1024
 
 
@@ -63,7 +68,7 @@ def _wants_json() -> bool:
 def _refuse(status: int, message: str):
     text = translate(message)
     if _wants_json():
-        return jsonify({"error": {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(status, "error"),
+        return jsonify({"error": {401: "unauthorized", 403: "forbidden", 404: "not_found", 415: "unsupported_media_type"}.get(status, "error"),
                         "message": text}), status
     return render_template("verify/message.html", title=text, message=text, status=status), status
 
@@ -85,17 +90,6 @@ def survey_gate_closed(application: Application, user) -> bool:
     if not survey or not survey.get("gates_downloads"):
         return False
     return not db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id)))
-
-
-def _send(stored: StoredFile, download_name: str):
-    path = FileStore.current().path_of(stored.storage_path)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=stored.content_type, download_name=download_name,
-                         as_attachment=stored.kind not in INLINE_KINDS, max_age=0, conditional=True)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _login_needed():
@@ -125,7 +119,25 @@ def download_document(document_id: int):
         return render_template("verify/message.html", title=translate(N_("Dokumen sedang disiapkan")),
                                message=translate(message), status=202, refresh=not failed), \
             503 if failed else 202
-    return _send(doc.file, doc.file.original_name)
+    return send_stored_file(doc.file)
+
+
+def _application_file(application_file_id: int, user):
+    """The attached file if this user may open it; otherwise the refusal to send."""
+    item = db.session.get(ApplicationFile, application_file_id)
+    if item is None or _visible_application(item.application_id, user) is None:
+        return None, _refuse(404, N_("Data tidak ditemukan."))
+    if item.purpose == "result" and survey_gate_closed(item.application, user):
+        return None, _refuse(403, N_("Isi survei kepuasan terlebih dahulu untuk mengunduh hasil layanan."))
+    return item, None
+
+
+def send_application_file(item: ApplicationFile, user, *, inline: bool = False):
+    """Send an attached file (logging the opening of a personal document first)."""
+    if inline and item.file.kind not in PREVIEW_TYPES:
+        return _refuse(415, N_("Berkas jenis ini tidak dapat dipratinjau; silakan unduh."))
+    record_access(item, user, "preview" if inline else "download")
+    return send_stored_file(item.file, inline=inline)
 
 
 @blueprint.get("/unduh/berkas/<int:application_file_id>")
@@ -133,12 +145,18 @@ def download_application_file(application_file_id: int):
     user = current_user_or_none()
     if user is None:
         return _login_needed()
-    item = db.session.get(ApplicationFile, application_file_id)
-    if item is None or _visible_application(item.application_id, user) is None:
-        return _refuse(404, N_("Data tidak ditemukan."))
-    if item.purpose == "result" and survey_gate_closed(item.application, user):
-        return _refuse(403, N_("Isi survei kepuasan terlebih dahulu untuk mengunduh hasil layanan."))
-    return _send(item.file, item.file.original_name)
+    item, refusal = _application_file(application_file_id, user)
+    return refusal if item is None else send_application_file(item, user)
+
+
+@blueprint.get("/pratinjau/berkas/<int:application_file_id>")
+def preview_application_file(application_file_id: int):
+    """The one inline preview route (images and PDF), sandboxed by CSP."""
+    user = current_user_or_none()
+    if user is None:
+        return _login_needed()
+    item, refusal = _application_file(application_file_id, user)
+    return refusal if item is None else send_application_file(item, user, inline=True)
 
 
 # --- public verification -------------------------------------------------------------------

@@ -227,6 +227,11 @@ class Worker:
         # the heartbeat /readyz and /metrics read (app.outbox.heartbeat)
         self.heartbeat_every = float(cfg.get("WORKER_HEARTBEAT_SECONDS", 10))
         self._last_beat: float | None = None
+        # housekeeping: orphaned upload bytes, and documents past their retention period (UU PDP)
+        self.sweep_every = float(cfg.get("WORKER_SWEEP_SECONDS", 900))
+        self._last_sweep = 0.0
+        self.retention_every = float(cfg.get("WORKER_RETENTION_SECONDS", 86400))
+        self._last_retention = 0.0
 
     def tick(self) -> dict:
         if self.dispatch is None:
@@ -241,6 +246,20 @@ class Worker:
             from app.commands.sla import SlaTickCommand
 
             counts["sla"] = SlaTickCommand().run()
+        if time.monotonic() - self._last_sweep >= self.sweep_every:
+            self._last_sweep = time.monotonic()
+            from app.files import sweep_orphans
+
+            removed = sweep_orphans()
+            counts["swept"] = len(removed)
+            for item in removed:
+                log.info("files sweep: removed orphan %s (%s bytes, modified %s)",
+                         item["path"], item["size"], item["modified"])
+        if time.monotonic() - self._last_retention >= self.retention_every:
+            self._last_retention = time.monotonic()
+            from app.commands.retention import RetentionRunCommand
+
+            counts["retention"] = len(RetentionRunCommand().run().destroyed)
         if db.engine.dialect.name == "sqlite" and time.monotonic() - self._last_analyze >= self.analyze_every:
             # SQLite keeps no planner statistics by itself (PostgreSQL's autovacuum does)
             from app.database import refresh_statistics

@@ -19,8 +19,8 @@ from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, Cre
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
-from app.files import (CONTENT_TYPES, TYPE_LABELS, FileStore, IncomingFile, check_file,
-                       normalise_types, store_file)
+from app.downloads import protect, send_stored_file
+from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, condition_holds
@@ -416,7 +416,7 @@ def document_template(service_key: str, doc_key: str):
     path = (Path(base) / doc["template"]).resolve()
     if not str(path).startswith(str(Path(base).resolve())) or not path.is_file():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=path.name)
+    return protect(send_file(path, as_attachment=True, download_name=path.name))
 
 
 @portal_apply.route("/draf")
@@ -483,12 +483,10 @@ def library_remove(file_id: int):
     return redirect(url_for("portal_apply.library"))
 
 
-def _send_stored(stored: StoredFile, as_attachment: bool = True):
-    path = FileStore.current().path_of(stored.storage_path)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=CONTENT_TYPES.get(stored.kind, "application/octet-stream"),
-                     as_attachment=as_attachment, download_name=stored.original_name)
+def _send_stored(stored: StoredFile):
+    """Library files, message attachments and instrument photos: always an attachment (an <img>
+    still shows a photo); inline previews come only from /pratinjau/berkas (views/documents.py)."""
+    return send_stored_file(stored)
 
 
 # ------------------------------------------------------------------------------- instruments (assets)
@@ -600,7 +598,7 @@ def asset_photo(asset_id: int):
     stored = db.session.get(StoredFile, asset.photo_file_id) if asset.photo_file_id else None
     if stored is None:
         abort(404)
-    return _send_stored(stored, as_attachment=False)
+    return _send_stored(stored)
 
 
 @portal_apply.route("/alat/<int:asset_id>/hapus", methods=["POST"])

@@ -268,8 +268,27 @@ def render_detail(application: Application, *, action_errors: dict | None = None
         survey_done=is_done, messages=messages, payments=application.payments,
         deadlines=application.deadlines or {}, text_of=text_of,
         attachment_types=types_text(ATTACHMENT_TYPES), attachment_max=ATTACHMENT_MAX_MB,
-        attachment_accept=accept_attr(ATTACHMENT_TYPES))
+        attachment_accept=accept_attr(ATTACHMENT_TYPES), document_access=document_access(application))
     return body, status
+
+
+def document_access(application: Application) -> list[dict]:
+    """UU PDP: who opened this application's personal documents, for the applicant (newest first)."""
+    from app.pdp import access_log_stmt, document_label
+    from models import DocumentAccess
+
+    rows = db.session.scalars(access_log_stmt().where(DocumentAccess.application_id == application.id)
+                              .limit(200)).unique().all()
+    entries = []
+    for row in rows:
+        if row.user_id == current_user.id:
+            who = _("Anda")
+        else:
+            who = " ".join(p for p in (getattr(row.user, "first_name", ""), getattr(row.user, "last_name", "")) if p) \
+                or _("Petugas")
+        entries.append({"at": row.created_at, "who": who, "document": document_label(application, row.doc_key),
+                        "mode": row.mode})
+    return entries
 
 
 def _problem_list(error: SatuPintuError) -> tuple[dict, str]:
@@ -515,8 +534,11 @@ def own_file(app_id: int, file_id: int):
     item = db.session.get(ApplicationFile, file_id)
     if item is None or item.application_id != application.id or item.purpose == "result":
         abort(404)
-    from app.portal.apply import _send_stored
-    return _send_stored(item.file)
+    from app.downloads import send_stored_file
+    from app.pdp import record_access
+
+    record_access(item, current_user, "download")
+    return send_stored_file(item.file)
 
 
 def init_portal_followup(app: Flask) -> None:

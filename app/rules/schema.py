@@ -507,6 +507,9 @@ REQUIRED_DOCUMENT = Record(
         "template": optional(Nullable(TEXT)),
         "when": optional(CONDITION),
         "help": optional(LABEL),
+        # UU PDP: opening a personal document (KTP, NPWP…) is logged; kept this long after closing
+        "personal": optional(Boolean()),
+        "retention_days": optional(Integer(1, expects="a whole number of days, one or more")),
     }
 )
 ASSET = Record({"kind": required(KEY), "label": required(LABEL)})

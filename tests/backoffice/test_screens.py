@@ -119,9 +119,10 @@ def test_transition_form_with_upload_goes_through_the_command(app, html, bo_offi
     assert state_of(app, app_id) == "verifikasi_akhir"
     show = client.get(f"/backoffice/permohonan/{app_id}").get_data(as_text=True)
     assert "Dokumen terlampir." in show and "hasil.pdf" in show
-    file_id = re.search(rf'/backoffice/permohonan/{app_id}/berkas/(\d+)', show).group(1)
-    preview = client.get(f"/backoffice/permohonan/{app_id}/berkas/{file_id}")
+    file_id = re.search(r'<iframe src="/pratinjau/berkas/(\d+)"', show).group(1)
+    preview = client.get(f"/pratinjau/berkas/{file_id}")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
+    assert preview.headers["Content-Security-Policy"] == "sandbox"
 
 
 def test_action_not_available_to_the_role_is_refused(app, html, bo_offices, bmkg_apps):

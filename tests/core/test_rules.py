@@ -24,7 +24,7 @@ def line_of(path: Path, needle: str) -> int:
 def test_check_summarises_a_valid_file(app):
     result = cli(app, "rules", "check", str(CORE_RULES))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 2 agencies, 3 services, 1 workflows, 9 states, 11 transitions")
+    assert result.output.startswith("OK: 2 agencies, 3 services, 1 workflows, 9 states, 12 transitions")
 
 
 def test_check_lists_every_problem_with_its_place(app, tmp_path):

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from config import DEMO_PASSWORD
 from tests.workflows.driver import transition
+from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
-       b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PDF = SAMPLE_PDF
+PNG = SAMPLE_PNG
 
 
 def pdf(name: str) -> dict:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Application, Complaint, InboxMessage, Message, StoredFile
-from tests.portal.conftest import PDF_BYTES, count, files_on_disk, kaltim_form, sign_in, upload
+from tests.portal.conftest import PDF_BYTES, PNG_BYTES, count, files_on_disk, kaltim_form, sign_in, upload
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_cancel_needs_confirmation(app, customer):
         asset_id = asset.id
     response = client.post("/portal/ajukan/metrologi_tera", data={
         "asset_id": str(asset_id), "f.jenis_layanan": "tera", "f.jenis_uttp": "meter_air",
-        "doc.foto_kondisi": upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64, "f.png"),
+        "doc.foto_kondisi": upload(PNG_BYTES, "f.png"),
         "doc.surat_permohonan": upload(PDF_BYTES, "s.pdf"), "doc.persetujuan_tipe": upload(PDF_BYTES, "t.pdf"),
         "action": "submit"}, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -249,8 +249,11 @@ def test_results_wait_for_a_gating_survey(app, customer):
         spec = data["services"]["melasti_data"]
         from app.autofill import fill_form, sample_file
         fields, _ = fill_form([f for f in spec.get("fields", []) if f.get("type") != "file"])
-        files = {d["key"]: IncomingFile.from_storage(type("S", (), {"filename": sample_file(d.get("types"))[1],
-                                                                    "read": lambda self, d=d: sample_file(d.get("types"))[0]})())
+        from io import BytesIO
+
+        from werkzeug.datastructures import FileStorage
+        files = {d["key"]: IncomingFile.from_storage(FileStorage(BytesIO(sample_file(d.get("types"))[0]),
+                                                                 filename=sample_file(d.get("types"))[1]))
                  for d in spec.get("documents", []) if d.get("required")}
         application = CreateApplicationCommand(db.session.get(User, user_id), "melasti_data", fields=fields,
                                                declaration=True, files=files).run()

@@ -6,6 +6,7 @@ Worked by hand on the November 2026 calendar (no holiday between 2 and 25 Novemb
   itself must be in by Wed 11 Nov 09:00 (5 working days);
 - revision submitted Mon 9 Nov 09:00 -> due Wed 25 Nov 09:00 (10-13, 16-20, 23-25 = 12 days).
 """
+import io
 from datetime import datetime
 
 
@@ -49,14 +50,11 @@ def test_revision_stops_the_kaltim_clock(app, offices):
         customer = db.session.get(User, customer_id)
         content, name = sample_file(["pdf"])
 
-        class Upload:
+        class Upload(io.BytesIO):
             filename = name
 
-            def read(self):
-                return content + b"%revisi"
-
         ApplicationTransitionCommand(app_id, customer, "kirim_revisi", now=utc(9),
-                                     files={"uji_pemompaan": IncomingFile.from_storage(Upload())}).run()
+                                     files={"uji_pemompaan": IncomingFile.from_storage(Upload(content + b"%revisi"))}).run()
         application = db.session.get(Application, app_id)
         assert application.state == "verifikasi"
         assert application.sla_paused is None

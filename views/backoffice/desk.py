@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
@@ -15,7 +15,6 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.message import PostMessageCommand
 from app.errors import ConflictError, SatuPintuError
 from app.extensions import db
-from app.files import FileStore
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
@@ -195,16 +194,11 @@ class ApplicationDeskView(BaseView):
     @has_access
     @platform_errors
     def preview(self, pk: int, file_id: int):
-        """Inline preview of an attached file for staff who may see the application."""
+        """Old links: the file now comes from the shared preview or download route (views/documents.py)."""
         application = load(pk)
         item = db.session.get(ApplicationFile, file_id)
         if item is None or item.application_id != application.id:
             abort(404)
-        path = FileStore.current().path_of(item.file.storage_path)
-        if not path.is_file():
-            abort(404)
-        response = send_file(path, mimetype=item.file.content_type, download_name=item.file.original_name,
-                             as_attachment=request.args.get("unduh") == "1")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        endpoint = "documents.download_application_file" if request.args.get("unduh") == "1" \
+            or item.file.kind not in PREVIEWABLE else "documents.preview_application_file"
+        return redirect(url_for(endpoint, application_file_id=item.id))

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from app.errors import N_, translate
 from app.extensions import db
-from app.files import FileStore, IncomingFile, check_file, filename_problem, store_file
+from app.files import (FileStore, IncomingFile, check_file, content_problem, filename_problem, store_file,
+                       too_large_message)
 from app.workflow.engine import UploadedFileInfo
 from models import Application, ApplicationFile, AuditEvent, StoredFile, User
 
@@ -32,7 +33,10 @@ def classify_uploads(files: dict[str, IncomingFile], service_spec: dict, form_sp
     requirements, form_uploads, errors = {}, {}, {}
     for key, incoming in files.items():
         if key in form_files:
-            problem = filename_problem(incoming.filename)
+            # the engine checks the kind and size against the form; the content is checked here
+            problem = filename_problem(incoming.filename) or \
+                (too_large_message(form_files[key].get("max_mb")) if incoming.too_large else None) or \
+                content_problem(incoming)
             if problem:
                 errors[key] = problem
             else:

@@ -1,0 +1,247 @@
+"""Content inspection of uploads, by kind: PDFs must carry no active content, images are re-encoded,
+office files are inspected as archives (never extracted), legacy OLE files carry no macros.
+
+Every check reads the bytes in memory with a maintained parser (pikepdf, Pillow, zipfile, olefile)
+and answers an Indonesian message for the field, or None when the file may be stored.
+"""
+from __future__ import annotations
+
+import warnings
+import zipfile
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from app.errors import N_, translate
+
+if TYPE_CHECKING:
+    from app.files import IncomingFile
+
+# PDF: what makes a document act instead of being read
+PDF_ACTIVE_KEYS = {
+    "/JS": N_("JavaScript"), "/JavaScript": N_("JavaScript"),
+    "/AA": N_("aksi otomatis (AA)"),
+    "/EmbeddedFiles": N_("file sisipan (EmbeddedFile)"), "/EF": N_("file sisipan (EmbeddedFile)"),
+    "/RichMediaContent": N_("konten multimedia (RichMedia)"), "/RichMediaSettings": N_("konten multimedia (RichMedia)"),
+    "/XFA": N_("formulir XFA"),
+}
+PDF_ACTION_TYPES = {
+    "/JavaScript": N_("JavaScript"), "/Launch": N_("perintah menjalankan program (Launch)"),
+    "/ImportData": N_("aksi impor data"), "/SubmitForm": N_("aksi kirim formulir"),
+    "/GoToE": N_("file sisipan (EmbeddedFile)"), "/Rendition": N_("konten multimedia (RichMedia)"),
+    "/RichMediaExecute": N_("konten multimedia (RichMedia)"),
+}
+PDF_TYPES = {"/EmbeddedFile": N_("file sisipan (EmbeddedFile)"), "/RichMedia": N_("konten multimedia (RichMedia)")}
+PDF_SUBTYPES = {"/RichMedia": N_("konten multimedia (RichMedia)"), "/FileAttachment": N_("file sisipan (EmbeddedFile)"),
+                "/Screen": N_("konten multimedia (RichMedia)"), "/Movie": N_("konten multimedia (RichMedia)"),
+                "/3D": N_("konten multimedia (RichMedia)")}
+PDF_MAX_OBJECTS = 500_000
+
+# office (OOXML) parts that run code or carry other programs
+OOXML_ACTIVE_PARTS = ("vbaproject.bin", "/activex/", "/embeddings/")
+
+
+def inspect_content(incoming: "IncomingFile") -> str | None:
+    """Check (and for images, re-encode) ``incoming`` by its sniffed kind."""
+    from app.files import IMAGE_KINDS, ZIP_TOO_MANY
+
+    if incoming.kind == ZIP_TOO_MANY:
+        return translate(N_("Berkas Office berisi terlalu banyak bagian; berkas ditolak."))
+    if incoming.kind == "pdf":
+        return pdf_problem(incoming.data)
+    if incoming.kind in IMAGE_KINDS:
+        data, problem = reencode_image(incoming.data, incoming.kind)
+        if problem is None:
+            incoming.replace_data(data)
+        return problem
+    if incoming.kind in ("docx", "xlsx"):
+        return office_zip_problem(incoming.data)
+    if incoming.kind in ("doc", "xls"):
+        return ole_problem(incoming.data)
+    return None   # dwg: opaque, only ever sent as an attachment
+
+
+# ------------------------------------------------------------------------------------------ PDF
+def _pdf_refusal(what: str) -> str:
+    return translate(N_("PDF ditolak karena berisi %(what)s. Simpan ulang atau cetak ke PDF biasa tanpa "
+                        "skrip, lampiran, atau formulir aktif, lalu unggah lagi."), what=translate(what))
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Open the PDF with pikepdf (qpdf) and walk everything reachable from the trailer — the catalog
+    (OpenAction, AA, Names with its JavaScript and EmbeddedFiles name trees, AcroForm), the page
+    tree, each page's annotations and their actions — refusing active content. A PDF that does not
+    parse, or is encrypted, is refused as well: what cannot be read cannot be checked."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(BytesIO(data))
+    except pikepdf.PasswordError:
+        return translate(N_("PDF dilindungi kata sandi sehingga tidak dapat diperiksa. Unggah PDF tanpa kata sandi."))
+    except Exception:   # pikepdf raises PdfError, ValueError, RuntimeError… on broken input
+        return translate(N_("PDF rusak atau tidak dapat dibaca. Simpan ulang sebagai PDF lalu unggah lagi."))
+    try:
+        if pdf.is_encrypted:
+            return translate(N_("PDF dilindungi kata sandi sehingga tidak dapat diperiksa. Unggah PDF tanpa kata sandi."))
+        root = pdf.Root
+        open_action = root.get("/OpenAction")
+        if isinstance(open_action, pikepdf.Dictionary):   # a destination array only turns to a page
+            return _pdf_refusal(N_("aksi otomatis saat dibuka (OpenAction)"))
+        found = _walk_pdf(pdf, pikepdf)
+        return _pdf_refusal(found) if found else None
+    except Exception:
+        return translate(N_("PDF rusak atau tidak dapat dibaca. Simpan ulang sebagai PDF lalu unggah lagi."))
+    finally:
+        pdf.close()
+
+
+def _walk_pdf(pdf, pikepdf) -> str | None:
+    """Depth-first over every object reachable from the trailer (each indirect object once)."""
+    seen: set[tuple[int, int]] = set()
+    stack = [pdf.trailer]
+    visited = 0
+    while stack:
+        obj = stack.pop()
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream, pikepdf.Array)):
+            continue   # numbers, strings, names: nothing below them
+        if obj.is_indirect:
+            key = obj.objgen
+            if key in seen:
+                continue
+            seen.add(key)
+        visited += 1
+        if visited > PDF_MAX_OBJECTS:
+            return N_("struktur yang terlalu rumit untuk diperiksa")
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            mapping = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+            for name in mapping.keys():
+                if name in PDF_ACTIVE_KEYS:
+                    return PDF_ACTIVE_KEYS[name]
+            kind = mapping.get("/S")
+            if isinstance(kind, pikepdf.Name) and str(kind) in PDF_ACTION_TYPES:
+                return PDF_ACTION_TYPES[str(kind)]
+            type_ = mapping.get("/Type")
+            if isinstance(type_, pikepdf.Name) and str(type_) in PDF_TYPES:
+                return PDF_TYPES[str(type_)]
+            subtype = mapping.get("/Subtype")
+            if isinstance(subtype, pikepdf.Name) and str(subtype) in PDF_SUBTYPES:
+                return PDF_SUBTYPES[str(subtype)]
+            if "/OpenAction" in mapping and isinstance(mapping.get("/OpenAction"), pikepdf.Dictionary):
+                return N_("aksi otomatis saat dibuka (OpenAction)")
+            stack.extend(mapping[name] for name in mapping.keys())
+        elif isinstance(obj, pikepdf.Array):
+            stack.extend(obj)
+    return None
+
+
+# --------------------------------------------------------------------------------------- images
+def _max_pixels() -> int:
+    from app.files import _setting
+
+    return int(_setting("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000))
+
+
+def reencode_image(data: bytes, kind: str) -> tuple[bytes, str | None]:
+    """Decode and re-encode with Pillow: metadata (EXIF, comments, text chunks, ICC) and anything
+    after the image data (an HTML page appended to a JPEG) are not carried over. The pixel count is
+    checked before decoding, so a decompression bomb is refused without allocating it."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    unreadable = translate(N_("Gambar rusak atau tidak dapat dibaca. Simpan ulang gambar lalu unggah lagi."))
+    max_pixels = _max_pixels()
+    too_big = translate(N_("Resolusi gambar terlalu besar (maksimal %(mp)s megapiksel)."),
+                        mp=f"{max_pixels / 1_000_000:g}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(data))
+            frames = getattr(image, "n_frames", 1)
+            if image.width * image.height * max(frames, 1) > max_pixels or frames > 1000:
+                return b"", too_big
+            expected = {"jpg": "JPEG", "png": "PNG", "gif": "GIF"}[kind]
+            if image.format != expected:
+                return b"", unreadable
+            out = BytesIO()
+            if kind == "jpg":
+                image = ImageOps.exif_transpose(image)
+                if image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                clean = image.copy()
+                clean.info = {}
+                clean.save(out, "JPEG", quality=90, optimize=True)
+            elif kind == "png":
+                image.load()
+                clean = image.copy()
+                keep = {k: v for k, v in image.info.items() if k == "transparency"}
+                clean.info = {}
+                clean.save(out, "PNG", optimize=True, **keep)
+            else:
+                frames_out = []
+                for frame in ImageSequence.Iterator(image):
+                    copy = frame.copy()
+                    copy.info = {k: v for k, v in frame.info.items() if k in ("duration", "transparency")}
+                    frames_out.append(copy)
+                first, rest = frames_out[0], frames_out[1:]
+                first.save(out, "GIF", save_all=bool(rest), append_images=rest,
+                           loop=image.info.get("loop", 0) if rest else None)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return b"", too_big
+    except Exception:   # Pillow raises OSError, SyntaxError, ValueError… on broken images
+        return b"", unreadable
+    return out.getvalue(), None
+
+
+# ------------------------------------------------------------------------------------ office zips
+def office_zip_problem(data: bytes) -> str | None:
+    """Inspect a docx/xlsx as an archive without extracting it: entry count, total uncompressed
+    size, compression ratio, no macros/ActiveX/embedded programs. Each entry is then inflated in
+    memory chunk by chunk — never to disk — to prove it is no larger than it claims."""
+    from app.files import _setting
+
+    max_entries = int(_setting("UPLOAD_ZIP_MAX_ENTRIES", 5000))
+    max_total = int(float(_setting("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200)) * 1024 * 1024)
+    max_ratio = float(_setting("UPLOAD_ZIP_MAX_RATIO", 100))
+    bomb = translate(N_("Berkas Office ditolak: isinya setelah dibuka jauh lebih besar dari ukurannya "
+                        "(indikasi zip bomb)."))
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return translate(N_("Berkas Office rusak atau tidak dapat dibaca."))
+    if len(entries) > max_entries:
+        return translate(N_("Berkas Office berisi terlalu banyak bagian; berkas ditolak."))
+    total = sum(info.file_size for info in entries)
+    if total > max_total:
+        return bomb
+    for info in entries:
+        name = info.filename.lower()
+        if any(part in "/" + name for part in OOXML_ACTIVE_PARTS):
+            return translate(N_("Berkas Office berisi makro atau objek aktif; simpan tanpa makro lalu unggah lagi."))
+        if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
+            return bomb
+    if total > 1024 * 1024 and total > max_ratio * max(len(data), 1):
+        return bomb
+    try:
+        for info in entries:
+            inflated = 0
+            with archive.open(info) as stream:
+                while chunk := stream.read(64 * 1024):
+                    inflated += len(chunk)
+                    if inflated > info.file_size:
+                        return bomb
+    except Exception:   # bad CRC, unsupported compression, encrypted entry
+        return translate(N_("Berkas Office rusak atau tidak dapat dibaca."))
+    return None
+
+
+def ole_problem(data: bytes) -> str | None:
+    """Legacy .doc/.xls (OLE2): parsed with olefile; macros (VBA) and embedded objects are refused."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(BytesIO(data)) as ole:
+            paths = ["/".join(p).lower() for p in ole.listdir(streams=True, storages=True)]
+    except Exception:
+        return translate(N_("Berkas Office rusak atau tidak dapat dibaca."))
+    if any(p.startswith(("macros", "_vba_project_cur", "objectpool")) or "/vba" in p or p == "vba" for p in paths):
+        return translate(N_("Berkas Office berisi makro atau objek aktif; simpan tanpa makro lalu unggah lagi."))
+    return None
