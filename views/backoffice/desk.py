@@ -16,6 +16,7 @@ from app.commands.message import PostMessageCommand
 from app.errors import ConflictError, SatuPintuError
 from app.extensions import db
 from app.files import FileStore
+from app.formatting import format_number, format_phone
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
@@ -55,6 +56,10 @@ def field_rows(specs: list[dict], values: dict) -> list[tuple[str, str]]:
             value = "Ya" if value else "Tidak"
         elif spec.get("type") == "money" and value not in (None, ""):
             value = rupiah(value)
+        elif spec.get("type") == "number" and value not in (None, ""):
+            value = format_number(value)
+        elif spec.get("type") == "phone" and value not in (None, ""):
+            value = format_phone(value)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         rows.append((text(spec.get("label")) or spec["key"], "-" if value in (None, "") else str(value)))
