@@ -148,7 +148,7 @@ class AuditEventView(ModelView):
     base_order = ("id", "desc")
     list_title = _("Jejak Audit")
     list_columns = ["created_at", "application_id", "action_label", "from_state", "to_state", "actor", "note"]
-    formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem"}
+    formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem", "from_state": _text}
     show_columns = ["created_at", "application_id", "action", "action_label", "from_state", "to_state",
                     "actor", "actor_roles", "note", "values", "rules_version_id"]
     label_columns = {"created_at": _("Waktu"), "application_id": _("Permohonan"), "action_label": _("Tindakan"),
