@@ -194,6 +194,16 @@ def format_date(value: Any, zone: Any = None, *, locale: Any = None) -> str:
     return _babel_date(value, DATE_PATTERN, locale=current_locale(locale))
 
 
+def typed_datetime(value: Any, zone: Any = None, *, locale: Any = None) -> str:
+    """A date-time form value as it was typed (the office's wall-clock time, ISO text without an
+    offset), written like every other time: ``8 Desember 2026, 09.00 WITA``."""
+    try:
+        parsed = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
+    except ValueError:
+        return str(value)
+    return format_datetime(from_local(parsed, zone), zone, locale=locale)
+
+
 def isoformat(value: datetime | None, zone: Any = None, *, timespec: str = "seconds") -> str | None:
     """ISO 8601 with the zone's offset, e.g. ``2026-11-30T01:29:00+08:00``; None stays None."""
     if value is None:

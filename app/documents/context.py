@@ -63,6 +63,8 @@ def _field_value(spec: dict, key: str, value, locale: str = DEFAULT_LOCALE) -> s
         return format_number(value, locale=locale)
     if value not in (None, "") and field.get("type") == "phone":
         return format_phone(value)
+    if value not in (None, "") and field.get("type") == "date":
+        return format_date(value, locale=locale)
     if field.get("type") == "select":
         for option in field.get("options", []):
             if option["value"] == value:

@@ -123,3 +123,11 @@ def test_address_names_village_district_regency_and_province_once():
                           "Kalimantan Timur", "75123") == \
         "Jl. Basuki Rahmat No. 56, Sidodadi, Samarinda Ulu, Kota Samarinda, Kalimantan Timur 75123"
     assert format_address("Jl. Mawar 1", "", "", "Kota Samarinda", "Kota Samarinda") == "Jl. Mawar 1, Kota Samarinda"
+
+
+def test_a_typed_date_time_is_the_offices_wall_clock_time():
+    from app.formatting import typed_datetime
+
+    assert typed_datetime("2026-12-08T09:00", "Asia/Makassar") == "8 Desember 2026, 09.00 WITA"
+    assert typed_datetime("2026-12-31T23:30", "Asia/Jayapura") == "31 Desember 2026, 23.30 WIT"
+    assert typed_datetime("bukan tanggal", "Asia/Jakarta") == "bukan tanggal"

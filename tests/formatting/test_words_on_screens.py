@@ -65,7 +65,9 @@ def test_document_fields_print_numbers_and_money_the_indonesian_way():
     from app.documents.context import _field_value, _number_values
 
     spec = {"fields": [{"key": "luas", "type": "number"}, {"key": "biaya", "type": "money"},
-                       {"key": "hp", "type": "phone"}, {"key": "nib", "type": "text"}]}
+                       {"key": "hp", "type": "phone"}, {"key": "nib", "type": "text"},
+                       {"key": "tgl", "type": "date"}]}
+    assert _field_value(spec, "tgl", "2026-12-24") == "24 Desember 2026"
     assert _field_value(spec, "luas", 12.5) == "12,5"
     assert _field_value(spec, "luas", "50000") == "50.000"
     assert _field_value(spec, "biaya", 1500000) == "Rp 1.500.000"
