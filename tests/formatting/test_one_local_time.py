@@ -107,6 +107,13 @@ def test_one_kaltim_application_shows_the_same_wita_times_everywhere(app, factor
     recap = text_of(staff.get("/backoffice/rekap/?q=" + receipt))
     assert SUBMITTED in recap
 
+    # the Excel recap: a real date-time cell in WITA wall-clock time, and the zone's name beside it
+    from openpyxl import load_workbook
+    workbook = load_workbook(io.BytesIO(staff.get("/backoffice/rekap/excel").data))
+    header, *rows = list(workbook.active.values)
+    row = dict(zip(header, next(r for r in rows if receipt in r)))
+    assert row["Diajukan"] == datetime(2026, 11, 30, 1, 29) and row["Zona waktu"] == "WITA"
+
     # the portal and public tracking
     portal = sign_in(app.test_client(), customer_id)
     mine = text_of(portal.get(f"/portal/permohonan/{app_id}"))
@@ -133,6 +140,11 @@ def test_one_kaltim_application_shows_the_same_wita_times_everywhere(app, factor
     with app.app_context():
         message_id = db.session.scalar(select(InboxMessage.id).where(InboxMessage.user_id == customer_id))
     assert DEADLINE in text_of(portal.get(f"/portal/inbox/{message_id}"))
+    from models import OutboxMessage
+    with app.app_context():
+        whatsapp = db.session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app_id,
+                                                                  OutboxMessage.channel == "whatsapp")).all()
+    assert whatsapp and all(DEADLINE in row.payload["body"] for row in whatsapp)
 
     # the customer revises, the verifier passes it: the receipt PDF prints the same time
     from app.autofill import sample_file
