@@ -59,6 +59,8 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     from app.database import install_sqlite_pragmas
     install_sqlite_pragmas(app)
+    from app import formatting
+    formatting.init_app(app)  # waktu / tanggal / angka / rupiah / telepon filters on every template
     with app.app_context():
         AppBuilder().init_app(app, db.session)  # one per app: see app.extensions
 

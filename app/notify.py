@@ -9,41 +9,38 @@ from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
+from app import formatting
 from app.access import users_with_role
+from app.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
 from app.extensions import db
 from models import Application, CustomerProfile, OutboxMessage, User
 
+# The rules' notification texts are Indonesian: their dates and numbers are too, whatever the
+# language of the staff member whose action sends them.
+LOCALE = "id"
 # Templates come from an agency administrator's rules file: render them sandboxed.
 _env = SandboxedEnvironment(undefined=Undefined, autoescape=False)
 
 
 def rupiah(value) -> str:
-    try:
-        amount = int(round(float(value or 0)))
-    except (TypeError, ValueError):
-        return str(value)
-    return "Rp " + f"{amount:,}".replace(",", ".")
+    """``Rp 1.500.000`` (kept here for the modules that import it; see app.formatting)."""
+    return format_money(value)
 
 
-def format_date(value, with_time: bool = False) -> str:
+def format_date(value, with_time: bool = False, zone=None) -> str:
+    """A date (``30 November 2026``) or, ``with_time``, a time with its zone (app.formatting)."""
     if not value:
         return "-"
-    if isinstance(value, str):
-        return value
-    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-              "September", "Oktober", "November", "Desember"]
-    text = f"{value.day} {months[value.month - 1]} {value.year}"
     if with_time and isinstance(value, datetime):
-        text += f" {value:%H:%M}"
-    return text
+        return format_datetime(value, zone)
+    return formatting.format_date(value, zone)
 
 
-_env.filters["rupiah"] = rupiah
-_env.filters["tanggal"] = format_date
+install_filters(_env)
 
 
 def render_text(source: str, context: dict) -> str:
-    return _env.from_string(source or "").render(**context).strip()
+    return tidy_sentence(_env.from_string(source or "").render(**context).strip())
 
 
 def phone_of(user: User) -> str:
@@ -79,22 +76,26 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
     state = workflow.get("states", {}).get(application.state, {})
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     label = state.get("label", application.state)
+    zone = application.agency.timezone or formatting.DEFAULT_TIMEZONE
     return {
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,
             "reference": application.reference, "state": application.state,
             "state_label": label.get("id") if isinstance(label, dict) else label,
             "total": application.total_amount, "numbers": dict(application.numbers or {}),
-            "due_at": format_date(application.due_at),
+            "due_at": format_datetime(application.due_at, zone, locale=LOCALE) if application.due_at else "",
+            "submitted_at": format_datetime(application.submitted_at or application.created_at, zone,
+                                            locale=LOCALE),
         },
         "service": {"name": application.service_type.name, "code": application.service_type.code},
         "agency": {"name": application.agency.name, "short_name": application.agency.short_name,
-                   "phone": application.agency.phone, "email": application.agency.email},
+                   "phone": format_phone(application.agency.phone) if application.agency.phone else "", "email": application.agency.email},
         "customer": {"name": display_name(application.customer), "email": application.customer.email},
         "actor": {"name": display_name(actor)} if actor else {"name": "Sistem"},
         "note": note or "",
         "values": values or {},
-        "deadline": format_date(deadline) if deadline else "",
+        "deadline": format_datetime(deadline, zone, locale=LOCALE) if deadline else "",
+        "zone": zone, "locale": LOCALE,
         "links": {
             "portal": f"{base}/portal/permohonan/{application.id}",
             "backoffice": f"{base}/backoffice/permohonan/{application.id}",

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.workflow.calendar import WorkingCalendar
+from app.formatting import from_local, localize
+from app.workflow.calendar import DAY_UNITS, WorkingCalendar, sla_unit
 from models import Agency, AgencyDayOff, Application
 
 FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")
@@ -21,11 +21,13 @@ def agency_calendar(rules_data: dict, agency: Agency) -> WorkingCalendar:
 
 
 def to_local(utc: datetime, tz: str) -> datetime:
-    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    """An aware time as the agency's naive wall-clock time, for the calendar's arithmetic."""
+    return localize(utc, tz).replace(tzinfo=None)
 
 
 def to_utc(local: datetime, tz: str) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    """The agency's naive wall-clock time back to an aware UTC time."""
+    return from_local(local, tz)
 
 
 def clock_stops(state_spec: dict) -> bool:
@@ -43,7 +45,13 @@ class SlaClock:
         self.calendar = agency_calendar(rules_data, agency)
 
     def due(self, start_utc: datetime, sla: dict) -> datetime:
-        return to_utc(self.calendar.add(to_local(start_utc, self.tz), sla), self.tz)
+        """The deadline ``sla`` after ``start_utc``, aware UTC. Deadlines counted in days (working or
+        calendar) end at the close of a working day in the agency's zone — never on a weekend, a
+        holiday or cuti bersama; deadlines in hours or minutes are exact."""
+        local = self.calendar.add(to_local(start_utc, self.tz), sla)
+        if sla_unit(sla)[0] in DAY_UNITS:
+            local = self.calendar.end_of_working_day(local)
+        return to_utc(local, self.tz)
 
     def remaining(self, now_utc: datetime, due_utc: datetime, sla: dict) -> dict:
         return self.calendar.remaining(to_local(now_utc, self.tz), to_local(due_utc, self.tz), sla)

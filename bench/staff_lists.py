@@ -14,7 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,7 +63,7 @@ def main() -> int:
             workflow = data["workflows"][data["services"][service.key]["workflow"]]
             states[service.id] = [(k, s["kind"]) for k, s in workflow["states"].items()]
         started = time.perf_counter()
-        now = datetime(2026, 11, 23, 9, 0)
+        now = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # stored times are aware UTC
         batch, inserted = [], 0
         rng = random.Random(7)
         for i in range(args.rows):

@@ -6,10 +6,10 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class AuditEvent(Model, TimestampMixin):
@@ -48,9 +48,9 @@ class OutboxMessage(Model, TimestampMixin):
     payload: Mapped[dict] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")  # pending|sent|failed|dead
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    claimed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -63,7 +63,8 @@ class InboxMessage(Model, TimestampMixin):
     outbox_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outbox.id"), unique=True)
     subject: Mapped[str] = mapped_column(String(255), nullable=False)
     body: Mapped[str] = mapped_column(Text, default="")
-    read_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    application = relationship("Application")  # its times are shown in the agency's zone
 
 
 class SurveyResponse(Model, TimestampMixin):
@@ -90,7 +91,8 @@ class Complaint(Model, TimestampMixin):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="baru")  # baru|diproses|selesai
     reply: Mapped[str] = mapped_column(Text, default="")
     replied_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
-    replied_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    agency = relationship("Agency")  # its times are shown in the agency's zone
 
 
 class Message(Model, TimestampMixin):
@@ -103,7 +105,7 @@ class Message(Model, TimestampMixin):
     sender_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False)
     body: Mapped[str] = mapped_column(Text, default="")
     attachment_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
-    read_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class DocumentAccess(Model, TimestampMixin):

@@ -7,11 +7,11 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import (Boolean, BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, String,
+from sqlalchemy import (Boolean, BigInteger, ForeignKey, Index, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class Application(Model, TimestampMixin):
@@ -44,16 +44,16 @@ class Application(Model, TimestampMixin):
     declaration_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     total_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0, nullable=False)
     # SLA of the current state, and of the whole service (paused while the clock stops)
-    state_entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    state_due_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    state_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    state_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     state_overdue_handled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # the whole service's standard time: set at submission, paused (remaining kept) while the clock stops
-    due_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     sla_paused: Mapped[Optional[dict]] = mapped_column(JSONType)
-    submitted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service_type = relationship("ServiceType")
     agency = relationship("Agency")
@@ -89,6 +89,19 @@ class Application(Model, TimestampMixin):
         data = rules_state().rules_for(self.rules_version_id).data
         workflow = data["workflows"][data["services"][self.service_type.key]["workflow"]]
         return workflow["states"].get(self.state, {})
+
+    @property
+    def deadlines_at(self) -> dict[str, datetime]:
+        """The rules' named deadlines (``set_deadline``) as aware UTC datetimes (stored as ISO text
+        in JSON; text without an offset is UTC, as everything stored)."""
+        from app.formatting import parse_datetime
+        return {key: parse_datetime(value) for key, value in (self.deadlines or {}).items() if value}
+
+    @property
+    def timezone(self) -> str:
+        """The agency's IANA time zone: every time of this application is shown there."""
+        from app.formatting import zone_key
+        return zone_key(self.agency)
 
     @property
     def state_label(self) -> str:
@@ -165,7 +178,7 @@ class GeneratedDocument(Model, TimestampMixin):
     sha256: Mapped[Optional[str]] = mapped_column(String(64))
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
     signatory_id: Mapped[Optional[int]] = mapped_column(ForeignKey("signatory.id"))
-    signed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     audit_event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("audit_event.id"))
     error: Mapped[str] = mapped_column(Text, default="")
     application: Mapped[Application] = relationship(back_populates="documents")
@@ -186,11 +199,11 @@ class Payment(Model, TimestampMixin):
     reference_no: Mapped[str] = mapped_column(String(128), default="")
     paid_on: Mapped[Optional[str]] = mapped_column(String(10))
     # the whole service's standard time: set at submission, paused (remaining kept) while the clock stops
-    due_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     sla_paused: Mapped[Optional[dict]] = mapped_column(JSONType)
-    submitted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     application: Mapped[Application] = relationship(back_populates="payments")
     bank_account = relationship("BankAccount")
@@ -201,8 +214,8 @@ class ScheduleSlot(Model, TimestampMixin):
     __tablename__ = "schedule_slot"
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False, index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    ends_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     location: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="offered")  # offered|chosen|withdrawn
     application: Mapped[Application] = relationship(back_populates="slots")

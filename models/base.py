@@ -6,15 +6,50 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from app.formatting import NaiveDatetimeError
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+class UTCDateTime(TypeDecorator):
+    """A point in time, stored as UTC wall-clock (``timestamp without time zone``, as before) and
+    always handed back **aware** (tzinfo=UTC): no naive datetime leaves the database layer, and
+    none enters it — a naive value raises instead of being guessed (SQLite and PostgreSQL's
+    ``timestamp`` both return naive values, hence the conversion on load)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise NaiveDatetimeError(value)
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite via raw SQL paths
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    @property
+    def python_type(self):
+        return datetime
+
+
 def utcnow() -> datetime:
-    """Naive UTC: every timestamp in the database is UTC without tzinfo."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Now, aware, in UTC: every timestamp in the database is UTC."""
+    return datetime.now(timezone.utc)
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String,
+from sqlalchemy import (Boolean, Date, ForeignKey, Integer, LargeBinary, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
 
 
 class RulesVersion(Model, TimestampMixin):
@@ -23,7 +23,7 @@ class RulesVersion(Model, TimestampMixin):
     summary: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     source_name: Mapped[str] = mapped_column(String(255), default="workflow_rules.yaml")
     active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, index=True)
-    activated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    activated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
 
     def __repr__(self) -> str:
@@ -152,7 +152,7 @@ class NumberSequence(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class DocumentTemplateVersion(Model, TimestampMixin):

@@ -6,10 +6,10 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin
+from models.base import JSONType, TimestampMixin, UTCDateTime
 
 CUSTOMER_KINDS = ("person", "company", "institution")
 
@@ -40,11 +40,18 @@ class CustomerProfile(Model, TimestampMixin):
     organisation_address: Mapped[str] = mapped_column(Text, default="")
     organisation_email: Mapped[str] = mapped_column(String(255), default="")
     organisation_phone: Mapped[str] = mapped_column(String(20), default="")
-    email_verified_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    email_verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def __repr__(self) -> str:
         return self.full_name
+
+    @property
+    def full_address(self) -> str:
+        """The street line with village, district, regency, province and postal code."""
+        from app.formatting import format_address
+        return format_address(self.address, self.village, self.district, self.regency, self.province,
+                              self.postal_code)
 
 
 staff_service = Table(
@@ -110,8 +117,8 @@ class AccountToken(Model, TimestampMixin):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)   # verify_email | reset_password
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
@@ -123,7 +130,7 @@ class ApplicationDraft(Model, TimestampMixin):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
     service_key: Mapped[str] = mapped_column(String(64), nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
-    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class CaptchaChallenge(Model):

@@ -6,6 +6,8 @@ changes it.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import g
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.filters import BaseFilter
@@ -16,6 +18,8 @@ from wtforms import BooleanField
 from sqlalchemy import false, or_, select
 
 from app.access import is_admin, scope_applications, staff_profile
+from app.extensions import db
+from app.formatting import format_datetime, localize, zone_key
 from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,
                     Message, OutboxMessage, RulesVersion, ServiceType, Signatory)
 
@@ -48,7 +52,50 @@ ACTIVE_FIELD = {"active": BooleanField(_("Aktif"), default=True)}
 
 
 def _when(value) -> str:
-    return value.strftime("%d-%m-%Y %H:%M") if value else "-"
+    """A time already put in its agency's zone by ``AgencyTimeInterface``: ``30 November 2026, 01.29 WITA``."""
+    return format_datetime(value) if value else "-"
+
+
+class AgencyTimeInterface(SQLAInterface):
+    """Flask-AppBuilder's model interface, but a row's times come out in the zone of the agency it
+    belongs to (its own, or its application's; the platform's default for rows of no agency), so
+    the list and show screens print local times with the zone's name — the formatters only see
+    the value. Audit events' state keys come out as the workflow's labels."""
+
+    def _get_attr_value(self, item, col):
+        value = super()._get_attr_value(item, col)
+        if isinstance(value, datetime):
+            return localize(value, _zone_of(item))
+        if isinstance(item, AuditEvent) and col in ("from_state", "to_state") and value:
+            return _state_label(item, value)
+        return value
+
+
+def _application_of(item) -> Application | None:
+    if isinstance(item, Application):
+        return item
+    application_id = getattr(item, "application_id", None)
+    return db.session.get(Application, application_id) if application_id else None
+
+
+def _zone_of(item) -> str:
+    application = _application_of(item)
+    if application is not None:
+        return zone_key(application.agency)
+    agency = getattr(item, "agency", None)
+    return zone_key(agency)
+
+
+def _state_label(event: AuditEvent, state: str) -> str:
+    from views.serializers import state_labels
+
+    application = _application_of(event)
+    if application is None:
+        return state
+    try:
+        return state_labels(application, state)["staff"]
+    except KeyError:
+        return state
 
 
 def _text(value) -> str:
@@ -66,7 +113,7 @@ DATE_FORMATS = {name: _when for name in ("submitted_at", "due_at", "state_due_at
 
 
 class ApplicationView(ModelView):
-    datamodel = SQLAInterface(Application)
+    datamodel = AgencyTimeInterface(Application)
     class_permission_name = "ApplicationView"
     base_permissions = READ_ONLY
     base_filters = [["id", ApplicationScopeFilter, lambda: None]]
@@ -94,14 +141,14 @@ class ApplicationView(ModelView):
 
 
 class AuditEventView(ModelView):
-    datamodel = SQLAInterface(AuditEvent)
+    datamodel = AgencyTimeInterface(AuditEvent)
     class_permission_name = "AuditEventView"
     base_permissions = READ_ONLY
     base_filters = [["id", AuditScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_title = _("Jejak Audit")
     list_columns = ["created_at", "application_id", "action_label", "from_state", "to_state", "actor", "note"]
-    formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem"}
+    formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem", "from_state": _text}
     show_columns = ["created_at", "application_id", "action", "action_label", "from_state", "to_state",
                     "actor", "actor_roles", "note", "values", "rules_version_id"]
     label_columns = {"created_at": _("Waktu"), "application_id": _("Permohonan"), "action_label": _("Tindakan"),
@@ -162,7 +209,7 @@ class BankAccountView(ModelView):
 
 
 class RulesVersionView(ModelView):
-    datamodel = SQLAInterface(RulesVersion)
+    datamodel = AgencyTimeInterface(RulesVersion)
     base_permissions = READ_ONLY
     base_order = ("id", "desc")
     list_title = _("Versi Aturan")
@@ -174,7 +221,7 @@ class RulesVersionView(ModelView):
 
 
 class OutboxView(ModelView):
-    datamodel = SQLAInterface(OutboxMessage)
+    datamodel = AgencyTimeInterface(OutboxMessage)
     base_permissions = READ_ONLY
     base_order = ("id", "desc")
     list_title = _("Antrean Kirim (Outbox)")

@@ -24,8 +24,7 @@ from app.rules_state import rules_state
 from models import DocumentTemplateVersion, OutboxMessage
 
 
-def _when(value) -> str:
-    return value.strftime("%d-%m-%Y %H:%M") if value else "-"
+from views.admin import AgencyTimeInterface, _when  # noqa: E402  (one formatter for every screen)
 
 
 class UndeliveredFilter(BaseFilter):
@@ -39,7 +38,7 @@ class UndeliveredFilter(BaseFilter):
 
 
 class FailedOutboxView(ModelView):
-    datamodel = SQLAInterface(OutboxMessage)
+    datamodel = AgencyTimeInterface(OutboxMessage)
     class_permission_name = "FailedOutboxView"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["id", UndeliveredFilter, lambda: None]]

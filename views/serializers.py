@@ -1,6 +1,7 @@
 """Plain-dict views of applications for the API and templates; never a password hash or a secret."""
 from __future__ import annotations
 
+from app.formatting import isoformat, zone_name
 from app.notify import display_name
 from app.workflow.fields import label_text
 from app.rules_state import rules_state
@@ -19,12 +20,18 @@ def state_labels(application: Application, state: str | None = None) -> dict:
             "kind": spec.get("kind", "working")}
 
 
-def iso(value):
-    return value.isoformat() if value is not None else None
+def iso(value, zone=None):
+    """ISO 8601 with the offset of ``zone`` (the application's agency), e.g. 2026-11-30T01:29:00+08:00."""
+    return isoformat(value, zone) if value is not None else None
 
 
 def application_summary(application: Application) -> dict:
     labels = state_labels(application)
+    tz = application.timezone
+
+    def iso(value):  # every time of an application in its agency's zone
+        return isoformat(value, tz) if value is not None else None
+
     return {
         "id": application.id, "number": application.number, "receipt": application.receipt,
         "service": application.service_type.key, "service_name": application.service_type.name,
@@ -35,24 +42,32 @@ def application_summary(application: Application) -> dict:
         "created_at": iso(application.created_at), "submitted_at": iso(application.submitted_at),
         "due_at": iso(application.due_at), "state_due_at": iso(application.state_due_at),
         "sla_paused": application.sla_paused is not None, "version": application.version,
+        "timezone": tz, "timezone_name": zone_name(tz),
     }
 
 
 def timeline(application: Application, events) -> list[dict]:
+    tz = application.timezone
     return [{
         "id": e.id, "action": e.action, "label": e.timeline_label or e.action_label,
         "from_state": e.from_state, "to_state": e.to_state,
         "to_state_label": state_labels(application, e.to_state)["customer"],
         "note": e.note, "actor": display_name(e.actor) if e.actor else "Sistem",
-        "at": iso(e.created_at),
+        "at": iso(e.created_at, tz),
     } for e in events]
 
 
 def application_detail(application: Application, events) -> dict:
     body = application_summary(application)
+    tz = application.timezone
+
+    def iso(value):
+        return isoformat(value, tz) if value is not None else None
+
     body.update({
         "data": application.data, "company": application.company, "location": application.location,
-        "numbers": application.numbers, "deadlines": application.deadlines,
+        "numbers": application.numbers,
+        "deadlines": {key: iso(value) for key, value in application.deadlines_at.items()},
         "asset_id": application.asset_id, "assignee_id": application.assignee_id,
         "total_amount": str(application.total_amount),
         "cart": [{"code": line.item.code, "name": line.item.name, "unit": line.item.unit,

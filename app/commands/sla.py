@@ -13,6 +13,7 @@ from app.notify import notification_context, queue_notifications
 from app.rules_state import rules_state
 from app.sla import FINAL_KINDS
 from models import Application, AuditEvent
+from app.formatting import as_utc
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 class SlaTickCommand:
     def __init__(self, now: datetime | None = None, limit: int = 500):
-        self.now = now or utcnow()
+        self.now = as_utc(now) if now else utcnow()
         self.limit = limit
 
     def run(self) -> dict:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from app.documents.qr import qr_img_tag
 from app.extensions import db
-from app.notify import display_name, format_date
-from app.sla import to_local
+from app.formatting import format_date, format_datetime, format_money, format_number, format_phone
+from app.notify import display_name
 from app.workflow.fields import label_text
-from models import (Application, AuditEvent, BankAccount, GeneratedDocument, Signatory)
+from models import (Application, AuditEvent, BankAccount, CustomerProfile, GeneratedDocument, Signatory)
 from models.base import utcnow
 
 
@@ -25,8 +25,12 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['PORTAL_BASE_URL'].rstrip('/')}/verify/{code}"
 
 
-def local_date(application: Application, when) -> str:
-    return format_date(to_local(when, application.agency.timezone or "Asia/Jakarta")) if when else "-"
+DEFAULT_LOCALE = "id"  # documents are legal texts in Indonesian unless the rules say otherwise
+
+
+def local_date(application: Application, when, locale: str = DEFAULT_LOCALE) -> str:
+    """The day ``when`` (UTC) falls on in the agency's zone: ``30 November 2026``."""
+    return format_date(when, application.timezone, locale=locale) if when else "-"
 
 
 def mask_name(name: str) -> str:
@@ -51,8 +55,16 @@ def _field_label(spec: dict, key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _field_value(spec: dict, key: str, value) -> str:
+def _field_value(spec: dict, key: str, value, locale: str = DEFAULT_LOCALE) -> str:
     field = next((f for f in spec.get("fields", []) if f["key"] == key), {})
+    if value not in (None, "") and field.get("type") == "money":
+        return format_money(value, locale=locale)
+    if value not in (None, "") and field.get("type") == "number":
+        return format_number(value, locale=locale)
+    if value not in (None, "") and field.get("type") == "phone":
+        return format_phone(value)
+    if value not in (None, "") and field.get("type") == "date":
+        return format_date(value, locale=locale)
     if field.get("type") == "select":
         for option in field.get("options", []):
             if option["value"] == value:
@@ -66,11 +78,27 @@ def _field_value(spec: dict, key: str, value) -> str:
     return "-" if value in (None, "") else str(value)
 
 
+def _typed_data(spec: dict, data: dict, locale: str) -> dict:
+    """The application's fields for templates that read them one by one (``d.get(...)``): numbers,
+    amounts and phone numbers already written the Indonesian way (``12,5``, ``Rp 50.000``)."""
+    types = {f["key"]: f.get("type") for f in spec.get("fields", [])}
+    return {k: (_field_value(spec, k, v, locale) if types.get(k) in ("number", "money", "phone") and v not in (None, "")
+                else v) for k, v in data.items()}
+
+
+def _number_values(values: dict, locale: str) -> dict:
+    """Form values of the timeline: numbers as numbers are written (``12,5``), the rest unchanged."""
+    return {k: format_number(v, locale=locale) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            for k, v in values.items()}
+
+
 def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
     application = doc.application
     agency = application.agency
     service_spec = rules_data["services"].get(application.service_type.key, {})
     doc_spec = rules_data.get("documents", {}).get(doc.doc_key, {})
+    locale = str(doc_spec.get("locale") or DEFAULT_LOCALE)
+    zone = application.timezone
     kinds = rules_data.get("request_kinds", {})
     accounts = db.session.scalars(select(BankAccount).where(
         BankAccount.agency_id == agency.id, BankAccount.active.is_(True)).order_by(BankAccount.id)).all()
@@ -86,31 +114,37 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
     asset = application.asset
     url = verify_url(doc.verify_code)
     data = dict(application.data or {})
+    profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == application.customer_id))
     return {
+        "locale": locale, "zone": zone,
         "agency": {"name": agency.name, "short_name": agency.short_name or agency.name,
-                   "code": agency.code, "address": agency.address, "phone": agency.phone,
+                   "code": agency.code, "address": agency.address, "phone": format_phone(agency.phone) if agency.phone else "",
                    "email": agency.email,
                    "bank_accounts": [{"bank": a.bank, "number": a.number, "holder": a.holder}
                                      for a in accounts]},
         "document": {"number": doc.number or "", "label": _text(doc_spec.get("label"), doc.doc_key),
-                     "kind": doc.kind, "date": local_date(application, doc.created_at or utcnow()),
+                     "kind": doc.kind, "date": local_date(application, doc.created_at or utcnow(), locale),
                      "signed": bool(doc.signed)},
-        "customer": {"name": display_name(application.customer)},
+        "customer": {"name": display_name(application.customer),
+                     "address": profile.full_address if profile else "",
+                     "phone": format_phone(profile.phone) if profile and profile.phone else ""},
         "service": {"name": application.service_type.name, "code": application.service_type.code},
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,
-            "created_at": local_date(application, application.created_at),
+            # when it was submitted, in the agency's zone with the zone's name (30 November 2026, 01.29 WITA)
+            "created_at": format_datetime(application.submitted_at or application.created_at, zone, locale=locale),
+            "submitted_at": format_datetime(application.submitted_at or application.created_at, zone, locale=locale),
             "request_kind": application.request_kind,
             "request_kind_label": _text(kinds.get(application.request_kind, {}).get("label"),
                                         application.request_kind),
             "company": dict(application.company or {}), "location": dict(application.location or {}),
-            "numbers": dict(application.numbers or {}), "data": data,
+            "numbers": dict(application.numbers or {}), "data": _typed_data(service_spec, data, locale),
             "cart": [{"code": line.item.code, "name": line.item.name, "unit": line.item.unit,
                       "qty": line.quantity, "price": line.unit_price, "amount": line.amount,
                       "note": line.note} for line in application.cart_lines],
             "total": application.total_amount,
         },
-        "details": [{"label": _field_label(service_spec, k), "value": _field_value(service_spec, k, v)}
+        "details": [{"label": _field_label(service_spec, k), "value": _field_value(service_spec, k, v, locale)}
                     for k, v in data.items()
                     if not isinstance(v, dict) or "lat" in v],
         "payment": {"reference": payment.reference_no or "-", "paid_on": payment.paid_on or "-",
@@ -120,7 +154,7 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
                     if f.purpose == "result" and not f.superseded],
         "asset": {"name": asset.name, "brand": asset.brand, "model": asset.model,
                   "serial": asset.serial_number, "capacity": asset.capacity} if asset else None,
-        "values": values,
+        "values": _number_values(values, locale),
         "signatory": signatory_info(signatory),
         "qr_img": qr_img_tag(url),
         "verify_url": url,

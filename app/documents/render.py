@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from xhtml2pdf import pisa
 from xhtml2pdf.files import ResourceAccessPolicy
 
-from app.notify import format_date, rupiah
+from app.formatting import install_filters
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVu Sans"
@@ -38,8 +38,7 @@ class RenderError(Exception):
 
 def _environment(strict: bool) -> SandboxedEnvironment:
     env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined if strict else Undefined)
-    env.filters["rupiah"] = rupiah
-    env.filters["tanggal"] = format_date
+    install_filters(env)  # tanggal, waktu, angka, rupiah, telepon in the document's locale and zone
     return env
 
 
@@ -140,18 +139,3 @@ def terbilang(value) -> str:
 
 
 _ENV.filters["terbilang"] = terbilang
-
-
-def tanggal(value) -> str:
-    """A date (or ISO text such as ``2026-11-23``) as ``23 November 2026``; anything else unchanged."""
-    from datetime import date, datetime
-
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return format_date(value)
-
-
-_ENV.filters["tanggal"] = tanggal

@@ -8,7 +8,6 @@ applications: anything else is a 404.
 from __future__ import annotations
 
 from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request, url_for)
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
@@ -18,7 +17,7 @@ from app.commands.survey import SubmitSurveyCommand, survey_open
 from app.errors import SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import FileStore, IncomingFile, check_file, store_file
-from app.notify import rupiah
+from app.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
@@ -38,29 +37,9 @@ def _csrf():
     return protect_portal_posts()
 
 
-@portal_requests.app_template_filter("rupiah")
-def _rupiah(value) -> str:
-    return rupiah(value)
-
-
-@portal_requests.app_template_filter("portal_datetime")
-def _portal_datetime(value) -> str:
-    if not value:
-        return "-"
-    if isinstance(value, str):
-        from datetime import datetime
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return format_datetime(value, "d MMM yyyy, HH:mm")
-
-
-@portal_requests.app_template_filter("slot_time")
-def _slot_time(value) -> str:
-    """Schedule slots are stored as the office's local time, as staff typed them: no conversion."""
-    from app.notify import format_date
-    return format_date(value, with_time=True)
+# Older names of app.formatting's ``waktu`` filter (a time in the agency's zone with its name).
+portal_requests.add_app_template_filter(jinja_filters()["waktu"], "portal_datetime")
+portal_requests.add_app_template_filter(jinja_filters()["waktu"], "slot_time")
 
 
 # ------------------------------------------------------------------------------- helpers

@@ -8,6 +8,7 @@ from sqlalchemy import and_, false, func, or_, select
 
 from app.access import scope_applications
 from app.extensions import db
+from app.formatting import from_local
 from models import Application, AuditEvent, CustomerProfile, ServiceType, SurveyResponse, User
 
 FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")
@@ -16,17 +17,19 @@ COUNT_CAP = 1000
 
 @dataclass
 class Period:
-    """Applications created in [start, end] (local dates; stored times are UTC, close enough for a
-    recap by day)."""
+    """Applications created in [start, end]: whole days in ``zone`` (the agency's), turned into the
+    UTC instants the database stores."""
 
     start: date | None = None
     end: date | None = None
+    zone: str | None = None
 
     def apply(self, stmt, column=Application.created_at):
         if self.start:
-            stmt = stmt.where(column >= datetime.combine(self.start, time.min))
+            stmt = stmt.where(column >= from_local(datetime.combine(self.start, time.min), self.zone))
         if self.end:
-            stmt = stmt.where(column < datetime.combine(self.end + timedelta(days=1), time.min))
+            stmt = stmt.where(column < from_local(datetime.combine(self.end + timedelta(days=1), time.min),
+                                                  self.zone))
         return stmt
 
 

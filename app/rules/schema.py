@@ -417,6 +417,7 @@ DOCUMENT = Record(
         "template": required(TEXT),
         "numbering": optional(Nullable(KEY)),
         "signed": optional(Boolean()),
+        "locale": optional(OneOf(("id", "en"))),  # language of its dates and numbers (default id)
     }
 )
 

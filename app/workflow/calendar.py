@@ -13,6 +13,8 @@ from typing import Iterable, Mapping
 import holidays as holidays_lib
 
 SLA_UNITS = ("working_days", "days", "hours", "minutes")
+DAY_UNITS = frozenset({"working_days", "days"})
+END_OF_DAY = time(23, 59, 59)
 
 
 @lru_cache(maxsize=64)
@@ -64,6 +66,13 @@ class WorkingCalendar:
         for _ in range(n):
             day = self.next_working_day(day)
         return datetime.combine(day, start.time())
+
+    def end_of_working_day(self, when: datetime) -> datetime:
+        """The close (23:59:59) of ``when``'s day, or of the next working day when that day is off."""
+        day = when.date()
+        if not self.is_working_day(day):
+            day = self.next_working_day(day)
+        return datetime.combine(day, END_OF_DAY)
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days d with start.date() < d <= end.date() (0 when end <= start)."""

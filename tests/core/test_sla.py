@@ -1,11 +1,12 @@
 """Deadlines in working days (weekends, 2026 holidays and cuti bersama skipped), the service's
 standard time paused while it is the customer's turn, and `flask sla tick` acting once.
 
-Times are UTC; the agency works in Asia/Jakarta (UTC+7), so 03:00 UTC is 10:00 WIB.
+Times are UTC; the agency works in Asia/Jakarta (UTC+7), so 03:00 UTC is 10:00 WIB. A deadline
+counted in days ends with its working day: 23:59:59 WIB, i.e. 16:59:59 UTC.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +15,13 @@ from .helpers import AGENCY, DOCS, PDF, SERVICE, incoming
 
 
 def at(day: str) -> datetime:
-    """10:00 WIB on ``day`` (YYYY-MM-DD), as naive UTC."""
-    return datetime.fromisoformat(f"{day}T03:00:00")
+    """10:00 WIB on ``day`` (YYYY-MM-DD), in UTC."""
+    return datetime.fromisoformat(f"{day}T03:00:00").replace(tzinfo=timezone.utc)
+
+
+def end_of(day: str) -> datetime:
+    """The close of the working day ``day`` in WIB (23:59:59), in UTC."""
+    return datetime.fromisoformat(f"{day}T16:59:59").replace(tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -64,17 +70,17 @@ def test_working_days_skip_weekend_holiday_and_cuti_bersama_and_pause_for_the_cu
     # Mon 18, Tue 19, Wed 20 are the three working days of `terkirim`.
     transition(app_id, customer, "kirim", at("2026-05-13"))
     app = application(app_id)
-    assert app.state_due_at == at("2026-05-20")
+    assert app.state_due_at == end_of("2026-05-20")
     # the service's 10 working days: 18-22, 25, 26, (27 Iduladha, 28 cuti bersama), 29,
     # (30-31 weekend, 1 June Pancasila), 2, 3 June
-    assert (app.submitted_at, app.due_at) == (at("2026-05-13"), at("2026-06-03"))
+    assert (app.submitted_at, app.due_at) == (at("2026-05-13"), end_of("2026-06-03"))
 
     # Tue 19 May: back to the customer; the clock stops with 8 working days left (20 May - 3 June)
     transition(app_id, staff, "minta_revisi", at("2026-05-19"), fields={"catatan": "KTP buram"})
     app = application(app_id)
     assert app.state == "revisi" and app.state_due_at is None
-    assert app.sla_paused == {"since": "2026-05-19T03:00:00", "remaining": {"working_days": 8}}
-    assert app.deadlines == {"revisi": at("2026-05-26").isoformat()}   # 5 working days to fix it
+    assert app.sla_paused == {"since": "2026-05-19T03:00:00+00:00", "remaining": {"working_days": 8}}
+    assert app.deadlines == {"revisi": "2026-05-26T16:59:59+00:00"}   # 5 working days to fix it
 
     # Fri 22 May: the customer answers after 3 working days (20, 21, 22); the standard time
     # resumes, shifted by those 3 working days: 3 June -> 8 June (4, 5, [6-7 weekend], 8)
@@ -83,8 +89,8 @@ def test_working_days_skip_weekend_holiday_and_cuti_bersama_and_pause_for_the_cu
     app = application(app_id)
     assert app.state == "terkirim"
     assert app.sla_paused is None and app.deadlines == {}
-    assert app.due_at == at("2026-06-08")
-    assert app.state_due_at == at("2026-05-29")              # 25, 26, 29 May
+    assert app.due_at == end_of("2026-06-08")
+    assert app.state_due_at == end_of("2026-05-29")              # 25, 26, 29 May
     assert app.submitted_at == at("2026-05-13")              # submission is not moved
 
 
@@ -117,8 +123,8 @@ def test_sla_tick_notifies_and_fires_once(app, run, factories):
     transition(unpaid, customer, "kirim", at("2026-05-04"))
     transition(unpaid, staff, "terima", at("2026-05-05"))
     transition(unpaid, staff, "tagih", at("2026-05-05"), fields={"biaya": 100000})
-    assert application(late_review).state_due_at == at("2026-05-07")
-    assert application(unpaid).state_due_at == at("2026-05-12")
+    assert application(late_review).state_due_at == end_of("2026-05-07")
+    assert application(unpaid).state_due_at == end_of("2026-05-12")
 
     SlaTickCommand(now=at("2026-05-06")).run()               # nothing is due yet
     assert not events(late_review, "sla_overdue") and application(unpaid).state == "menunggu_bayar"

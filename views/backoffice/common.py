@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.access import is_admin, staff_profile
 from app.extensions import db
+from app.formatting import as_utc, format_datetime, format_money
 from app.rules_state import rules_state
 from app.sla import SlaClock, to_local
 from app.workflow.calendar import sla_status
@@ -60,6 +61,13 @@ def visible_services(user, agency_id: int | None = None) -> list[ServiceType]:
     return list(db.session.scalars(stmt))
 
 
+def user_zone(user) -> str:
+    """The time zone a staff member's own lists and filters use: their agency's (WIB otherwise)."""
+    from app.formatting import zone_key
+    profile = staff_profile(user)
+    return zone_key(profile.agency if profile else None)
+
+
 def customer_names(user_ids) -> dict[int, str]:
     ids = list({i for i in user_ids if i})
     if not ids:
@@ -76,7 +84,7 @@ class SlaBadges:
     One calendar per agency per request."""
 
     def __init__(self, now: datetime | None = None):
-        self.now = now or utcnow()
+        self.now = as_utc(now) if now else utcnow()
         self._clocks: dict[tuple[int, int], SlaClock] = {}
 
     def clock(self, application: Application) -> SlaClock:
@@ -104,18 +112,16 @@ class SlaBadges:
             detail = f"sisa {days} hari kerja" if days else "hari ini"
         css, label = SLA_BADGES[status]
         return {"status": status, "css": css, "label": label, "detail": detail,
-                "due": local_due.strftime("%d-%m-%Y %H:%M")}
+                "due": format_datetime(due, clock.tz)}
 
 
-def local_time(value: datetime | None, tz: str = "Asia/Jakarta") -> str:
-    if value is None:
-        return "-"
-    return to_local(value, tz).strftime("%d-%m-%Y %H:%M")
+def local_time(value: datetime | None, tz: str | None = None) -> str:
+    """A stored (UTC) time in the agency's zone with the zone's name (app.formatting)."""
+    return format_datetime(value, tz)
 
 
 def rupiah(value) -> str:
-    from app.notify import rupiah as fmt
-    return fmt(value)
+    return format_money(value)
 
 
 def current_user():

@@ -11,7 +11,7 @@ from app.commands.complaint import (COMPLAINT_STATUSES, ReplyComplaintCommand, c
 from app.errors import SatuPintuError
 from app.extensions import db
 from models import Application, Complaint, Message
-from views.backoffice.common import platform_errors, customer_names, local_time
+from views.backoffice.common import platform_errors, customer_names, local_time, user_zone
 from views.backoffice.forms import ComplaintReplyForm
 
 PAGE_SIZE = 25
@@ -46,7 +46,7 @@ class ComplaintDeskView(BaseView):
         return self.render_template("backoffice/complaints.html", rows=rows, names=names, apps=apps,
                                     statuses=COMPLAINT_STATUSES, status=status, page=page, count=count,
                                     capped=count > CAP, has_next=count > (page + 1) * PAGE_SIZE,
-                                    page_size=PAGE_SIZE, local_time=local_time)
+                                    page_size=PAGE_SIZE, local_time=lambda v: local_time(v, user_zone(g.user)))
 
     @expose("/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -74,7 +74,7 @@ class ComplaintDeskView(BaseView):
         application = db.session.get(Application, complaint.application_id) if complaint.application_id else None
         return self.render_template("backoffice/complaint.html", complaint=complaint, form=form, errors=errors,
                                     names=names, application=application, statuses=COMPLAINT_STATUSES,
-                                    local_time=local_time)
+                                    local_time=lambda v: local_time(v, user_zone(g.user)))
 
     @expose("/pesan")
     @has_access
@@ -91,4 +91,4 @@ class ComplaintDeskView(BaseView):
         names = customer_names(m.sender_id for m in rows)
         return self.render_template("backoffice/messages.html", rows=rows, apps=apps, names=names, page=page,
                                     count=count, capped=count > CAP, has_next=count > (page + 1) * PAGE_SIZE,
-                                    page_size=PAGE_SIZE, local_time=local_time)
+                                    page_size=PAGE_SIZE, local_time=lambda v: local_time(v, user_zone(g.user)))

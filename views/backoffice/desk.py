@@ -15,6 +15,7 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.message import PostMessageCommand
 from app.errors import ConflictError, SatuPintuError
 from app.extensions import db
+from app.formatting import format_date, format_number, format_phone, typed_datetime
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
@@ -41,7 +42,7 @@ def user_name(user: User | None) -> str:
     return customer_names([user.id]).get(user.id) or user.username
 
 
-def field_rows(specs: list[dict], values: dict) -> list[tuple[str, str]]:
+def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[tuple[str, str]]:
     rows = []
     for spec in specs:
         if spec.get("type") == "file" or not condition_holds(spec.get("show_if"), lambda k: values.get(k)):
@@ -54,6 +55,14 @@ def field_rows(specs: list[dict], values: dict) -> list[tuple[str, str]]:
             value = "Ya" if value else "Tidak"
         elif spec.get("type") == "money" and value not in (None, ""):
             value = rupiah(value)
+        elif spec.get("type") == "number" and value not in (None, ""):
+            value = format_number(value)
+        elif spec.get("type") == "phone" and value not in (None, ""):
+            value = format_phone(value)
+        elif spec.get("type") == "date" and value not in (None, ""):
+            value = format_date(value)
+        elif spec.get("type") == "datetime" and value not in (None, ""):
+            value = typed_datetime(value, tz)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         rows.append((text(spec.get("label")) or spec["key"], "-" if value in (None, "") else str(value)))
@@ -95,7 +104,7 @@ def page_context(application: Application) -> dict:
         "state_label": state_label(application.state), "customer_state_label": application.state_label,
         "customer_name": names.get(application.customer_id, ""), "customer": application.customer,
         "profile": _profile(application.customer_id),
-        "fields": field_rows(service.get("fields", []), application.data or {}),
+        "fields": field_rows(service.get("fields", []), application.data or {}, tz),
         "company": field_rows(COMPANY_FIELDS, application.company or {}) if application.company else [],
         "location": field_rows(LOCATION_FIELDS, application.location or {}) if application.location else [],
         "numbers": application.numbers or {}, "deadlines": application.deadlines or {},

@@ -13,6 +13,7 @@ from wtforms.validators import Optional as OptionalValidator
 
 from app.access import users_with_role
 from app.files import TYPE_LABELS, normalise_types
+from app.formatting import format_datetime
 from models import Application
 from views.backoffice.common import text
 
@@ -86,7 +87,7 @@ def build_transition_form(application: Application, form_spec: list[dict], formd
             field = SelectField(**kw, choices=[("", "— pilih rekening —")] + [(a.key, repr(a)) for a in accounts])
         elif kind == "slot":
             field = SelectField(**kw, choices=[("", "— pilih jadwal —")] + [
-                (str(s.id), s.starts_at.strftime("%d-%m-%Y %H:%M") + (f" — {s.location}" if s.location else ""))
+                (str(s.id), format_datetime(s.starts_at, application.agency) + (f" — {s.location}" if s.location else ""))
                 for s in application.slots if s.status == "offered"])
         elif kind == "passphrase":
             field = PasswordField(**kw, render_kw={"autocomplete": "off"})

@@ -13,7 +13,8 @@ from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
 from app.rules_state import rules_state
 from models import Application, RulesVersion, ServiceType
-from views.backoffice.common import platform_errors, SlaBadges, customer_names, text, visible_services
+from views.backoffice.common import (platform_errors, SlaBadges, customer_names, text, user_zone,
+                                     visible_services)
 
 PAGE_SIZE = 25
 
@@ -84,7 +85,7 @@ class WorkQueueView(BaseView):
         service_id = args.get("service", type=int)
         state = args.get("state", "").strip()
         q = args.get("q", "").strip()
-        period = Period(parse_date(args.get("from")), parse_date(args.get("to")))
+        period = Period(parse_date(args.get("from")), parse_date(args.get("to")), zone=user_zone(user))
         sla = args.get("sla", "")
         order = args.get("order", "oldest")
         page = max(0, args.get("page", 0, type=int))

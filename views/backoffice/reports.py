@@ -18,8 +18,9 @@ from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
 from app.rules_state import rules_state
 from models import Application
+from app.formatting import localize, zone_key, zone_name
 from models.base import utcnow
-from views.backoffice.common import (platform_errors, active_rules_data, customer_names, local_time, text, visible_agencies,
+from views.backoffice.common import (platform_errors, user_zone, active_rules_data, customer_names, local_time, text, visible_agencies,
                                      visible_services)
 from views.backoffice.queue import parse_date
 
@@ -41,13 +42,15 @@ def filters():
     service_id = request.args.get("service", type=int)
     if service_id not in {s.id for s in services}:
         service_id = None
-    today = date.today()
+    chosen = next((a for a in agencies if a.id == agency_id), None)
+    zone = zone_key(chosen) if chosen else user_zone(user)
+    today = localize(utcnow(), zone).date()
     start = parse_date(request.args.get("from"))
     end = parse_date(request.args.get("to"))
     if "from" not in request.args and "to" not in request.args:
         start = date(today.year, 1, 1)
     return {"agencies": agencies, "agency_id": agency_id, "services": services, "service_id": service_id,
-            "period": Period(start, end), "start": start, "end": end}
+            "period": Period(start, end, zone), "start": start, "end": end, "zone": zone}
 
 
 def duration_text(seconds: float) -> str:
@@ -148,21 +151,31 @@ class RecapView(BaseView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Rekap")
         header = [_("No."), _("Nomor permohonan"), _("Resi"), _("Layanan"), _("Klasifikasi"), _("Pemohon"),
-                  _("Diajukan"), _("Batas waktu layanan"), _("Status"), _("Selesai")]
+                  _("Diajukan"), _("Batas waktu layanan"), _("Status"), _("Selesai"), _("Zona waktu")]
         sheet.append(header)
         number = 0
         batch: list[Application] = []
+
+        def cell(value, tz):
+            """A real Excel date-time (sortable) in the agency's wall-clock time; the zone's name is
+            in the last column (Excel has no time zones)."""
+            if value is None:
+                return None
+            from openpyxl.cell import WriteOnlyCell
+            c = WriteOnlyCell(sheet, value=localize(value, tz).replace(tzinfo=None))
+            c.number_format = "dd/mm/yyyy hh:mm"
+            return c
 
         def flush():
             nonlocal number
             names = customer_names(a.customer_id for a in batch)
             for a in batch:
                 number += 1
-                tz = a.agency.timezone or "Asia/Jakarta"
+                tz = zone_key(a.agency)
                 sheet.append([number, a.number or "", a.receipt or "", a.service_type.name,
                               a.service_type.class_label, names.get(a.customer_id, ""),
-                              local_time(a.submitted_at, tz), local_time(a.due_at, tz), a.state_staff_label,
-                              local_time(a.closed_at, tz)])
+                              cell(a.submitted_at or a.created_at, tz), cell(a.due_at, tz), a.state_staff_label,
+                              cell(a.closed_at, tz), zone_name(tz)])
             batch.clear()
 
         for application in db.session.scalars(stmt).yield_per(500):
@@ -173,7 +186,7 @@ class RecapView(BaseView):
         buffer = BytesIO()
         workbook.save(buffer)
         buffer.seek(0)
-        name = f"rekap-permohonan-{date.today().isoformat()}.xlsx"
+        name = f"rekap-permohonan-{localize(utcnow(), f['zone']).date().isoformat()}.xlsx"
         return send_file(buffer, as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

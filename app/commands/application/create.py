@@ -18,6 +18,7 @@ from app.sla import SlaClock
 from app.workflow.fields import jsonable, validate_fields
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
+from app.formatting import as_utc
 from models.base import utcnow
 
 COMPANY_FIELDS = [
@@ -64,7 +65,7 @@ class CreateApplicationCommand:
         self.asset_id = asset_id
         self.declaration = bool(declaration)
         self.files = dict(files or {})
-        self.now = now or utcnow()
+        self.now = as_utc(now) if now else utcnow()
         self.store = FileStore.current()
 
     def run(self) -> Application:

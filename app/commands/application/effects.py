@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 from app.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore
+from app.formatting import as_utc, from_local
 from app.notify import queue_notifications
 from app.numbers import draw_number
 from app.signing import unlock_private_key
@@ -60,9 +61,11 @@ def assign_number(ctx: EffectContext, args: dict) -> None:
 
 
 def set_deadline(ctx: EffectContext, args: dict) -> None:
+    """A deadline the customer sees: in days it ends with a working day in the agency's zone
+    (SlaClock.due); stored as ISO 8601 UTC with its offset."""
     sla = {k: v for k, v in args.items() if k in ("working_days", "days", "hours", "minutes")}
     due = ctx.clock.due(ctx.now, sla)
-    ctx.application.deadlines = {**(ctx.application.deadlines or {}), args["key"]: due.isoformat()}
+    ctx.application.deadlines = {**(ctx.application.deadlines or {}), args["key"]: as_utc(due).isoformat()}
 
 
 def clear_deadline(ctx: EffectContext, args: dict) -> None:
@@ -137,14 +140,17 @@ def offer_slots(ctx: EffectContext, args: dict) -> None:
             slot.status = "withdrawn"
     for spec in ctx.values.get(args["field"]) or []:
         ctx.application.slots.append(ScheduleSlot(
-            starts_at=_as_datetime(spec["start"]), ends_at=_as_datetime(spec.get("end")),
-            location=spec.get("location") or ""))
+            starts_at=_as_datetime(spec["start"], ctx.clock.tz),
+            ends_at=_as_datetime(spec.get("end"), ctx.clock.tz), location=spec.get("location") or ""))
 
 
-def _as_datetime(value):
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+def _as_datetime(value, tz: str):
+    """A slot typed by staff is the office's wall-clock time: stored as UTC like every time."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return from_local(value, tz)
 
 
 def choose_slot(ctx: EffectContext, args: dict) -> None:

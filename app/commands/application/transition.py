@@ -30,6 +30,7 @@ from app.workflow.engine import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
 from app.workflow.fields import jsonable, label_text, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
+from app.formatting import as_utc
 from models.base import utcnow
 
 SECRET_TYPES = ("passphrase",)
@@ -100,7 +101,7 @@ class ApplicationTransitionCommand:
         self.updates = updates                  # the customer's changes to the service fields
         self.idempotency_key = idempotency_key
         self.system = system
-        self.now = now or utcnow()
+        self.now = as_utc(now) if now else utcnow()
         self.request_hash = request_fingerprint(application_id, action, self.fields, self.files,
                                                 updates)
         self.store = FileStore.current()
@@ -252,7 +253,6 @@ class ApplicationTransitionCommand:
 def _first_deadline(application: Application):
     if not application.deadlines:
         return None
-    value = next(iter(application.deadlines.values()))
-    return datetime.fromisoformat(value)
+    return next(iter(application.deadlines_at.values()), None)
 
 
