@@ -193,6 +193,10 @@ class RulesCrossChecker:
                 self.check_exists(
                     document.get("numbering"), self.numbering, "numbering", key_place(document, "numbering", place), f"document '{key}'"
                 )
+            remind = _mapping(_mapping(document.get("validity")).get("remind"))
+            for index, entry in enumerate(_list(remind.get("notify"))):
+                self.check_notify(entry, item_place(remind["notify"], index, key_place(remind, "notify", place)),
+                                  f"validity reminder of document '{key}'", on_overdue=True)
 
     def check_agencies(self) -> None:
         codes: dict[str, tuple[str, Place]] = {}
@@ -348,6 +352,26 @@ class RulesCrossChecker:
             if name in EFFECTS:
                 effect_place = key_place(entry, name, item_place(transition["effects"], index, place))
                 self.check_effect(name, args, effect_place, f"effect '{name}' of {subject}", fields)
+                if name == "create_invoice":
+                    self.check_invoice_fire(workflow_key, transition, args, effect_place, f"effect '{name}' of {subject}")
+
+    def check_invoice_fire(self, workflow_key: str, transition: dict, args: Any, place: Place, subject: str) -> None:
+        """An unpaid invoice's ``fire`` runs in the state the invoice was issued into."""
+        fire = _mapping(_mapping(args).get("on_overdue")).get("fire")
+        target = transition.get("to")
+        if not isinstance(fire, str) or not isinstance(target, str):
+            return
+        transitions = _list(_mapping(self.workflows.get(workflow_key)).get("transitions"))
+        available = any(
+            isinstance(other, dict) and other.get("action") == fire
+            and target in [state for state, _ in _names(other.get("from"), place)]
+            and "system" in [role for role, _ in _names(other.get("by"), place)]
+            for other in transitions
+        )
+        if not available:
+            self.add(key_place(args["on_overdue"], "fire", key_place(args, "on_overdue", place)),
+                     f"on_overdue of {subject} fires '{fire}', which is not an action available to 'system'"
+                     f" from state '{target}'")
 
     def check_form_field(self, fields: dict, args: dict, arg: str, types: Iterable[str], place: Place, subject: str) -> None:
         key = args.get(arg)
@@ -379,6 +403,25 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "account_field", ("bank_account",), place, subject)
             self.check_form_field(fields, args, "reference_field", ("text", "textarea", "number"), place, subject)
             self.check_form_field(fields, args, "date_field", ("date", "datetime"), place, subject)
+        elif name == "set_payment_status":
+            self.check_form_field(fields, args, "date_field", ("date",), place, subject)
+            self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
+            self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
+            self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
+        elif name == "set_billing_code":
+            if "numbering" in args:
+                self.check_exists(args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject)
+            self.check_form_field(fields, args, "field", ("billing_code",), place, subject)
+        elif name == "create_invoice":
+            due = _mapping(args.get("due"))
+            if due:
+                self.check_form_field(fields, due, "field", ("date", "datetime"), key_place(args, "due", place), subject)
+            overdue = _mapping(args.get("on_overdue"))
+            for index, entry in enumerate(_list(overdue.get("notify"))):
+                self.check_notify(entry, item_place(overdue["notify"], index, key_place(args, "on_overdue", place)),
+                                  f"on_overdue of {subject}", on_overdue=True)
+            if overdue and not due:
+                self.add(key_place(args, "on_overdue", place), f"{subject} has 'on_overdue' but no 'due'")
         elif name == "offer_slots":
             self.check_form_field(fields, args, "field", ("slots",), place, subject)
         elif name == "choose_slot":
