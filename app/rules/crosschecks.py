@@ -7,6 +7,7 @@ by skipping them, so a single run reports every problem.
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -15,8 +16,9 @@ from app.rules.schema import BUILTIN_ROLES, FINAL_STATE_KINDS
 from app.rules.validators import describe, suggestion
 from app.rules.yaml_source import item_place, key_place
 from app.workflow.effects import EFFECTS, effect_name_and_args
-from app.workflow.fields import NUMBER_TYPES
+from app.workflow.fields import BILLING_CODE_LENGTH, NUMBER_TYPES
 from app.workflow.guards import GUARDS, guard_name_and_args
+from app.workflow.numbering import TOKEN_RE, format_number
 
 DEFAULT_REQUEST_KINDS = ("baru",)
 
@@ -409,8 +411,14 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
             self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
         elif name == "set_billing_code":
-            if "numbering" in args:
-                self.check_exists(args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject)
+            if "numbering" in args and self.check_exists(
+                    args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject):
+                pattern = _mapping(self.numbering[args["numbering"]]).get("pattern")
+                if isinstance(pattern, str) and not billing_code_pattern(pattern):
+                    self.add(key_place(args, "numbering", place),
+                             f"{subject} draws from numbering '{args['numbering']}', whose pattern '{pattern}' does not"
+                             f" give {BILLING_CODE_LENGTH} digits (use digits, {{yy}}, {{yyyy}}, {{mm}}, {{dd}} and"
+                             f" {{seq:N}} only)")
             self.check_form_field(fields, args, "field", ("billing_code",), place, subject)
         elif name == "create_invoice":
             due = _mapping(args.get("due"))
@@ -600,3 +608,15 @@ class RulesCrossChecker:
 
 def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:
     RulesCrossChecker(sections, base_dir=base_dir, known_channels=known_channels, sink=sink, root=root).run()
+
+
+def billing_code_pattern(pattern: str) -> bool:
+    """A numbering pattern that always yields a SIMPONI-style code: only digits, date tokens and a
+    zero-padded sequence, 15 characters long."""
+    tokens = [(m.group(1), m.group(2)) for m in TOKEN_RE.finditer(pattern)]
+    if any(token not in ("seq", "yy", "yyyy", "mm", "dd") for token, _ in tokens):
+        return False
+    if any(token == "seq" and not width for token, width in tokens) or "seq" not in [t for t, _ in tokens]:
+        return False
+    sample = format_number(pattern, when=datetime(2026, 1, 1), seq=1)
+    return len(sample) == BILLING_CODE_LENGTH and sample.isascii() and sample.isdigit()

@@ -425,3 +425,28 @@ def test_extension_prefill_only_from_the_customers_own_application(app, offices,
     page = portal_page(app, stranger, "/portal/ajukan/kaltim_akdp?" + query.format(other=app_id, own=app_id))
     secrets = [v for v in data.values() if isinstance(v, str) and len(v) > 8 and v not in ("perpanjangan",)]
     assert secrets and not any(value in page for value in secrets)
+
+
+def test_skhp_validity_runs_a_year_from_the_day_of_tera(app, offices):
+    from app.extensions import db
+    from app.files import FileStore
+    from models import GeneratedDocument
+
+    office = offices["metrologi"]
+    workflow = workflow_of(office, "metrologi_tera")
+    path = happy_path(workflow)
+    app_id = office.create("metrologi_tera", path, overrides={"jenis_layanan": "tera"},
+                           skip_documents=("skhp_lama",))
+    tera_day = date.today() - timedelta(days=3)
+    for step in path:
+        fields = {"tanggal_pelaksanaan": tera_day.isoformat()} if step["action"] == "sah" else None
+        response = office.apply(app_id, step, fields=fields)
+        assert response.status_code == 200, (step["action"], response.get_json())
+    drain(app, app_id)
+    with app.app_context():
+        doc = db.session.scalar(select(GeneratedDocument).where(GeneratedDocument.application_id == app_id,
+                                                                GeneratedDocument.doc_key == "metrologi_skhp"))
+        assert (doc.valid_from, doc.valid_until) == (tera_day, date(tera_day.year + 1, tera_day.month, tera_day.day)
+                                                     - timedelta(days=1))
+        text = " ".join(pdf_text(FileStore.current().path_of(doc.file.storage_path)).split())
+    assert f"Berlaku Sampai {format_date(doc.valid_until)} (1 tahun sejak {format_date(tera_day)})" in text

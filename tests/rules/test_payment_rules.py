@@ -98,3 +98,23 @@ def tagih(data: dict) -> list:
 
 def valid(data: dict) -> dict:
     return next(t for t in data["workflows"]["sederhana"]["transitions"] if t["action"] == "valid")
+
+
+@pytest.mark.parametrize("pattern, ok", [
+    ("{yy}{mm}{dd}{seq:09}", True),
+    ("8{yyyy}{mm}{seq:08}", True),
+    ("{seq:15}", True),
+    ("{yy}{mm}{dd}{seq}", False),          # unpadded: the length changes
+    ("BILL{yy}{seq:11}", False),           # letters
+    ("{agency}{seq:12}", False),
+    ("{yy}{mm}{dd}{seq:10}", False),       # 16 digits
+    ("{yy}{mm}{roman_month}{seq:09}", False),
+])
+def test_numbering_for_billing_codes_must_give_fifteen_digits(tmp_path, base, pattern, ok):
+    data = with_payment(base, **GOOD_INVOICE)
+    data["numbering"]["billing"] = {"pattern": pattern, "per": ["agency", "year"]}
+    tagih(data)[1] = {"set_billing_code": {"numbering": "billing"}}
+    path = write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    _, problems = check_rules(path)
+    complaint = [p for p in problems if "does not give 15 digits" in str(p)]
+    assert (complaint == []) is ok, messages(problems)

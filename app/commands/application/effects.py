@@ -132,10 +132,15 @@ def set_billing_code(ctx: EffectContext, args: dict) -> None:
         return
     app = ctx.application
     numbering = ctx.rules_data["numbering"][args["numbering"]]
-    payment.billing_code = draw_number(
+    code = draw_number(
         numbering, args["numbering"], when=to_local(ctx.now, ctx.clock.tz), agency=app.agency.code,
         service=app.service_type.code,
         is_taken=lambda value: db.session.scalar(select(exists().where(Payment.billing_code == value))))
+    try:
+        payment.billing_code = clean_billing_code(code)
+    except FieldValueError as error:  # a sequence that outgrew its width: refuse rather than issue a bad code
+        raise ValidationError(N_("Kode billing %(code)s tidak dapat diterbitkan: %(reason)s"),
+                              code=code, reason=translate(error.message.template, **error.message.params)) from error
 
 
 def record_payment_proof(ctx: EffectContext, args: dict) -> None:
