@@ -296,6 +296,7 @@ def test_unpaid_bmkg_invoice_past_due_notifies_once(app, offices, outbox_rows):
     assert {r.channel for r in to_customer} == {"email", "inbox"} and len(to_customer) == 2
     assert [r.channel for r in to_treasurer] == ["inbox"]
     assert state_of(app, app_id) == "upload_bukti"            # BMKG only reminds
+    assert "terlewati" in portal_page(app, customer.user_id, f"/portal/permohonan/{app_id}")
 
 
 def test_invoice_pdf_shows_the_due_date(app, offices):
