@@ -185,12 +185,13 @@ def test_back_office_form_shows_indonesian_field_errors_then_records(app, office
     for name in ("tanggal_bayar", "jumlah_diterima", "referensi_bank", "ntpn"):
         assert f'name="{name}"' in page
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    bad = client.post(url, data={"version": version, **valid_fields(ntpn="12345", tanggal_bayar=FUTURE)})
-    text = bad.get_data(as_text=True)
-    assert bad.status_code == 200
-    assert "NTPN harus 16 karakter huruf atau angka." in text
-    assert "Tanggal pembayaran tidak boleh setelah hari ini." in text or "Periksa kembali" in text
-    assert state_of(app, app_id) == "pembayaran_diverifikasi"
+    for fields, message in (({"ntpn": "12345"}, "NTPN harus 16 karakter huruf atau angka."),
+                            ({"tanggal_bayar": FUTURE}, "Tanggal pembayaran tidak boleh setelah hari ini."),
+                            ({"jumlah_diterima": ""}, "Wajib diisi.")):
+        bad = client.post(url, data={"version": version, **valid_fields(**fields)})
+        assert bad.status_code == 200 and message in bad.get_data(as_text=True), fields
+        assert state_of(app, app_id) == "pembayaran_diverifikasi"
+        assert payments_of(app, app_id)[-1].amount_received is None
     good = client.post(url, data={"version": version, **valid_fields(jumlah_diterima="1.000.000")})
     assert good.status_code == 302, good.get_data(as_text=True)[:2000]
     payment = payments_of(app, app_id)[-1]
