@@ -171,8 +171,10 @@ class GeneratedDocument(Model, TimestampMixin):
     # masa berlaku from the rules' ``validity`` (agency-local calendar dates; None: no expiry)
     valid_from: Mapped[Optional[date]] = mapped_column(Date)
     valid_until: Mapped[Optional[date]] = mapped_column(Date, index=True)
-    # the expiry reminders already queued, by days-before (each is sent once)
+    # the expiry reminders already queued, by days-before (each is sent once), and the local day
+    # the next one is due (None: no reminder left) — what the tick queries
     reminders_sent: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    remind_on: Mapped[Optional[date]] = mapped_column(Date, index=True)
     application: Mapped[Application] = relationship(back_populates="documents")
 
     def expired(self, today: date) -> bool:

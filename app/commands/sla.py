@@ -16,7 +16,7 @@ from app.notify import format_date, notification_context, queue_notifications, r
 from app.rules_state import rules_state
 from app.sla import FINAL_KINDS, to_local
 from app.workflow.fields import label_text
-from app.workflow.validity import due_reminder
+from app.workflow.validity import due_reminder, next_reminder_on
 from models import Application, AuditEvent, GeneratedDocument, Payment
 from models.base import utcnow
 
@@ -167,32 +167,22 @@ class ValidityReminderTick:
     """Documents whose validity ends within a reminder's ``days_before`` (agency-local dates):
     notify as the rules say, once per document and reminder."""
 
-    # how far ahead to look for documents to remind about (the longest reminder in the rules)
-    HORIZON_DAYS = 366
-
     def __init__(self, now: datetime, limit: int = 500):
         self.now, self.limit = now, limit
 
     def run(self) -> dict:
-        # a day either side of UTC covers every agency zone; the exact local test is per document
-        today_utc = self.now.date()
+        # remind_on is an agency-local day; a day past UTC's covers every Indonesian zone, the
+        # exact local test is per document
         ids = db.session.scalars(
             select(GeneratedDocument.id)
-            .where(GeneratedDocument.valid_until.is_not(None), GeneratedDocument.status == "ready",
-                   GeneratedDocument.valid_until >= today_utc - timedelta(days=1),
-                   GeneratedDocument.valid_until <= today_utc + timedelta(days=self.horizon() + 1))
-            .order_by(GeneratedDocument.valid_until).limit(self.limit)).all()
+            .where(GeneratedDocument.remind_on <= self.now.date() + timedelta(days=1),
+                   GeneratedDocument.status == "ready")
+            .order_by(GeneratedDocument.remind_on).limit(self.limit)).all()
         counts = {"checked": len(ids), "sent": 0}
         for document_id in ids:
             if self._handle(document_id):
                 counts["sent"] += 1
         return counts
-
-    def horizon(self) -> int:
-        data = rules_state().file_rules.data
-        days = [d for spec in (data.get("documents") or {}).values()
-                for d in (((spec.get("validity") or {}).get("remind") or {}).get("days_before") or [])]
-        return max([self.HORIZON_DAYS, *days])
 
     def _handle(self, document_id: int) -> bool:
         session = db.session
@@ -204,11 +194,17 @@ class ValidityReminderTick:
         today = to_local(self.now, application.agency.timezone or "Asia/Jakarta").date()
         days_left = (doc.valid_until - today).days
         sent = list(doc.reminders_sent or [])
-        threshold, covered = due_reminder(list(remind.get("days_before") or []), sent, days_left)
+        days_before = list(remind.get("days_before") or [])
+        threshold, covered = due_reminder(days_before, sent, days_left)
         if threshold is None:
-            session.rollback()
+            if days_left < 0 or not days_before:        # expired, or the rules no longer remind
+                doc.remind_on = None
+                session.commit()
+            else:                                         # not yet due in the agency's zone
+                session.rollback()
             return False
         doc.reminders_sent = sorted({*sent, *covered})
+        doc.remind_on = next_reminder_on(doc.valid_until, days_before, doc.reminders_sent)
         event = AuditEvent(application_id=application.id, action="validity_reminder",
                            action_label="Pengingat masa berlaku",
                            timeline_label=f"Pengingat: {label_text(spec.get('label')) or doc.doc_key} "

@@ -70,3 +70,11 @@ def due_reminder(days_before: list[int], sent: list[int], days_left: int) -> tup
     if not reached or days_left < 0:
         return None, []
     return reached[0], reached
+
+
+def next_reminder_on(valid_until: date | None, days_before: list[int], sent: list[int]) -> date | None:
+    """The day the next reminder not yet sent falls due (None: none left)."""
+    pending = [d for d in days_before if d not in sent]
+    if valid_until is None or not pending:
+        return None
+    return valid_until - timedelta(days=max(pending))

@@ -31,12 +31,16 @@ def upgrade():
         batch_op.add_column(sa.Column(
             'reminders_sent', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'),
             nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('remind_on', sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f('ix_generated_document_valid_until'), ['valid_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_generated_document_remind_on'), ['remind_on'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('generated_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_generated_document_remind_on'))
         batch_op.drop_index(batch_op.f('ix_generated_document_valid_until'))
+        batch_op.drop_column('remind_on')
         batch_op.drop_column('reminders_sent')
         batch_op.drop_column('valid_until')
         batch_op.drop_column('valid_from')

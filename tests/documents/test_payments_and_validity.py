@@ -401,6 +401,10 @@ def test_expiry_reminder_is_emailed_once_per_threshold_with_an_extension_link(ap
     assert len([m for m in smtp.to(address) if "Masa berlaku" in m.subject]) == 2
     tick(app, before - timedelta(days=5), "reminders")
     assert len([r for r in rows(app, app_id) if r.template == "dokumen_akan_berakhir"]) == 6
+    with app.app_context():
+        from models import GeneratedDocument
+        doc = db.session.get(GeneratedDocument, doc_id)
+        assert doc.reminders_sent == [30, 60] and doc.remind_on is None    # the tick no longer looks at it
 
     # the link opens the wizard as an extension, prefilled from the licence
     with app.app_context():

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from app.workflow.fields import validate_fields
-from app.workflow.validity import add_months, due_reminder, validity_dates
+from app.workflow.validity import add_months, due_reminder, next_reminder_on, validity_dates
 
 BILLING = [{"key": "kode", "label": "Kode billing", "type": "billing_code", "required": True}]
 NTPN = [{"key": "ntpn", "label": "NTPN", "type": "ntpn", "required": True}]
@@ -84,3 +84,11 @@ def test_add_months_falls_back_to_the_last_day_of_the_month():
 ])
 def test_due_reminder_sends_each_threshold_once(days_left, sent, expected):
     assert due_reminder([60, 30], sent, days_left) == expected
+
+
+@pytest.mark.parametrize("sent, expected", [
+    ([], date(2031, 9, 30)), ([60], date(2031, 10, 30)), ([30, 60], None), ([30], date(2031, 9, 30)),
+])
+def test_next_reminder_day_is_the_furthest_threshold_not_sent(sent, expected):
+    assert next_reminder_on(date(2031, 11, 29), [60, 30], sent) == expected
+    assert next_reminder_on(None, [60, 30], sent) is None

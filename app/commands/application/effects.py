@@ -9,7 +9,7 @@ from typing import Callable
 
 from sqlalchemy import exists, select
 
-from app.workflow.validity import validity_dates
+from app.workflow.validity import next_reminder_on, validity_dates
 from app.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore
@@ -245,6 +245,8 @@ def queue_document(ctx: EffectContext, key: str, *, render_later: bool = True) -
     values = {**(app.data or {}), **{k: v for k, v in ctx.values.items() if v is not None}}
     doc.valid_from, doc.valid_until = validity_dates(spec.get("validity"), to_local(ctx.now, ctx.clock.tz).date(),
                                                      values)
+    remind = (spec.get("validity") or {}).get("remind") or {}
+    doc.remind_on = next_reminder_on(doc.valid_until, list(remind.get("days_before") or []), [])
     app.documents.append(doc)
     db.session.flush()
     if render_later:
