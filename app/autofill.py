@@ -2,6 +2,7 @@
 to drive every seed workflow without knowing it in advance."""
 from __future__ import annotations
 
+import secrets
 from collections import deque
 from datetime import date, datetime, timedelta
 from typing import Iterable
@@ -75,6 +76,10 @@ def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
         return sample_nik()
     if kind == "npwp":
         return "0012345678901000"
+    if kind == "ntpn":
+        return "".join(secrets.choice("0123456789ABCDEF") for _ in range(16))
+    if kind == "billing_code":
+        return "82" + "".join(secrets.choice("0123456789") for _ in range(13))
     if kind == "coordinates":
         return {"lat": -0.5022, "lng": 117.1536}
     if kind == "assignee":

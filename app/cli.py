@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timezone
 
 import click
 from flask import Flask, current_app
@@ -75,11 +76,22 @@ def demo_accounts() -> None:
 
 
 @sla_cli.command("tick")
-def sla_tick() -> None:
-    """Fire the overdue behaviour of every application past its state deadline."""
+@click.option("--now", "now", default=None, metavar="YYYY-MM-DDTHH:MM",
+              help="Act as if it were this UTC time (rehearsing deadlines and expiry reminders).")
+def sla_tick(now: str | None) -> None:
+    """Fire the overdue behaviour of every application past its state deadline and of every
+    unpaid invoice past its due date, and send the due expiry reminders of documents."""
+    from datetime import datetime
+
     from app.commands.sla import SlaTickCommand
 
-    click.echo(SlaTickCommand().run())
+    try:
+        moment = datetime.fromisoformat(now) if now else None
+    except ValueError:
+        raise click.BadParameter("use an ISO date and time, e.g. 2031-10-01T08:00", param_hint="--now")
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    click.echo(SlaTickCommand(now=moment).run())
 
 
 # --- outbox worker (documents and notifications) ---------------------------------------------

@@ -167,13 +167,24 @@ def drive(application_id: int, path: list[dict], data: dict, customer: User, sta
                                 {q["key"]: q["options"][-1]["score"] for q in survey["questions"]}).run()
         agency = data["agencies"][application.agency.key]
         fields, files = fill_form(
-            transition.get("form", []),
+            transition.get("form", []), overrides=_paid_in_full(transition, application),
             candidates={role: [user.id] for role, user in staff.items()},
             offered_slots=[s.id for s in application.slots if s.status == "offered"],
             bank_accounts=[a["key"] for a in agency.get("bank_accounts", [])])
         ApplicationTransitionCommand(
             application_id, actor, transition["action"], fields=fields,
             files={k: IncomingFile.from_storage(_Named(*v)) for k, v in files.items()}).run()
+
+
+def _paid_in_full(transition: dict, application: Application) -> dict:
+    """The demo treasurer records the amount due as received (no shortfall on demo kuitansi)."""
+    overrides = {}
+    for effect in transition.get("effects") or []:
+        amount_field = (effect.get("set_payment_status") or {}).get("amount_field") if isinstance(effect, dict) else None
+        pending = [p for p in application.payments if p.status == "submitted" and p.superseded_at is None]
+        if amount_field and pending:
+            overrides[amount_field] = int(pending[-1].amount)
+    return overrides
 
 
 def load_applications(data: dict, customers: list[User], staff: dict[str, dict[str, User]]) -> None:

@@ -1,7 +1,8 @@
 """SLA bookkeeping on state changes: the state's own deadline and the whole service's standard time."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -28,6 +29,19 @@ def to_local(utc: datetime, tz: str) -> datetime:
 def to_utc(local: datetime, tz: str) -> datetime:
     """The agency's naive wall-clock time back to an aware UTC time."""
     return from_local(local, tz)
+
+
+def local_value_to_utc(value, tz: str) -> datetime:
+    """A date or date-time typed in the agency's zone (ISO text or object) as aware UTC; a bare
+    date means the end of that day."""
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "T")
+        value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59))
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    return to_utc(value, tz)
 
 
 def clock_stops(state_spec: dict) -> bool:

@@ -1,13 +1,13 @@
 """Applications and what hangs off them: cart lines, files, generated documents, payments, slots."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import (Boolean, BigInteger, ForeignKey, Index, Integer, Numeric, String,
+from sqlalchemy import (Boolean, BigInteger, Date, ForeignKey, Index, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -181,7 +181,17 @@ class GeneratedDocument(Model, TimestampMixin):
     signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     audit_event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("audit_event.id"))
     error: Mapped[str] = mapped_column(Text, default="")
+    # masa berlaku from the rules' ``validity`` (agency-local calendar dates; None: no expiry)
+    valid_from: Mapped[Optional[date]] = mapped_column(Date)
+    valid_until: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    # the expiry reminders already queued, by days-before (each is sent once), and the local day
+    # the next one is due (None: no reminder left) — what the tick queries
+    reminders_sent: Mapped[list] = mapped_column(JSONType, default=list, nullable=False)
+    remind_on: Mapped[Optional[date]] = mapped_column(Date, index=True)
     application: Mapped[Application] = relationship(back_populates="documents")
+
+    def expired(self, today: date) -> bool:
+        return self.valid_until is not None and today > self.valid_until
     file: Mapped[Optional[StoredFile]] = relationship()
 
 
@@ -198,8 +208,17 @@ class Payment(Model, TimestampMixin):
     proof_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id"))
     reference_no: Mapped[str] = mapped_column(String(128), default="")
     paid_on: Mapped[Optional[str]] = mapped_column(String(10))
-    # the whole service's standard time: set at submission, paused (remaining kept) while the clock stops
+    # what the treasurer recorded on validating: the amount that reached the account, the bank's
+    # reference and, for state revenue (PNBP), the NTPN
+    amount_received: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    bank_reference: Mapped[str] = mapped_column(String(128), default="", nullable=False)
+    ntpn: Mapped[str] = mapped_column(String(16), default="", nullable=False)
+    # the invoice's due date (from the rules) and whether its overdue behaviour has run
     due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    overdue_handled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    opened_by: Mapped[str] = mapped_column(String(64), default="", nullable=False)  # the action that issued it
+    # a suspended attempt kept as history once the customer sent a new proof
+    superseded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     sla_paused: Mapped[Optional[dict]] = mapped_column(JSONType)
     submitted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
@@ -208,6 +227,13 @@ class Payment(Model, TimestampMixin):
     application: Mapped[Application] = relationship(back_populates="payments")
     bank_account = relationship("BankAccount")
     proof_file = relationship("StoredFile")
+
+    @property
+    def shortfall(self) -> Decimal:
+        """How much less than due was received (0 when not recorded or fully paid)."""
+        if self.amount_received is None or self.amount_received >= self.amount:
+            return Decimal(0)
+        return self.amount - self.amount_received
 
 
 class ScheduleSlot(Model, TimestampMixin):

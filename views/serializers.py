@@ -79,12 +79,18 @@ def application_detail(application: Application, events) -> dict:
         "payments": [{"id": p.id, "amount": str(p.amount), "status": p.status,
                       "billing_code": p.billing_code, "reference_no": p.reference_no,
                       "paid_on": p.paid_on, "bank_account": repr(p.bank_account) if p.bank_account else None,
-                      "has_proof": p.proof_file_id is not None, "note": p.note}
+                      "has_proof": p.proof_file_id is not None, "note": p.note,
+                      "amount_received": None if p.amount_received is None else str(p.amount_received),
+                      "shortfall": str(p.shortfall), "bank_reference": p.bank_reference, "ntpn": p.ntpn,
+                      "due_at": iso(p.due_at), "submitted_at": iso(p.submitted_at), "decided_at": iso(p.decided_at),
+                      "superseded_at": iso(p.superseded_at), "created_at": iso(p.created_at)}
                      for p in application.payments],
         "slots": [{"id": s.id, "start": iso(s.starts_at), "end": iso(s.ends_at),
                    "location": s.location, "status": s.status} for s in application.slots],
         "documents": [{"id": d.id, "key": d.doc_key, "kind": d.kind, "number": d.number,
-                       "status": d.status, "signed": d.signed, "verify_code": d.verify_code}
+                       "status": d.status, "signed": d.signed, "verify_code": d.verify_code,
+                       "valid_from": d.valid_from.isoformat() if d.valid_from else None,
+                       "valid_until": d.valid_until.isoformat() if d.valid_until else None}
                       for d in application.documents],
         "timeline": timeline(application, events),
     })

@@ -1,19 +1,24 @@
-"""Fire the configured overdue behaviour of every application whose state deadline has passed."""
+"""The periodic tick: fire the configured overdue behaviour of every application whose state
+deadline has passed and of every unpaid invoice past its due date, and remind holders of
+documents that expire (each reminder once per document)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.errors import SatuPintuError
 from app.extensions import db
-from app.notify import notification_context, queue_notifications
+from app.notify import format_date, notification_context, queue_notifications, rupiah
 from app.rules_state import rules_state
-from app.sla import FINAL_KINDS
-from models import Application, AuditEvent
 from app.formatting import as_utc
+from app.sla import FINAL_KINDS, to_local
+from app.workflow.fields import label_text
+from app.workflow.validity import due_reminder, next_reminder_on
+from models import Application, AuditEvent, GeneratedDocument, Payment
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,10 @@ class SlaTickCommand:
         for app_id in ids:
             for key in self._handle(app_id):
                 counts[key] += 1
+        invoices = InvoiceOverdueTick(self.now, self.limit).run()
+        reminders = ValidityReminderTick(self.now, self.limit).run()
+        counts.update({f"invoices_{k}": v for k, v in invoices.items()})
+        counts.update({f"reminders_{k}": v for k, v in reminders.items()})
         return counts
 
     def _handle(self, app_id: int) -> list[str]:
@@ -71,3 +80,147 @@ class SlaTickCommand:
             outcome.append("notified")
         session.commit()
         return outcome
+
+
+def _workflow(data: dict, application: Application) -> dict:
+    return data["workflows"][data["services"][application.service_type.key]["workflow"]]
+
+
+def invoice_overdue_spec(data: dict, application: Application, payment: Payment) -> dict:
+    """The ``on_overdue`` of the ``create_invoice`` effect of the action that issued ``payment``."""
+    for transition in _workflow(data, application).get("transitions", []):
+        if transition.get("action") != payment.opened_by:
+            continue
+        for effect in transition.get("effects") or []:
+            if isinstance(effect, dict) and "create_invoice" in effect:
+                return effect["create_invoice"].get("on_overdue") or {}
+    return {}
+
+
+def invoice_context(application: Application, payment: Payment) -> dict:
+    tz = application.agency.timezone or "Asia/Jakarta"
+    return {"amount": rupiah(payment.amount), "billing_code": payment.billing_code or "",
+            "due": format_date(to_local(payment.due_at, tz), with_time=True) if payment.due_at else ""}
+
+
+class InvoiceOverdueTick:
+    """Unpaid invoices past their due date: the rules' ``on_overdue`` of the invoice (fire an
+    action and/or notify), once per invoice."""
+
+    def __init__(self, now: datetime, limit: int = 500):
+        self.now, self.limit = now, limit
+
+    def run(self) -> dict:
+        ids = db.session.scalars(
+            select(Payment.id).join(Application, Application.id == Payment.application_id)
+            .where(Payment.status == "unpaid", Payment.due_at <= self.now, Payment.overdue_handled.is_(False),
+                   Payment.superseded_at.is_(None), Application.state_kind.not_in(FINAL_KINDS))
+            .order_by(Payment.due_at).limit(self.limit)).all()
+        counts = {"checked": len(ids), "notified": 0, "fired": 0, "failed": 0}
+        for payment_id in ids:
+            for key in self._handle(payment_id):
+                counts[key] += 1
+        return counts
+
+    def _handle(self, payment_id: int) -> list[str]:
+        session = db.session
+        payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+        if payment is None or payment.overdue_handled or payment.status != "unpaid":
+            session.rollback()
+            return []
+        application = payment.application
+        data = rules_state().rules_for(application.rules_version_id).data
+        overdue = invoice_overdue_spec(data, application, payment)
+        payment.overdue_handled = True
+        outcome = []
+        event = None
+        if overdue.get("notify"):
+            event = AuditEvent(application_id=application.id, action="invoice_overdue",
+                               action_label="Tagihan jatuh tempo", timeline_label="Tagihan melewati batas waktu pembayaran",
+                               from_state=application.state, to_state=application.state,
+                               actor_roles=["system"], values={}, created_at=self.now,
+                               rules_version_id=application.rules_version_id)
+            session.add(event)
+            session.flush()
+            context = notification_context(application, data, actor=None)
+            context["invoice"] = invoice_context(application, payment)
+            queue_notifications(overdue["notify"], application, data, actor=None, context=context,
+                                audit_event_id=event.id)
+            outcome.append("notified")
+        session.commit()
+        if overdue.get("fire"):
+            try:
+                ApplicationTransitionCommand(application.id, None, overdue["fire"], system=True, now=self.now).run()
+                outcome.append("fired")
+            except SatuPintuError as error:
+                log.warning("Invoice overdue action %s on application %s refused: %s", overdue["fire"],
+                            application.id, error.text)
+                outcome.append("failed")
+        return outcome
+
+
+def extension_link(application: Application) -> str:
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    return f"{base}/portal/ajukan/{application.service_type.key}?perpanjang={application.id}"
+
+
+class ValidityReminderTick:
+    """Documents whose validity ends within a reminder's ``days_before`` (agency-local dates):
+    notify as the rules say, once per document and reminder."""
+
+    def __init__(self, now: datetime, limit: int = 500):
+        self.now, self.limit = now, limit
+
+    def run(self) -> dict:
+        # remind_on is an agency-local day; a day past UTC's covers every Indonesian zone, the
+        # exact local test is per document
+        ids = db.session.scalars(
+            select(GeneratedDocument.id)
+            .where(GeneratedDocument.remind_on <= self.now.date() + timedelta(days=1),
+                   GeneratedDocument.status == "ready")
+            .order_by(GeneratedDocument.remind_on).limit(self.limit)).all()
+        counts = {"checked": len(ids), "sent": 0}
+        for document_id in ids:
+            if self._handle(document_id):
+                counts["sent"] += 1
+        return counts
+
+    def _handle(self, document_id: int) -> bool:
+        session = db.session
+        doc = session.scalar(select(GeneratedDocument).where(GeneratedDocument.id == document_id).with_for_update())
+        application = doc.application
+        data = rules_state().rules_for(application.rules_version_id).data
+        spec = (data.get("documents") or {}).get(doc.doc_key) or {}
+        remind = (spec.get("validity") or {}).get("remind") or {}
+        today = to_local(self.now, application.agency.timezone or "Asia/Jakarta").date()
+        days_left = (doc.valid_until - today).days
+        sent = list(doc.reminders_sent or [])
+        days_before = list(remind.get("days_before") or [])
+        threshold, covered = due_reminder(days_before, sent, days_left)
+        if threshold is None:
+            if days_left < 0 or not days_before:        # expired, or the rules no longer remind
+                doc.remind_on = None
+                session.commit()
+            else:                                         # not yet due in the agency's zone
+                session.rollback()
+            return False
+        doc.reminders_sent = sorted({*sent, *covered})
+        doc.remind_on = next_reminder_on(doc.valid_until, days_before, doc.reminders_sent)
+        event = AuditEvent(application_id=application.id, action="validity_reminder",
+                           action_label="Pengingat masa berlaku",
+                           timeline_label=f"Pengingat: {label_text(spec.get('label')) or doc.doc_key} "
+                                          f"berakhir {format_date(doc.valid_until)}",
+                           from_state=application.state, to_state=application.state,
+                           actor_roles=["system"], values={}, created_at=self.now,
+                           rules_version_id=application.rules_version_id)
+        session.add(event)
+        session.flush()
+        context = notification_context(application, data, actor=None)
+        context["document"] = {"label": label_text(spec.get("label")) or doc.doc_key, "number": doc.number or "",
+                               "valid_from": format_date(doc.valid_from), "valid_until": format_date(doc.valid_until),
+                               "days_left": days_left}
+        context["links"]["extension"] = extension_link(application)
+        queue_notifications(remind.get("notify") or [], application, data, actor=None, context=context,
+                            audit_event_id=event.id)
+        session.commit()
+        return True

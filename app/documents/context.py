@@ -48,6 +48,46 @@ def signatory_info(signatory: Signatory | None) -> dict | None:
     return {"name": signatory.name, "nip": signatory.nip, "title": signatory.title}
 
 
+def payment_info(payment) -> dict:
+    """The validated payment as the treasurer recorded it (``amount`` is what was due)."""
+    received = payment.amount_received
+    return {"reference": payment.bank_reference or payment.reference_no or "-",
+            "customer_reference": payment.reference_no or "", "bank_reference": payment.bank_reference or "",
+            "paid_on": payment.paid_on or "-", "ntpn": payment.ntpn or "", "billing_code": payment.billing_code or "",
+            "bank": repr(payment.bank_account) if payment.bank_account else "-",
+            "amount": payment.amount, "amount_due": payment.amount,
+            "amount_received": received if received is not None else payment.amount,
+            "received_recorded": received is not None, "shortfall": payment.shortfall}
+
+
+def invoice_info(application: Application) -> dict | None:
+    """The current invoice: its billing code and due date (agency-local), or None."""
+    current = [p for p in application.payments if p.superseded_at is None]
+    if not current:
+        return None
+    payment = current[-1]
+    tz = application.agency.timezone or "Asia/Jakarta"
+    return {"billing_code": payment.billing_code or "", "amount": payment.amount,
+            "due": format_date(to_local(payment.due_at, tz), with_time=True) if payment.due_at else ""}
+
+
+def validity_period_text(spec: dict | None) -> str:
+    if not spec:
+        return ""
+    for unit, word in (("years", "tahun"), ("months", "bulan"), ("days", "hari")):
+        if spec.get(unit):
+            return f"{spec[unit]} {word}"
+    return ""
+
+
+def validity_info(doc: GeneratedDocument, spec: dict | None) -> dict | None:
+    """``{from, until, period}`` formatted, or None when the document does not expire."""
+    if doc.valid_until is None:
+        return None
+    return {"from": format_date(doc.valid_from), "until": format_date(doc.valid_until),
+            "period": validity_period_text(spec), "until_date": doc.valid_until}
+
+
 def _field_label(spec: dict, key: str) -> str:
     for field in spec.get("fields", []):
         if field["key"] == key:
@@ -147,9 +187,9 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
         "details": [{"label": _field_label(service_spec, k), "value": _field_value(service_spec, k, v, locale)}
                     for k, v in data.items()
                     if not isinstance(v, dict) or "lat" in v],
-        "payment": {"reference": payment.reference_no or "-", "paid_on": payment.paid_on or "-",
-                    "bank": repr(payment.bank_account) if payment.bank_account else "-",
-                    "amount": payment.amount} if payment else None,
+        "payment": payment_info(payment) if payment else None,
+        "validity": validity_info(doc, doc_spec.get("validity")),
+        "invoice": invoice_info(application),
         "results": [{"name": f.file.label or f.file.original_name} for f in application.files
                     if f.purpose == "result" and not f.superseded],
         "asset": {"name": asset.name, "brand": asset.brand, "model": asset.model,

@@ -11,9 +11,11 @@ from app.documents.context import local_date, mask_name
 from app.documents.pades import SignatureCheck, check_signature
 from app.extensions import db
 from app.files import FileStore
-from app.notify import display_name
+from app.notify import display_name, format_date
+from app.sla import to_local
 from app.rules_state import rules_state
 from models import GeneratedDocument, Signatory
+from models.base import utcnow
 
 KIND_LABELS = {"receipt": "Resi / Bukti Pendaftaran", "invoice": "Invoice", "kuitansi": "Kuitansi",
                "cover_letter": "Dokumen Pengantar", "licence": "Surat Izin", "report": "Laporan Hasil",
@@ -29,6 +31,9 @@ class Verification:
     date: str
     holder: str
     signatory: str = ""
+    valid_from: str = ""
+    valid_until: str = ""
+    expired: bool = False
     stored_ok: bool = False
     signature: SignatureCheck | None = None
     problems: list[str] = field(default_factory=list)
@@ -72,6 +77,10 @@ def verify_document(doc: GeneratedDocument) -> Verification:
                           agency=application.agency.name, date=local_date(application, doc.created_at),
                           holder=mask_name(display_name(application.customer)),
                           signatory=f"{signatory.name} — {signatory.title}" if signatory else "")
+    if doc.valid_until is not None:
+        today = to_local(utcnow(), application.agency.timezone or "Asia/Jakarta").date()
+        result.valid_from, result.valid_until = format_date(doc.valid_from), format_date(doc.valid_until)
+        result.expired = doc.expired(today)
     if doc.status != "ready":
         result.problems.append("Dokumen belum selesai disiapkan.")
         return result

@@ -202,6 +202,30 @@ class WizardForm:
         return location
 
 
+EXTENSION_KIND = "perpanjangan"
+
+
+def extension_form(service: ServiceType, spec: dict, app_id: str) -> "WizardForm | None":
+    """The wizard prefilled from one of the customer's own applications of this service (the
+    link in a licence's expiry reminder), as a request for extension (perpanjangan). Anything
+    else — another customer's application, another service — gives no prefill."""
+    if not str(app_id).isdigit():
+        return None
+    earlier = db.session.get(Application, int(app_id))
+    if earlier is None or earlier.customer_id != current_user.id or earlier.service_type_id != service.id:
+        return None
+    kinds = spec.get("request_kinds") or ["baru"]
+    location = {k: v for k, v in (earlier.location or {}).items() if k != "coordinates"}
+    coordinates = (earlier.location or {}).get("coordinates")
+    if isinstance(coordinates, dict):
+        location["lat"], location["lng"] = str(coordinates.get("lat", "")), str(coordinates.get("lng", ""))
+    keys = {f["key"] for f in spec.get("fields", [])}
+    return WizardForm(request_kind=EXTENSION_KIND if EXTENSION_KIND in kinds else "",
+                      asset_id=str(earlier.asset_id or ""),
+                      fields={k: v for k, v in (earlier.data or {}).items() if k in keys},
+                      company=dict(earlier.company or {}), location=location, library={})
+
+
 def prefill_company(profile: CustomerProfile | None) -> dict:
     if profile is None or profile.kind == "person":
         return {}
@@ -293,6 +317,8 @@ def wizard(service_key: str):
             form = WizardForm(fields={}, company=prefill_company(profile) if spec.get("company_data") == "required" else {},
                               location=prefill_location(profile) if spec.get("location") == "required" else {},
                               library={})
+        if request.args.get("perpanjang"):
+            form = extension_form(service, spec, request.args["perpanjang"]) or form
         if request.args.get("alat"):
             form.asset_id = request.args["alat"]
         return render_wizard(service, spec, data, form)

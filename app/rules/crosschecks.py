@@ -7,6 +7,7 @@ by skipping them, so a single run reports every problem.
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -15,8 +16,9 @@ from app.rules.schema import BUILTIN_ROLES, FINAL_STATE_KINDS
 from app.rules.validators import describe, suggestion
 from app.rules.yaml_source import item_place, key_place
 from app.workflow.effects import EFFECTS, effect_name_and_args
-from app.workflow.fields import NUMBER_TYPES
+from app.workflow.fields import BILLING_CODE_LENGTH, NUMBER_TYPES
 from app.workflow.guards import GUARDS, guard_name_and_args
+from app.workflow.numbering import TOKEN_RE, format_number
 
 DEFAULT_REQUEST_KINDS = ("baru",)
 
@@ -193,6 +195,10 @@ class RulesCrossChecker:
                 self.check_exists(
                     document.get("numbering"), self.numbering, "numbering", key_place(document, "numbering", place), f"document '{key}'"
                 )
+            remind = _mapping(_mapping(document.get("validity")).get("remind"))
+            for index, entry in enumerate(_list(remind.get("notify"))):
+                self.check_notify(entry, item_place(remind["notify"], index, key_place(remind, "notify", place)),
+                                  f"validity reminder of document '{key}'", on_overdue=True)
 
     def check_agencies(self) -> None:
         codes: dict[str, tuple[str, Place]] = {}
@@ -348,6 +354,26 @@ class RulesCrossChecker:
             if name in EFFECTS:
                 effect_place = key_place(entry, name, item_place(transition["effects"], index, place))
                 self.check_effect(name, args, effect_place, f"effect '{name}' of {subject}", fields)
+                if name == "create_invoice":
+                    self.check_invoice_fire(workflow_key, transition, args, effect_place, f"effect '{name}' of {subject}")
+
+    def check_invoice_fire(self, workflow_key: str, transition: dict, args: Any, place: Place, subject: str) -> None:
+        """An unpaid invoice's ``fire`` runs in the state the invoice was issued into."""
+        fire = _mapping(_mapping(args).get("on_overdue")).get("fire")
+        target = transition.get("to")
+        if not isinstance(fire, str) or not isinstance(target, str):
+            return
+        transitions = _list(_mapping(self.workflows.get(workflow_key)).get("transitions"))
+        available = any(
+            isinstance(other, dict) and other.get("action") == fire
+            and target in [state for state, _ in _names(other.get("from"), place)]
+            and "system" in [role for role, _ in _names(other.get("by"), place)]
+            for other in transitions
+        )
+        if not available:
+            self.add(key_place(args["on_overdue"], "fire", key_place(args, "on_overdue", place)),
+                     f"on_overdue of {subject} fires '{fire}', which is not an action available to 'system'"
+                     f" from state '{target}'")
 
     def check_form_field(self, fields: dict, args: dict, arg: str, types: Iterable[str], place: Place, subject: str) -> None:
         key = args.get(arg)
@@ -379,6 +405,31 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "account_field", ("bank_account",), place, subject)
             self.check_form_field(fields, args, "reference_field", ("text", "textarea", "number"), place, subject)
             self.check_form_field(fields, args, "date_field", ("date", "datetime"), place, subject)
+        elif name == "set_payment_status":
+            self.check_form_field(fields, args, "date_field", ("date",), place, subject)
+            self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
+            self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
+            self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
+        elif name == "set_billing_code":
+            if "numbering" in args and self.check_exists(
+                    args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject):
+                pattern = _mapping(self.numbering[args["numbering"]]).get("pattern")
+                if isinstance(pattern, str) and not billing_code_pattern(pattern):
+                    self.add(key_place(args, "numbering", place),
+                             f"{subject} draws from numbering '{args['numbering']}', whose pattern '{pattern}' does not"
+                             f" give {BILLING_CODE_LENGTH} digits (use digits, {{yy}}, {{yyyy}}, {{mm}}, {{dd}} and"
+                             f" {{seq:N}} only)")
+            self.check_form_field(fields, args, "field", ("billing_code",), place, subject)
+        elif name == "create_invoice":
+            due = _mapping(args.get("due"))
+            if due:
+                self.check_form_field(fields, due, "field", ("date", "datetime"), key_place(args, "due", place), subject)
+            overdue = _mapping(args.get("on_overdue"))
+            for index, entry in enumerate(_list(overdue.get("notify"))):
+                self.check_notify(entry, item_place(overdue["notify"], index, key_place(args, "on_overdue", place)),
+                                  f"on_overdue of {subject}", on_overdue=True)
+            if overdue and not due:
+                self.add(key_place(args, "on_overdue", place), f"{subject} has 'on_overdue' but no 'due'")
         elif name == "offer_slots":
             self.check_form_field(fields, args, "field", ("slots",), place, subject)
         elif name == "choose_slot":
@@ -557,3 +608,15 @@ class RulesCrossChecker:
 
 def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:
     RulesCrossChecker(sections, base_dir=base_dir, known_channels=known_channels, sink=sink, root=root).run()
+
+
+def billing_code_pattern(pattern: str) -> bool:
+    """A numbering pattern that always yields a SIMPONI-style code: only digits, date tokens and a
+    zero-padded sequence, 15 characters long."""
+    tokens = [(m.group(1), m.group(2)) for m in TOKEN_RE.finditer(pattern)]
+    if any(token not in ("seq", "yy", "yyyy", "mm", "dd") for token, _ in tokens):
+        return False
+    if any(token == "seq" and not width for token, width in tokens) or "seq" not in [t for t, _ in tokens]:
+        return False
+    sample = format_number(pattern, when=datetime(2026, 1, 1), seq=1)
+    return len(sample) == BILLING_CODE_LENGTH and sample.isascii() and sample.isdigit()

@@ -44,6 +44,7 @@ from app.workflow.fields import (
     TEXT_TYPES,
 )
 from app.workflow.guards import GUARDS, guard_name_and_args
+from app.workflow.validity import VALIDITY_FROM_PATTERN, VALIDITY_UNITS
 
 FORMAT_VERSION = 1
 BUILTIN_ROLES = ("customer", "assignee", "system")
@@ -410,6 +411,23 @@ def notification_schema(known_channels: Sequence[str]) -> Custom:
     return Custom(check, "a notification template")
 
 
+VALIDITY_REMIND = Record(
+    {
+        "days_before": required(ListOf(Integer(1), min_items=1, unique_values=True)),
+        "notify": required(NOTIFY_LIST),
+    }
+)
+VALIDITY = Record(
+    {
+        "years": optional(Integer(1)),
+        "months": optional(Integer(1)),
+        "days": optional(Integer(1)),
+        "from": optional(Text(VALIDITY_FROM_PATTERN, "issued, signed or field:<field key>")),
+        "remind": optional(VALIDITY_REMIND),
+    },
+    exactly_one_of=VALIDITY_UNITS,
+)
+
 DOCUMENT = Record(
     {
         "label": required(LABEL),
@@ -418,6 +436,7 @@ DOCUMENT = Record(
         "numbering": optional(Nullable(KEY)),
         "signed": optional(Boolean()),
         "locale": optional(OneOf(("id", "en"))),  # language of its dates and numbers (default id)
+        "validity": optional(VALIDITY),
     }
 )
 

@@ -41,6 +41,20 @@ NOTIFY_ENTRY = Record(
 )
 NOTIFY_LIST = ListOf(NOTIFY_ENTRY, noun="notification", min_items=1)
 
+# An invoice's due date: a period from its issue, or the date/time a form field holds
+# (e.g. the "masa berlaku kode billing" the treasurer types).
+INVOICE_DUE = Record(
+    {
+        "working_days": optional(Integer(1)),
+        "days": optional(Integer(1)),
+        "hours": optional(Integer(1)),
+        "field": optional(KEY),
+    },
+    exactly_one_of=("working_days", "days", "hours", "field"),
+)
+# What happens to an invoice still unpaid past its due date (run by the SLA tick, once).
+INVOICE_OVERDUE = Record({"notify": optional(NOTIFY_LIST), "fire": optional(KEY)})
+
 
 @dataclass(frozen=True)
 class EffectSpec:
@@ -91,10 +105,23 @@ EFFECTS: dict[str, EffectSpec] = {
         EffectSpec(
             "create_invoice",
             Record(
-                {"amount": optional(OneOf(("cart_total",))), "amount_field": optional(KEY)},
+                {
+                    "amount": optional(OneOf(("cart_total",))),
+                    "amount_field": optional(KEY),
+                    "due": optional(INVOICE_DUE),
+                    "on_overdue": optional(INVOICE_OVERDUE),
+                },
                 exactly_one_of=("amount", "amount_field"),
             ),
-            "open a new (unpaid) payment",
+            "open a new (unpaid) payment, with its due date and overdue behaviour",
+        ),
+        EffectSpec(
+            "set_billing_code",
+            Record(
+                {"numbering": optional(KEY), "field": optional(KEY)},
+                exactly_one_of=("numbering", "field"),
+            ),
+            "give the open invoice its billing code (drawn from a numbering, or typed by staff)",
         ),
         EffectSpec(
             "record_payment_proof",
@@ -110,8 +137,16 @@ EFFECTS: dict[str, EffectSpec] = {
         ),
         EffectSpec(
             "set_payment_status",
-            Record({"status": required(OneOf(PAYMENT_DECISIONS))}),
-            "the treasurer's decision on the open payment",
+            Record(
+                {
+                    "status": required(OneOf(PAYMENT_DECISIONS)),
+                    "date_field": optional(KEY),
+                    "amount_field": optional(KEY),
+                    "reference_field": optional(KEY),
+                    "ntpn_field": optional(KEY),
+                }
+            ),
+            "the treasurer's decision on the open payment, with what they recorded of it",
         ),
         EffectSpec("offer_slots", Record({"field": required(KEY)}), "store the staff's offered slots"),
         EffectSpec("choose_slot", Record({"field": required(KEY)}), "store the customer's chosen slot"),

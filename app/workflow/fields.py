@@ -19,7 +19,7 @@ from app.workflow.errors import N_, Message
 FIELD_TYPES = (
     "text", "textarea", "number", "money", "date", "datetime", "select", "checkbox", "email",
     "phone", "nik", "npwp", "coordinates", "file", "assignee", "slots", "slot", "bank_account",
-    "passphrase",
+    "passphrase", "ntpn", "billing_code",
 )
 FORM_ONLY_TYPES = frozenset({"assignee", "slots", "slot", "bank_account", "passphrase"})
 FILE_KINDS = ("pdf", "doc", "docx", "jpg", "png", "gif", "dwg", "xls", "xlsx")
@@ -205,6 +205,27 @@ def clean_nik(raw: Any) -> str:
         raise _invalid(N_("NIK tidak valid: tanggal lahir tidak sesuai."))
     if digits[12:16] == "0000":
         raise _invalid(N_("NIK tidak valid: nomor urut tidak boleh 0000."))
+    return digits
+
+
+def clean_ntpn(raw: Any) -> str:
+    """NTPN (Nomor Transaksi Penerimaan Negara): 16 letters or digits, kept upper-case."""
+    text = re.sub(r"[\s\-]", "", _text(raw)).upper()
+    if len(text) != 16 or not text.isascii() or not text.isalnum():
+        raise _invalid(N_("NTPN harus 16 karakter huruf atau angka."))
+    return text
+
+
+BILLING_CODE_LENGTH = 15
+
+
+def clean_billing_code(raw: Any) -> str:
+    """A SIMPONI billing code: 15 digits (spaces and dashes as typed are dropped)."""
+    digits = re.sub(r"[\s\-.]", "", _text(raw))
+    if not _ascii_digits(digits):
+        raise _invalid(N_("Kode billing hanya boleh berisi angka."))
+    if len(digits) != BILLING_CODE_LENGTH:
+        raise _invalid(N_("Kode billing harus %(n)s digit angka."), n=BILLING_CODE_LENGTH)
     return digits
 
 
@@ -465,6 +486,10 @@ def clean_value(spec: Mapping[str, Any], raw: Any, context: FieldContext) -> Any
         value = clean_nik(raw)
     elif kind == "npwp":
         value = clean_npwp(raw)
+    elif kind == "ntpn":
+        value = clean_ntpn(raw)
+    elif kind == "billing_code":
+        value = clean_billing_code(raw)
     elif kind == "coordinates":
         value = _coordinates(raw)
     elif kind == "file":

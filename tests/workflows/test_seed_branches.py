@@ -73,11 +73,15 @@ def test_bmkg_payment_suspended_then_reuploaded_then_valid(offices, outbox):
 
     response = office.apply(app_id, transition(wf, "upload_bukti", "upload_bukti_terbaru"))
     assert response.status_code == 200, response.get_json()
-    assert office.detail(app_id)["payments"][0]["status"] == "submitted"
+    # the suspended attempt stays, dated, as history; the new proof is the current attempt
+    payments = office.detail(app_id)["payments"]
+    assert [p["status"] for p in payments] == ["suspended", "submitted"]
+    assert payments[0]["superseded_at"] and payments[0]["note"] == "Nominal transfer kurang Rp 25.000."
+    assert payments[1]["superseded_at"] is None and payments[1]["note"] == ""
     response = office.apply(app_id, transition(wf, "pembayaran_valid"))
     assert response.status_code == 200, response.get_json()
     detail = office.detail(app_id, customer)
-    assert detail["state"] == "diproses" and detail["payments"][0]["status"] == "valid"
+    assert detail["state"] == "diproses" and detail["payments"][-1]["status"] == "valid"
     bodies = " ".join(r[3]["body"] for r in outbox(app_id) if r[2] == customer.user_id and r[0] == "email")
     assert "14" in bodies and "hari kerja" in bodies
     treasurer_inbox = [r for r in outbox(app_id) if r[2] == bendahara.user_id and r[0] == "inbox"]

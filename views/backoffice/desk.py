@@ -111,7 +111,12 @@ def page_context(application: Application) -> dict:
         "cart": application.cart_lines, "total": rupiah(application.total_amount),
         "files": files,
         "payments": [{"p": p, "status": PAYMENT_STATUSES.get(p.status, p.status), "amount": rupiah(p.amount),
-                      "proof": next((f for f in application.files if f.file_id == p.proof_file_id), None)}
+                      "proof": next((f for f in application.files if f.file_id == p.proof_file_id), None),
+                      "issued": local_time(p.created_at, tz), "submitted": local_time(p.submitted_at, tz),
+                      "decided": local_time(p.decided_at, tz), "due": local_time(p.due_at, tz) if p.due_at else "",
+                      "superseded": local_time(p.superseded_at, tz) if p.superseded_at else "",
+                      "received": rupiah(p.amount_received) if p.amount_received is not None else "",
+                      "shortfall": rupiah(p.shortfall) if p.shortfall else ""}
                      for p in application.payments],
         "slots": [{"s": s, "status": SLOT_STATUSES.get(s.status, s.status),
                    "start": local_time(s.starts_at, tz), "end": local_time(s.ends_at, tz)} for s in application.slots],

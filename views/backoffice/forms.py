@@ -66,6 +66,11 @@ def build_transition_form(application: Application, form_spec: list[dict], formd
             field = TextAreaField(**kw, render_kw={"rows": 3})
         elif kind in ("number", "money"):
             field = StringField(**kw, render_kw={"inputmode": "numeric"})
+        elif kind == "billing_code":
+            field = StringField(**kw, render_kw={"inputmode": "numeric", "maxlength": 24, "autocomplete": "off"})
+        elif kind == "ntpn":
+            field = StringField(**kw, render_kw={"maxlength": 24, "autocomplete": "off",
+                                                 "style": "text-transform: uppercase"})
         elif kind == "date":
             field = StringField(**kw, render_kw={"type": "date"})
         elif kind == "datetime":

@@ -9,6 +9,7 @@ from typing import Callable
 
 from sqlalchemy import exists, select
 
+from app.workflow.validity import next_reminder_on, validity_dates
 from app.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore
@@ -16,7 +17,8 @@ from app.formatting import as_utc, from_local
 from app.notify import queue_notifications
 from app.numbers import draw_number
 from app.signing import unlock_private_key
-from app.sla import SlaClock, to_local
+from app.sla import SlaClock, local_value_to_utc, to_local
+from app.workflow.fields import FieldValueError, clean_billing_code
 from models import (Application, AuditEvent, BankAccount, GeneratedDocument, OutboxMessage, Payment,
                     ScheduleSlot, Signatory, StoredFile, User)
 
@@ -90,24 +92,72 @@ def set_field(ctx: EffectContext, args: dict) -> None:
 
 
 def open_payment(application: Application, statuses: tuple[str, ...]) -> Payment | None:
-    payments = [p for p in application.payments if p.status in statuses]
+    payments = [p for p in application.payments if p.status in statuses and p.superseded_at is None]
     return payments[-1] if payments else None
 
 
+def _invoice_due(ctx: EffectContext, due: dict | None) -> datetime | None:
+    if not due:
+        return None
+    if "field" in due:
+        value = ctx.values.get(due["field"])
+        if value in (None, ""):
+            return None
+        return local_value_to_utc(value, ctx.clock.tz)
+    return ctx.clock.due(ctx.now, due)
+
+
 def create_invoice(ctx: EffectContext, args: dict) -> None:
+    """A new unpaid payment; an earlier invoice still unpaid (e.g. an expired billing code) is
+    kept as history, superseded by this one."""
     app = ctx.application
     if "amount_field" in args:
         amount = Decimal(str(ctx.values.get(args["amount_field"]) or 0))
     else:
         amount = sum((line.amount for line in app.cart_lines), Decimal(0))
+    for earlier in app.payments:
+        if earlier.status == "unpaid" and earlier.superseded_at is None:
+            earlier.superseded_at = ctx.now
     app.total_amount = amount
-    app.payments.append(Payment(amount=amount, status="unpaid"))
+    app.payments.append(Payment(amount=amount, status="unpaid", due_at=_invoice_due(ctx, args.get("due")),
+                                opened_by=ctx.event.action or ""))
+
+
+def set_billing_code(ctx: EffectContext, args: dict) -> None:
+    payment = open_payment(ctx.application, ("unpaid", "suspended"))
+    if payment is None:
+        raise ValidationError(N_("Tidak ada tagihan yang dapat diberi kode billing."))
+    if "field" in args:
+        try:
+            payment.billing_code = clean_billing_code(ctx.values.get(args["field"]))
+        except FieldValueError as error:
+            raise ctx.field_error(args["field"], error.message.template, **error.message.params) from error
+        return
+    app = ctx.application
+    numbering = ctx.rules_data["numbering"][args["numbering"]]
+    code = draw_number(
+        numbering, args["numbering"], when=to_local(ctx.now, ctx.clock.tz), agency=app.agency.code,
+        service=app.service_type.code,
+        is_taken=lambda value: db.session.scalar(select(exists().where(Payment.billing_code == value))))
+    try:
+        payment.billing_code = clean_billing_code(code)
+    except FieldValueError as error:  # a sequence that outgrew its width: refuse rather than issue a bad code
+        raise ValidationError(N_("Kode billing %(code)s tidak dapat diterbitkan: %(reason)s"),
+                              code=code, reason=translate(error.message.template, **error.message.params)) from error
 
 
 def record_payment_proof(ctx: EffectContext, args: dict) -> None:
     payment = open_payment(ctx.application, ("unpaid", "suspended"))
     if payment is None:
         raise ValidationError(N_("Tidak ada tagihan yang menunggu pembayaran."))
+    if payment.status == "suspended":
+        # the suspended attempt (its proof, reason and date) stays as history; the new proof is a
+        # new attempt on the same invoice
+        payment.superseded_at = ctx.now
+        payment = Payment(amount=payment.amount, status="unpaid", billing_code=payment.billing_code,
+                          due_at=payment.due_at, overdue_handled=payment.overdue_handled,
+                          opened_by=payment.opened_by, bank_account_id=payment.bank_account_id)
+        ctx.application.payments.append(payment)
     stored = ctx.saved_files.get(args["file_field"])
     payment.proof_file_id = stored.id if stored else None
     if args.get("account_field"):
@@ -128,6 +178,19 @@ def set_payment_status(ctx: EffectContext, args: dict) -> None:
     payment = open_payment(ctx.application, ("submitted",))
     if payment is None:
         raise ValidationError(N_("Belum ada bukti pembayaran yang menunggu validasi."))
+    if args.get("date_field"):
+        paid_on = ctx.values.get(args["date_field"])
+        if paid_on:
+            paid_on = str(paid_on)[:10]
+            if paid_on > to_local(ctx.now, ctx.clock.tz).date().isoformat():
+                raise ctx.field_error(args["date_field"], N_("Tanggal pembayaran tidak boleh setelah hari ini."))
+            payment.paid_on = paid_on
+    if args.get("amount_field") and ctx.values.get(args["amount_field"]) is not None:
+        payment.amount_received = Decimal(str(ctx.values[args["amount_field"]]))
+    if args.get("reference_field") and ctx.values.get(args["reference_field"]):
+        payment.bank_reference = str(ctx.values[args["reference_field"]])
+    if args.get("ntpn_field") and ctx.values.get(args["ntpn_field"]):
+        payment.ntpn = str(ctx.values[args["ntpn_field"]])
     payment.status = args["status"]
     payment.decided_by_id = ctx.actor.id if ctx.actor else None
     payment.decided_at = ctx.now
@@ -185,6 +248,11 @@ def queue_document(ctx: EffectContext, key: str, *, render_later: bool = True) -
         # else the application's number or receipt
         own = (app.numbers or {}).get(key.split("_", 1)[-1])
         doc.number = own or app.number or app.receipt
+    values = {**(app.data or {}), **{k: v for k, v in ctx.values.items() if v is not None}}
+    doc.valid_from, doc.valid_until = validity_dates(spec.get("validity"), to_local(ctx.now, ctx.clock.tz).date(),
+                                                     values)
+    remind = (spec.get("validity") or {}).get("remind") or {}
+    doc.remind_on = next_reminder_on(doc.valid_until, list(remind.get("days_before") or []), [])
     app.documents.append(doc)
     db.session.flush()
     if render_later:
@@ -240,6 +308,7 @@ PERFORMERS: dict[str, Callable[[EffectContext, object], None]] = {
     "assign": assign,
     "set_field": set_field,
     "create_invoice": create_invoice,
+    "set_billing_code": set_billing_code,
     "record_payment_proof": record_payment_proof,
     "set_payment_status": set_payment_status,
     "offer_slots": offer_slots,
