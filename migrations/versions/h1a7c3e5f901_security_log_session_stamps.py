@@ -1,7 +1,7 @@
 """security log and per-user session stamps
 
 Revision ID: h1a7c3e5f901
-Revises: 352dfccbfd10
+Revises: h6a1b2c3d4e5
 Create Date: 2026-11-29 19:05:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h1a7c3e5f901'
-down_revision = '352dfccbfd10'
+down_revision = 'h6a1b2c3d4e5'
 branch_labels = None
 depends_on = None
 

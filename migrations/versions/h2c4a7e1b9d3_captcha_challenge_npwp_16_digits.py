@@ -1,7 +1,7 @@
 """captcha challenges kept server-side; NPWP stored in its 16-digit form (PMK 112/2022)
 
 Revision ID: h2c4a7e1b9d3
-Revises: 352dfccbfd10
+Revises: h1a7c3e5f901
 Create Date: 2026-11-29 19:00:00
 
 A valid 15-digit NPWP becomes ``0`` + its 15 digits in customer profiles (personal and
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = 'h2c4a7e1b9d3'
-down_revision = '352dfccbfd10'
+down_revision = 'h1a7c3e5f901'
 branch_labels = None
 depends_on = None
 

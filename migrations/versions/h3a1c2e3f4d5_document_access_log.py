@@ -1,7 +1,7 @@
 """document access log (UU PDP): who opened which personal document
 
 Revision ID: h3a1c2e3f4d5
-Revises: 352dfccbfd10
+Revises: h2c4a7e1b9d3
 Create Date: 2026-11-29 19:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h3a1c2e3f4d5'
-down_revision = '352dfccbfd10'
+down_revision = 'h2c4a7e1b9d3'
 branch_labels = None
 depends_on = None
 

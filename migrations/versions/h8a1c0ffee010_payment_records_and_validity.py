@@ -1,7 +1,7 @@
 """payment records (amount received, bank reference, NTPN, overdue, history) and document validity
 
 Revision ID: h8a1c0ffee010
-Revises: 352dfccbfd10
+Revises: h3a1c2e3f4d5
 Create Date: 2026-11-29 19:00:00
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'h8a1c0ffee010'
-down_revision = '352dfccbfd10'
+down_revision = 'h3a1c2e3f4d5'
 branch_labels = None
 depends_on = None
 
