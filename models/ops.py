@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
 
 
 class WorkerHeartbeat(Model):
@@ -19,5 +19,5 @@ class WorkerHeartbeat(Model):
     __tablename__ = "worker_heartbeat"
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default="outbox")
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    beat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

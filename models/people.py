@@ -142,5 +142,5 @@ class CaptchaChallenge(Model):
     form_key: Mapped[str] = mapped_column(String(16), nullable=False)
     question: Mapped[str] = mapped_column(String(32), nullable=False)
     answer_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
-    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

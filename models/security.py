@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
 
 
 class SecurityEvent(Model):
@@ -19,7 +19,7 @@ class SecurityEvent(Model):
 
     __tablename__ = "security_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     user_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
     username: Mapped[str] = mapped_column(String(255), nullable=False, default="")
@@ -39,4 +39,4 @@ class UserSessionStamp(Model):
     __tablename__ = "user_session_stamp"
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
     stamp: Mapped[str] = mapped_column(String(32), nullable=False)
-    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
