@@ -100,7 +100,7 @@ def invoice_overdue_spec(data: dict, application: Application, payment: Payment)
 def invoice_context(application: Application, payment: Payment) -> dict:
     tz = application.agency.timezone or "Asia/Jakarta"
     return {"amount": rupiah(payment.amount), "billing_code": payment.billing_code or "",
-            "due": format_date(to_local(payment.due_at, tz), with_time=True) if payment.due_at else ""}
+            "due": format_date(payment.due_at, with_time=True, zone=tz) if payment.due_at else ""}
 
 
 class InvoiceOverdueTick:

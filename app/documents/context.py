@@ -68,7 +68,7 @@ def invoice_info(application: Application) -> dict | None:
     payment = current[-1]
     tz = application.agency.timezone or "Asia/Jakarta"
     return {"billing_code": payment.billing_code or "", "amount": payment.amount,
-            "due": format_date(to_local(payment.due_at, tz), with_time=True) if payment.due_at else ""}
+            "due": format_datetime(payment.due_at, tz) if payment.due_at else ""}
 
 
 def validity_period_text(spec: dict | None) -> str:

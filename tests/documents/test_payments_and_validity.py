@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
@@ -244,7 +244,7 @@ def test_typed_billing_code_is_validated_on_its_field(app, offices, sippt_billin
 
 def test_billing_code_shown_and_an_expired_code_goes_back_to_the_treasurer(app, offices, sippt_billing, outbox_rows):
     office = offices["sippt"]
-    expires = datetime.utcnow().replace(microsecond=0) + timedelta(days=2)
+    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
     local = expires + timedelta(hours=7)                       # the form is in WIB (Palembang)
     response = office.staff["bendahara"].transition(sippt_billing, "terbitkan_billing", {
         "kode_billing": "8202 6112 1000 042", "batas_bayar": local.strftime("%Y-%m-%dT%H:%M")})
@@ -379,7 +379,7 @@ def test_expiry_reminder_is_emailed_once_per_threshold_with_an_extension_link(ap
     app_id, doc_id, code, valid_from, valid_until = licence
     with app.app_context():
         address = db.session.get(Application, app_id).customer.email
-    before = datetime.combine(valid_until, datetime.min.time())
+    before = datetime.combine(valid_until, datetime.min.time(), tzinfo=timezone.utc)
     tick(app, before - timedelta(days=70), "reminders")
     assert not [r for r in rows(app, app_id) if r.template == "dokumen_akan_berakhir"]
 
