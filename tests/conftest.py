@@ -79,6 +79,19 @@ def unique(prefix: str = "u") -> str:
     return f"{prefix}{os.getpid()}x{next(_counter)}"
 
 
+def sign_in(client, user_id: int):
+    """Sign a test client in as a portal user the way a real login does (app/sessions.py stamp)."""
+    from app.sessions import STAMP_KEY, current_stamp
+
+    with client.application.app_context():
+        stamp = current_stamp(user_id)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+        session[STAMP_KEY] = stamp
+    return client
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("satupintu")

@@ -104,11 +104,9 @@ def test_backoffice_transition_form_refuses_hostile_file(app, staff_html, hostil
 
 # --- portal wizard -----------------------------------------------------------------------------
 def portal_client(app, user_id: int):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
+    from tests.conftest import sign_in
+
+    return sign_in(app.test_client(), user_id)
 
 
 def wizard_form(**docs):

@@ -40,11 +40,9 @@ def html_login(app, username):
 
 
 def portal_client(app, user_id: int):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
+    from tests.conftest import sign_in
+
+    return sign_in(app.test_client(), user_id)
 
 
 @pytest.fixture

@@ -5,19 +5,7 @@ import io
 
 import pytest
 
-from tests.conftest import PDF_BYTES, PNG_BYTES  # noqa: F401  (re-exported for the tests)
-
-
-def sign_in(client, user_id: int):
-    from app.sessions import STAMP_KEY, current_stamp
-
-    with client.application.app_context():
-        stamp = current_stamp(user_id)
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-        session[STAMP_KEY] = stamp  # what a real login writes (app/sessions.py)
-    return client
+from tests.conftest import PDF_BYTES, PNG_BYTES, sign_in  # noqa: F401  (re-exported for the tests)
 
 
 @pytest.fixture
