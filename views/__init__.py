@@ -39,6 +39,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     register_outbox_admin(appbuilder)  # failed deliveries + document template versions (documents issue)
     from views.agency_admin import register as register_agency_admin
     register_agency_admin(appbuilder)  # agency administrators (admin_instansi): scoped configuration screens
+    from views.api_contract import init_api_contract
+    init_api_contract(appbuilder, app)  # completed OpenAPI, 401 for every bad token, JSON errors (issue 8)
 
     for api_class in (api.ApplicationApi, admin.AgencyApi, admin.ServiceTypeApi, admin.CatalogueItemApi,
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,
