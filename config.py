@@ -36,6 +36,7 @@ class Config:
     RECAPTCHA_ENABLED = False
     FAB_ADD_SECURITY_API = True
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False      # views/api_contract.py serves a completed /api/v1/_openapi
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_API_KEY_ENABLED = True           # `Authorization: Bearer sp_...` for machine clients
     FAB_API_KEY_PREFIXES = ["sp_"]

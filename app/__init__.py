@@ -54,6 +54,8 @@ def _resolve(config_object: object | str) -> object:
 def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (registers every table on the metadata)
 
+    from views.api_contract import install_converters
+    install_converters(app)  # before any route: <int:...> ids stay within int64
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     mail.init_app(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
+from views.api_contract import with_contract
+
 CUSTOMER_ROLE = "customer"
 # (permission, view) pairs; views are the class_permission_name of our views and APIs
 CUSTOMER_PERMISSIONS = [
@@ -55,6 +57,15 @@ AGENCY_ADMIN_PERMISSIONS = STAFF_PERMISSIONS + [
 
 
 class SatuPintuSecurityManager(SecurityManager):
+    # Flask-AppBuilder's security APIs with the platform's error contract (a duplicate user or
+    # role is a 409, a value the database cannot hold a 400): views/api_contract.py
+    permission_api = with_contract(SecurityManager.permission_api)
+    role_api = with_contract(SecurityManager.role_api)
+    user_api = with_contract(SecurityManager.user_api)
+    view_menu_api = with_contract(SecurityManager.view_menu_api)
+    permission_view_menu_api = with_contract(SecurityManager.permission_view_menu_api)
+    group_api = with_contract(SecurityManager.group_api)
+
     def register_views(self) -> None:
         super().register_views()
         # Flask-AppBuilder limits only the HTML login; the JWT login gets the same protection.

@@ -20,6 +20,7 @@ from sqlalchemy import false, or_, select
 from app.access import is_admin, scope_applications, staff_profile
 from app.extensions import db
 from app.formatting import format_datetime, localize, zone_key
+from views.api_contract import ContractErrors
 from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,
                     Message, OutboxMessage, RulesVersion, ServiceType, Signatory)
 
@@ -46,6 +47,9 @@ class AuditScopeFilter(BaseFilter):
 
 
 READ_ONLY = {"can_list", "can_show"}
+# The reference-data APIs are read-only: without their write routes they neither answer 403 to
+# every POST/PUT/DELETE nor advertise them in the OpenAPI document.
+READ_ONLY_ROUTES = {"get", "get_list", "info"}
 # The columns are NOT NULL, so Flask-AppBuilder would make the checkbox required and a row could
 # never be deactivated; an optional checkbox stores False when unticked.
 ACTIVE_FIELD = {"active": BooleanField(_("Aktif"), default=True)}
@@ -238,63 +242,69 @@ class OutboxView(ModelView):
 
 
 # --- reference-data REST APIs (explicit columns) ---------------------------------------------
-class AgencyApi(ModelRestApi):
+class AgencyApi(ContractErrors, ModelRestApi):
     resource_name = "agency"
     class_permission_name = "Agency"
     datamodel = SQLAInterface(Agency)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     allow_browser_login = True
     list_columns = show_columns = ["id", "key", "code", "name", "short_name", "address", "phone", "email",
                                    "account_activation"]
 
 
-class ServiceTypeApi(ModelRestApi):
+class ServiceTypeApi(ContractErrors, ModelRestApi):
     resource_name = "service_type"
     class_permission_name = "ServiceType"
     datamodel = SQLAInterface(ServiceType)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     allow_browser_login = True
     list_columns = show_columns = ["id", "key", "code", "name", "agency_id", "class_key", "class_label",
                                    "workflow_key", "rules_version_id", "active"]
     search_columns = ["key", "agency_id", "active"]
 
 
-class CatalogueItemApi(ModelRestApi):
+class CatalogueItemApi(ContractErrors, ModelRestApi):
     resource_name = "catalogue_item"
     class_permission_name = "CatalogueItem"
     datamodel = SQLAInterface(CatalogueItem)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     allow_browser_login = True
     list_columns = show_columns = ["id", "service_type_id", "code", "name", "unit", "price", "weight",
                                    "handler_role", "data_required", "active"]
     search_columns = ["service_type_id", "code", "active"]
 
 
-class AuditEventApi(ModelRestApi):
+class AuditEventApi(ContractErrors, ModelRestApi):
     resource_name = "audit_event"
     class_permission_name = "AuditEvent"
     datamodel = SQLAInterface(AuditEvent)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     base_filters = [["id", AuditScopeFilter, lambda: None]]
     list_columns = show_columns = ["id", "application_id", "actor_id", "action", "action_label",
                                    "from_state", "to_state", "note", "created_at"]
     search_columns = ["application_id", "action"]
 
 
-class RulesVersionApi(ModelRestApi):
+class RulesVersionApi(ContractErrors, ModelRestApi):
     resource_name = "rules_version"
     class_permission_name = "RulesVersion"
     datamodel = SQLAInterface(RulesVersion)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     list_columns = ["id", "sha256", "source_name", "summary", "active", "activated_at", "created_at"]
     show_columns = list_columns
 
 
-class OutboxApi(ModelRestApi):
+class OutboxApi(ContractErrors, ModelRestApi):
     resource_name = "outbox"
     class_permission_name = "Outbox"
     datamodel = SQLAInterface(OutboxMessage)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     list_columns = show_columns = ["id", "kind", "channel", "application_id", "template", "status",
                                    "attempts", "next_attempt_at", "sent_at", "last_error", "created_at"]
     search_columns = ["status", "channel", "kind", "application_id"]
@@ -326,42 +336,46 @@ class ComplaintScopeFilter(AgencyScopeFilter):
     owner_column = "user_id"
 
 
-class BankAccountApi(ModelRestApi):
+class BankAccountApi(ContractErrors, ModelRestApi):
     resource_name = "bank_account"
     class_permission_name = "BankAccount"
     datamodel = SQLAInterface(BankAccount)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     list_columns = show_columns = ["id", "agency_id", "key", "bank", "number", "holder", "active"]
     search_columns = ["agency_id", "active"]
 
 
-class AgencyDayOffApi(ModelRestApi):
+class AgencyDayOffApi(ContractErrors, ModelRestApi):
     resource_name = "agency_day_off"
     class_permission_name = "AgencyDayOff"
     datamodel = SQLAInterface(AgencyDayOff)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     base_filters = [["id", AgencyScopeFilter, lambda: None]]
     list_columns = show_columns = ["id", "agency_id", "day", "note"]
     search_columns = ["agency_id", "day"]
 
 
-class SignatoryApi(ModelRestApi):
+class SignatoryApi(ContractErrors, ModelRestApi):
     """Signatories without their key material: only the public certificate is theirs to share."""
 
     resource_name = "signatory"
     class_permission_name = "Signatory"
     datamodel = SQLAInterface(Signatory)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     base_filters = [["id", AgencyScopeFilter, lambda: None]]
     list_columns = show_columns = ["id", "agency_id", "key", "name", "nip", "title", "role", "user_id"]
     search_columns = ["agency_id", "role"]
 
 
-class ComplaintApi(ModelRestApi):
+class ComplaintApi(ContractErrors, ModelRestApi):
     resource_name = "complaint"
     class_permission_name = "Complaint"
     datamodel = SQLAInterface(Complaint)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     base_filters = [["id", ComplaintScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_columns = show_columns = ["id", "user_id", "agency_id", "application_id", "category", "text", "status",
@@ -369,11 +383,12 @@ class ComplaintApi(ModelRestApi):
     search_columns = ["status", "category", "agency_id", "application_id"]
 
 
-class MessageApi(ModelRestApi):
+class MessageApi(ContractErrors, ModelRestApi):
     resource_name = "message"
     class_permission_name = "Message"
     datamodel = SQLAInterface(Message)
     base_permissions = {"can_get", "can_info"}
+    include_route_methods = READ_ONLY_ROUTES
     base_filters = [["id", AuditScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_columns = show_columns = ["id", "application_id", "sender_id", "body", "attachment_file_id", "read_at",

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 
-from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.survey import SubmitSurveyCommand, survey_open
 from app.errors import SatuPintuError, ValidationError
 from app.extensions import db
@@ -338,10 +338,13 @@ def receipt(app_id: int, just_submitted: bool = False):
 @login_required_customer
 def act(app_id: int, action: str):
     application = own_application(app_id)
+    seen = form_version(request.form.get("version"))
     option = next((a for a in customer_actions(application) if a["action"] == action), None)
-    if option is None:
-        flash(_("Tindakan ini tidak tersedia pada status permohonan saat ini."), "warning")
-        return redirect(url_for("portal_requests.detail", app_id=app_id))
+    if option is None or (seen is not None and seen != application.version):
+        # a stale page (409) or an action that is not the customer's now (422): say so on the page
+        error = refusal(application, current_user, action, seen)
+        return render_detail(application, action_errors={"_general": error.text}, failed_action=action,
+                             status=error.status)
     fields, files, errors = form_values(option["form"])
     if option["ends"] and not request.form.get("konfirmasi"):
         errors["konfirmasi"] = _("Centang konfirmasi untuk melanjutkan.")
@@ -350,6 +353,7 @@ def act(app_id: int, action: str):
                              failed_values=fields, status=422)
     try:
         ApplicationTransitionCommand(app_id, current_user, action, fields=fields, files=files,
+                                     expected_version=seen,
                                      idempotency_key=request.form.get("idempotency_key") or None).run()
     except SatuPintuError as error:
         db.session.rollback()

@@ -179,7 +179,7 @@ class WorkflowEngine:
         assignee_candidates: Mapping[str, Collection[int]] | None = None,
     ) -> Decision:
         """Decide ``action`` on the application, or raise (checked in this order):
-        UnknownActionError (422), ActionNotAvailableError (409), WorkflowPermissionError (403),
+        UnknownActionError (422), ActionNotAvailableError (422), WorkflowPermissionError (403),
         GuardFailedError (422), FormInvalidError (422)."""
         service = self.service(snapshot.service_key)
         workflow_key = service["workflow"]

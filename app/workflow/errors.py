@@ -79,15 +79,17 @@ class UnknownActionError(WorkflowError):
 
 
 class ActionNotAvailableError(WorkflowError):
-    """The action exists in the workflow but not from the current state: a stale or concurrent request."""
+    """The action exists in the workflow but not from the current state: a skipped step (422).
+    A stale or concurrent request is told apart by the application's version (409, see
+    ApplicationTransitionCommand)."""
 
-    status = 409
+    status = 422
     code = "action_not_available"
 
     def __init__(self, action: str, state: str, *, action_label: str | None = None, state_label: str | None = None):
         super().__init__(
             Message(
-                N_("Status permohonan sudah berubah; tindakan '%(action)s' tidak tersedia pada status '%(state)s'."),
+                N_("Tindakan '%(action)s' tidak tersedia pada status '%(state)s'."),
                 action=action_label or action,
                 state=state_label or state,
             ),

@@ -104,12 +104,13 @@ def test_transition_form_with_upload_goes_through_the_command(app, html, bo_offi
     # without the required file: the engine's message comes back on the form, nothing changes
     missing = client.post(url, data={"version": version, "catatan": "x"}, content_type="multipart/form-data")
     text = missing.get_data(as_text=True)
-    assert missing.status_code == 200 and "Wajib diisi." in text
+    assert missing.status_code == 422 and "Wajib diisi." in text
     assert state_of(app, app_id) == "diproses"
 
     # a stale form (someone else acted meanwhile) is refused with a clear message
     stale = client.post(url, data={"version": str(int(version) - 1), "hasil": (io.BytesIO(PDF_BYTES), "hasil.pdf")},
                         content_type="multipart/form-data")
+    assert stale.status_code == 409
     assert "Data telah diubah oleh pengguna lain" in stale.get_data(as_text=True)
 
     done = client.post(url, data={"version": version, "catatan": "Dokumen terlampir.",
@@ -128,7 +129,7 @@ def test_transition_form_with_upload_goes_through_the_command(app, html, bo_offi
 def test_action_not_available_to_the_role_is_refused(app, html, bo_offices, bmkg_apps):
     treasurer = html(bo_offices["bmkg"].staff["bendahara"].username)
     response = treasurer.post(f"/backoffice/permohonan/{bmkg_apps['confirm']}/tindakan/tersedia", data={})
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert state_of(app, bmkg_apps["confirm"]) == "terkirim"
 
 

@@ -71,7 +71,7 @@ def test_two_staff_accept_at_once_one_wins_the_other_gets_409(app, factories, lo
 
     assert sorted(status for status, _ in answers) == [200, 409], answers
     loser = next(body for status, body in answers if status == 409)
-    assert loser["error"] == "action_not_available"
+    assert loser["error"] == "stale"           # it changed while the loser waited for the row lock
     assert audit_actions(app, app_id).count("terima") == 1
     assert outbox_rows(app, app_id, "diproses") == 2          # email + inbox to the customer, once
 

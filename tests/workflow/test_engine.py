@@ -294,15 +294,13 @@ def test_permission_error(engine):
     assert raised.value.message == "Anda tidak berwenang melakukan tindakan ini."
 
 
-def test_action_from_the_wrong_state_is_a_conflict(engine):
+def test_action_from_the_wrong_state_is_a_skipped_step(engine):
     with pytest.raises(ActionNotAvailableError) as raised:
         engine.apply(snapshot("bayar"), {"petugas"}, "terima", {"tarif": 1000})
     error = raised.value
-    assert error.status == 409 and error.code == "action_not_available"
-    assert error.message == (
-        "Status permohonan sudah berubah; tindakan 'Tersedia' tidak tersedia pada status 'Upload Bukti Pembayaran'."
-    )
-    assert error.message.template.startswith("Status permohonan sudah berubah; tindakan '%(action)s'")
+    assert error.status == 422 and error.code == "action_not_available"
+    assert error.message == "Tindakan 'Tersedia' tidak tersedia pada status 'Upload Bukti Pembayaran'."
+    assert error.message.template.startswith("Tindakan '%(action)s' tidak tersedia")
     assert error.to_dict()["state"] == "bayar"
 
 

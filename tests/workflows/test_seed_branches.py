@@ -100,10 +100,11 @@ def test_bmkg_payment_invalid_ends_the_application(offices):
     assert detail["state_label"] == "Pembayaran Ditolak"
     assert detail["payments"][0]["status"] == "invalid"
     assert customer.actions(app_id) == []
-    # a stale retry by the treasurer is a clear conflict, not a second transition
+    # a retry by the treasurer is refused, not a second transition: the step is no longer there
     again = office.apply(app_id, transition(wf, "pembayaran_valid"))
-    assert again.status_code == 409
-    assert "sudah berubah" in again.get_json()["message"]
+    assert again.status_code == 422
+    assert again.get_json()["error"] == "action_not_available"
+    assert "tidak tersedia" in again.get_json()["message"]
 
 
 def test_bmkg_decision_needs_a_note(offices):

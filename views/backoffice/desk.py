@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
-from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand
 from app.errors import ConflictError, SatuPintuError
 from app.extensions import db
@@ -155,19 +155,26 @@ class ApplicationDeskView(BaseView):
     @has_access
     @platform_errors
     def act(self, pk: int, action: str):
+        """The action's form. A stale form is a 409, an action that is not (or no longer) the
+        user's to take a 422 (403 when another role must do it), a refused form a 422."""
         application = load(pk)
         option = next((a for a in available_actions(application, g.user) if a["action"] == action), None)
+        seen = form_version(request.form.get("version")) if request.method == "POST" else None
         if option is None:
+            if request.method == "POST":
+                raise refusal(application, g.user, action, seen)
             flash("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini.", "danger")
             return redirect(url_for(".show", pk=pk))
         form = build_transition_form(application, option["form"])
         errors, reasons = {}, list(option["blocked_by"])
+        status = 200
         if request.method == "POST" and form.validate_on_submit():
             try:
-                if str(application.version) != (form.version.data or ""):
-                    raise ConflictError()
+                if seen is None:
+                    raise ConflictError(code="stale")
                 fields, files = collect_values(option["form"], request.form, request.files)
                 ApplicationTransitionCommand(pk, g.user, action, fields=fields, files=files,
+                                             expected_version=seen,
                                              idempotency_key=form.idempotency_key.data or None).run()
             except SatuPintuError as error:
                 db.session.rollback()
@@ -176,17 +183,19 @@ class ApplicationDeskView(BaseView):
                 flash(error.text, "danger")
                 if error.status == 404:
                     raise
+                status = error.status if error.status in (403, 409, 413, 422) else 422
                 application = load(pk)
             else:
                 flash(f"{option['label']}: berhasil disimpan.", "success")
                 return redirect(url_for(".show", pk=pk))
         elif request.method == "POST":
             flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            status = 422
         form.version.data = str(application.version)
         form.idempotency_key.data = uuid.uuid4().hex
         context = page_context(application)
         return self.render_template("backoffice/transition.html", option=option, form=form,
-                                    errors=errors, reasons=reasons, **context)
+                                    errors=errors, reasons=reasons, **context), status
 
     @expose("/<int:pk>/pesan", methods=["POST"])
     @has_access

@@ -2,7 +2,9 @@
 
 It locks the application (row lock on PostgreSQL, the version column everywhere), asks the engine,
 and writes the new state, the audit event, files, payments, numbers and outbox rows in one
-transaction. A stale or concurrent attempt gets a 409, a retried request with the same
+transaction. A stale attempt (the version the client saw is not the current one) or a concurrent one
+(the application changed while this request waited for the lock) gets a 409; an action that is not
+available in the current state (a skipped step) a 422; a retried request with the same
 Idempotency-Key gets the first answer.
 """
 from __future__ import annotations
@@ -92,7 +94,7 @@ class ApplicationTransitionCommand:
     def __init__(self, application_id: int, actor: User | None, action: str, *,
                  fields: dict | None = None, files: dict | None = None, updates: dict | None = None,
                  idempotency_key: str | None = None, system: bool = False,
-                 now: datetime | None = None):
+                 now: datetime | None = None, expected_version: int | None = None):
         self.application_id = application_id
         self.actor = actor
         self.action = action
@@ -100,6 +102,7 @@ class ApplicationTransitionCommand:
         self.files = dict(files or {})          # key -> app.files.IncomingFile
         self.updates = updates                  # the customer's changes to the service fields
         self.idempotency_key = idempotency_key
+        self.expected_version = expected_version  # the version the client saw (If-Match, form)
         self.system = system
         self.now = as_utc(now) if now else utcnow()
         self.request_hash = request_fingerprint(application_id, action, self.fields, self.files,
@@ -144,14 +147,20 @@ class ApplicationTransitionCommand:
 
     def _run(self) -> TransitionResult:
         session = db.session
+        # What this request is based on: the client's version, else the one current on arrival.
+        seen = self.expected_version
+        if seen is None:
+            seen = session.scalar(select(Application.version).where(Application.id == self.application_id))
         application = session.scalar(select(Application).where(Application.id == self.application_id)
-                                     .with_for_update())
+                                     .with_for_update().execution_options(populate_existing=True))
         # A request with the same key may have committed while we waited for the row lock.
         replay = self._replay()
         if replay is not None:
             return replay
         if not self.system:
             ensure_visible(application, self.actor)
+        if application is not None and seen is not None and application.version != seen:
+            raise ConflictError(code="stale")
         state = rules_state()
         rules = state.rules_for(application.rules_version_id)
         data = rules.data
@@ -248,6 +257,33 @@ class ApplicationTransitionCommand:
         secret = {f["key"] for f in form_spec if f.get("type") in SECRET_TYPES}
         files = {f["key"] for f in form_spec if f.get("type") == "file"}
         return jsonable({k: v for k, v in values.items() if k not in secret and k not in files})
+
+
+def form_version(value) -> int | None:
+    """The ``version`` a screen's form carried (hidden field), or None when it carried none."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def refusal(application: Application, actor: User, action: str,
+            expected_version: int | None = None) -> SatuPintuError:
+    """Why ``action`` is not among the actor's actions now, as the command would answer it:
+    409 if the screen was stale, 422 for an unknown or unavailable action (a skipped step),
+    403 when another role must do it. For screens that list the actions; nothing is written."""
+    if expected_version is not None and expected_version != application.version:
+        return ConflictError(code="stale")
+    state = rules_state()
+    data = state.rules_for(application.rules_version_id).data
+    roles = workflow_roles(application, actor, set(data.get("roles", {})))
+    snapshot = ApplicationSnapshot(service_key=application.service_type.key, state=application.state,
+                                   data=dict(application.data or {}), facts=compute_facts(application))
+    try:
+        state.engine_for(application.rules_version_id).apply(snapshot, roles, action, {}, {})
+    except WorkflowError as error:
+        if error.status in (403, 422) and error.code in ("unknown_action", "action_not_available", "forbidden"):
+            return TransitionError.from_workflow(error)
+    return ValidationError(N_("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini."),
+                           code="action_not_available")
 
 
 def _first_deadline(application: Application):
