@@ -148,10 +148,9 @@ def test_portal_action_answers(app, factories, login, action, version, status, t
     customer_user = factories.customer()
     customer = login(customer_user)
     app_id = submitted_application(customer)
-    client = app.test_client()
-    with client.session_transaction() as session:      # signed in as tests/portal do
-        session["_user_id"] = str(customer_user[0])
-        session["_fresh"] = True
+    from tests.conftest import sign_in
+
+    client = sign_in(app.test_client(), customer_user[0])   # signed in as tests/portal do
     current = current_version(customer, app_id)
     before = snapshot(app, app_id)
 
