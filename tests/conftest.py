@@ -79,6 +79,25 @@ def unique(prefix: str = "u") -> str:
     return f"{prefix}{os.getpid()}x{next(_counter)}"
 
 
+def isolated_database(base, name: str) -> tuple[str, dict]:
+    """(database URL, engine options) for a test package's own app: its own SQLite file, or, when
+    TEST_DATABASE_URL is PostgreSQL, a fresh schema of that database (so its rows never meet another
+    app's upload folder)."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / (name + '.db')}"
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        schema = f"satupintu_{name}"
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+        options["connect_args"] = {"options": f"-c search_path={schema}"}
+    return url, options
+
+
 def sign_in(client, user_id: int):
     """Sign a test client in as a portal user the way a real login does (app/sessions.py stamp)."""
     from app.sessions import STAMP_KEY, current_stamp

@@ -18,17 +18,7 @@ from config import TestingConfig
 
 CORE_RULES = Path(__file__).parent / "rules" / "workflow_rules.yaml"
 ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
-PG_SCHEMA = "satupintu_core"
 
-
-def _fresh_schema(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +27,10 @@ def app(tmp_path_factory):
 
     from app import create_app
     from app.setup import initialise
+    from tests.conftest import isolated_database
 
     base = tmp_path_factory.mktemp("satupintu_core")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'core.db'}"
-    engine_options: dict = {"pool_pre_ping": True}
-    if url.startswith("postgresql"):
-        _fresh_schema(url)
-        engine_options["connect_args"] = {"options": f"-c search_path={PG_SCHEMA}"}
+    url, engine_options = isolated_database(base, "core")
 
     class CoreConfig(TestingConfig):
         RULES_PATH = str(CORE_RULES)

@@ -109,10 +109,14 @@ def app(tmp_path_factory, mailbox, live_port):
     _box, smtp_port = mailbox
 
     from config import TestingConfig
+    from tests.conftest import isolated_database
+
+    url, engine_options = isolated_database(base, "e2e")
 
     class Config(TestingConfig):
         UPLOAD_FOLDER = str(base / "uploads")
-        SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'e2e.db'}"
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = engine_options
         WTF_CSRF_ENABLED = True
         PORTAL_CAPTCHA_ENABLED = False       # an image a test cannot read; the captcha has its own tests
         MAIL_SERVER = "127.0.0.1"
