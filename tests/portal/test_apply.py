@@ -206,3 +206,23 @@ def test_instruments_register_apply_history_and_transfer(app, customer, factorie
     other = sign_in(app.test_client(), other_id)
     page = other.get(f"/portal/alat/{asset_id}").get_data(as_text=True)
     assert "Timbangan Sentisimal" in page and "TERA-" not in page
+
+
+def test_wizard_validates_each_step_and_ends_with_a_summary(customer):
+    """Required inputs are marked for the step check, and the last step holds the summary."""
+    import re
+    client, _ = customer
+    html = client.get("/portal/ajukan/kaltim_sipb").get_data(as_text=True)
+    # the step check's messages are in Indonesian, and it sets aria-invalid / aria-describedby
+    for text in ("Wajib diisi.", "Pilih berkas untuk dokumen ini.", "aria-invalid", "aria-describedby",
+                 "Tentukan titik lokasi pada peta"):
+        assert text in html, text
+    # required documents and the required coordinates are checked before "Lanjut"
+    assert re.search(r'name="doc\.peta_wilayah"[^>]*data-required', html)
+    assert re.search(r'name="location\.lat"[^>]*data-required', html)
+    assert re.search(r'id="f-komoditas"[^>]*required', html)
+    # the summary sits in the last step, next to the submit and draft buttons
+    last_step = html[html.index('data-step="kirim"', html.index('<form')):html.index('id="step-nav"')]
+    assert 'id="summary"' in last_step and "Ringkasan isian" in last_step
+    assert 'value="submit"' in last_step and 'value="draft"' in last_step
+    assert "Lanjut" not in last_step
