@@ -324,3 +324,58 @@ def test_keep_never_takes_another_customers_file(app, customer, factories, keep_
         from app.extensions import db
         assert db.session.scalar(select(Application).where(Application.customer_id == user_id)) is None
     assert len(_draft_rows(app, other_id)[1]) == 5     # the other customer's draft files untouched
+
+
+def test_province_boundaries_are_valid_geojson_with_the_region_codes():
+    """The offline base layer: a small GeoJSON FeatureCollection whose province codes are exactly
+    those of the region data the cascading selects use, with its licence beside it."""
+    import json
+    from pathlib import Path
+    static = Path(__file__).resolve().parents[2] / "static" / "portal"
+    path = static / "boundaries" / "provinces.geojson"
+    assert path.stat().st_size < 2 * 1024 * 1024
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and data["features"]
+    region_codes = {code for code, _name, _regencies in json.loads((static / "regions" / "index.json").read_text())}
+    covered = []
+    for feature in data["features"]:
+        assert feature["type"] == "Feature"
+        props, geometry = feature["properties"], feature["geometry"]
+        assert props["code"] in props["codes"] and set(props["codes"]) <= region_codes
+        covered += props["codes"]
+        assert geometry["type"] in ("Polygon", "MultiPolygon")
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for polygon in polygons:
+            for ring in polygon:
+                assert len(ring) >= 4 and ring[0] == ring[-1]          # closed linear rings
+                assert all(94 <= x <= 142 and -12 <= y <= 7 for x, y in ring)  # inside Indonesia's extent
+    assert sorted(covered) == sorted(region_codes)                   # every province, once
+    licence = (static / "boundaries" / "LICENSE").read_text()
+    assert "Natural Earth" in licence and "Apache License" in licence
+
+
+def test_wizard_map_draws_the_boundaries_and_cascades_regions(customer):
+    client, _ = customer
+    html = client.get("/portal/ajukan/kaltim_sipb").get_data(as_text=True)
+    assert 'data-boundaries="/static/portal/boundaries/provinces.geojson"' in html
+    assert "portal/map.js" in html and "portal/account.js" in html
+    assert 'data-regions="/portal/wilayah"' in html
+    assert 'id="location-province" name="location.province" data-region="province"' in html
+    assert 'id="map-province"' in html
+    assert client.get("/static/portal/boundaries/provinces.geojson").status_code == 200
+
+
+def test_staff_see_the_pin_on_the_application_page(app, customer, factories):
+    from tests.backoffice.conftest import html_login
+    client, user_id = customer
+    assert client.post("/portal/ajukan/kaltim_sipb", data=kaltim_form(),
+                       content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        from app.extensions import db
+        app_id = db.session.scalar(select(Application.id).where(Application.customer_id == user_id))
+    _id, username = factories.staff("kaltim", "verifikator")
+    page = html_login(app, username).get(f"/backoffice/permohonan/{app_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-app-map data-lat="-0.402106" data-lng="117.253709"' in html
+    assert "portal/boundaries/provinces.geojson" in html and "portal/map.js" in html
