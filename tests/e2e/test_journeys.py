@@ -260,6 +260,21 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
     assert "/verify/" in public.url and ("sah" in text.lower() or "valid" in text.lower()), text[:1000]
     public.screenshot(path=str(page.shot.dir / "91-verifikasi-publik.png"), full_page=True)
     public.context.close()
+
+    # staff see the customer's pin on the same offline map on the application page
+    _staff_id, staff_name = factories.staff("kaltim", "verifikator")
+    desk = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto("/login/")
+    desk.fill("input[name=username]", staff_name)
+    desk.fill("input[name=password]", DEMO_PASSWORD)
+    desk.click("form [type=submit]")
+    desk.wait_for_load_state()
+    desk.goto(f"/backoffice/permohonan/{app_id}")
+    desk.wait_for_function("document.querySelectorAll('#app-map .leaflet-overlay-pane path').length > 30")
+    assert desk.locator("#app-map .leaflet-marker-icon").count() == 1
+    desk.locator("#app-map").scroll_into_view_if_needed()
+    desk.screenshot(path=str(page.shot.dir / "92-petugas-peta.png"), full_page=False)
+    desk.context.close()
     assert not page.js_errors, page.js_errors
 
 
