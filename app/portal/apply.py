@@ -121,9 +121,11 @@ def incoming_from_library(stored: StoredFile) -> IncomingFile:
     return IncomingFile(filename=stored.original_name, data=data, kind=stored.kind, sha256=stored.sha256)
 
 
-def collect_uploads(doc_specs: list[dict], errors: dict) -> dict[str, IncomingFile]:
-    """The files for each document slot: a fresh upload (``doc.<key>``) or one from File Saya
-    (``lib.<key>``). Problems go to ``errors`` under the document's key."""
+def collect_uploads(doc_specs: list[dict], errors: dict,
+                    kept: dict[str, StoredFile] | None = None) -> dict[str, IncomingFile]:
+    """The files for each document slot: a fresh upload (``doc.<key>``), one from File Saya
+    (``lib.<key>``) or the one kept with the draft (``keep.<key>``, looked up in the customer's
+    own draft, never by an id from the form). Problems go to ``errors`` under the document's key."""
     files = {}
     for doc in doc_specs:
         key = doc["key"]
@@ -143,7 +145,89 @@ def collect_uploads(doc_specs: list[dict], errors: dict) -> dict[str, IncomingFi
                 errors[key] = _("Berkas dari File Saya tidak ditemukan.")
             else:
                 files[key] = incoming_from_library(stored)
+            continue
+        if request.form.get(f"keep.{key}") and key in (kept or {}):
+            files[key] = incoming_from_library(kept[key])
     return files
+
+
+def fresh_keys(files: dict[str, IncomingFile]) -> list[str]:
+    """The slots whose file was uploaded in this request (not File Saya, not a kept draft file)."""
+    return [key for key in files if (request.files.get(f"doc.{key}") is not None
+                                     and request.files[f"doc.{key}"].filename)]
+
+
+# ------------------------------------------------------------------- files kept with a draft
+
+def draft_files(draft: ApplicationDraft | None) -> dict[str, StoredFile]:
+    """The files kept with a draft, by document key: rows of the draft's own user only, never
+    in File Saya (a draft file is a row + bytes, removed with the draft or on submission)."""
+    if draft is None:
+        return {}
+    ids = {key: value for key, value in ((draft.data or {}).get("files") or {}).items()
+           if isinstance(value, int)}
+    if not ids:
+        return {}
+    rows = {row.id: row for row in db.session.scalars(select(StoredFile).where(
+        StoredFile.id.in_(list(ids.values())), StoredFile.owner_id == draft.user_id,
+        StoredFile.in_library.is_(False)))}
+    return {key: rows[file_id] for key, file_id in ids.items() if file_id in rows}
+
+
+def save_draft(service_key: str, form: "WizardForm", files: dict[str, IncomingFile],
+               keys: list[str]) -> ApplicationDraft:
+    """Store the form and the freshly uploaded files ``keys`` as the customer's draft, in one
+    transaction: the new rows and bytes, the draft, and the removal of the files they replace.
+    If anything fails, the bytes written are removed and nothing is stored."""
+    draft = _draft(service_key) or ApplicationDraft(user_id=current_user.id, service_key=service_key)
+    kept = draft_files(draft) if draft.id else {}
+    mapping = {key: row.id for key, row in kept.items()}
+    replaced: list[StoredFile] = []
+    store = FileStore.current()
+    try:
+        for key in keys:
+            row = store_file(store, files[key], owner_id=current_user.id, label=files[key].filename)
+            db.session.add(row)
+            db.session.flush()
+            if key in kept:
+                replaced.append(kept[key])
+            mapping[key] = row.id
+        draft.data = {**form.to_draft(), "files": mapping}
+        draft.updated_at = utcnow()
+        db.session.add(draft)
+        old_paths = _delete_rows(replaced)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        store.discard_created()
+        raise
+    _unlink(old_paths)
+    return draft
+
+
+def discard_draft(draft: ApplicationDraft) -> None:
+    """Delete a draft with its kept files (rows first, then bytes after the commit; bytes left by
+    a crash in between are removed by the orphan sweep, ``flask files sweep``)."""
+    paths = _delete_rows(list(draft_files(draft).values()))
+    db.session.delete(draft)
+    db.session.commit()
+    _unlink(paths)
+
+
+def _delete_rows(rows: list[StoredFile]) -> list[str]:
+    paths = [row.storage_path for row in rows]
+    for row in rows:
+        db.session.delete(row)
+    return paths
+
+
+def _unlink(paths: list[str]) -> None:
+    store = FileStore.current()
+    for path in paths:
+        try:
+            store.path_of(path).unlink()
+        except FileNotFoundError:
+            pass
 
 
 def profile_of(user) -> CustomerProfile | None:
@@ -287,6 +371,8 @@ def render_wizard(service, spec, data, form: WizardForm, errors: dict | None = N
                      for k in (spec.get("request_kinds") or ["baru"])]
     asset_spec = spec.get("asset")
     errors = dict(errors or {})
+    draft = _draft(service.key)
+    kept = {key: row.original_name for key, row in draft_files(draft).items()}
     kinds = spec.get("customer_kinds") or ["person", "company", "institution"]
     if profile is not None and profile.kind not in kinds:
         errors.setdefault("_customer", _("Layanan ini hanya untuk akun %(kinds)s. Jenis akun Anda tidak dapat mengajukannya.",
@@ -300,7 +386,7 @@ def render_wizard(service, spec, data, form: WizardForm, errors: dict | None = N
         assets=my_assets(asset_spec.get("kind")) if asset_spec else [], asset_spec=asset_spec,
         declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
         text_of=text_of, tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
-        has_draft=_draft(service.key) is not None)
+        has_draft=draft is not None, kept=kept)
     return body, status
 
 
@@ -324,19 +410,20 @@ def wizard(service_key: str):
         return render_wizard(service, spec, data, form)
 
     form = WizardForm.from_request(spec)
+    kept = draft_files(_draft(service.key))
     if request.form.get("action") == "draft":
-        draft = _draft(service.key) or ApplicationDraft(user_id=current_user.id, service_key=service.key)
-        draft.data = form.to_draft()
-        draft.updated_at = utcnow()
-        db.session.add(draft)
-        db.session.commit()
+        errors: dict[str, str] = {}
+        files = collect_uploads(spec.get("documents", []), errors, kept)
+        save_draft(service.key, form, files, fresh_keys(files))
         flash(_("Draf permohonan disimpan. Anda dapat melanjutkannya kapan saja dari halaman ini."), "success")
+        if errors:
+            flash(_("Berkas berikut tidak disimpan: %(problems)s", problems="; ".join(errors.values())), "warning")
         return redirect(url_for("portal_apply.wizard", service_key=service.key))
 
     errors: dict[str, str] = {}
     visible_docs = [d for d in spec.get("documents", [])
                     if condition_holds(d.get("when"), lambda key: form.fields.get(key))]
-    files = collect_uploads(visible_docs, errors)
+    files = collect_uploads(visible_docs, errors, kept)
     missing = [d for d in visible_docs if d.get("required") and d["key"] not in files and d["key"] not in errors]
     for doc in missing:
         errors[doc["key"]] = _("Dokumen wajib diunggah.")
@@ -348,7 +435,7 @@ def wizard(service_key: str):
     except ValueError:
         asset_id = None
     if errors:
-        return render_wizard(service, spec, data, form, _with_files_note(errors), 422)
+        return render_wizard(service, spec, data, form, _with_files_note(errors, _keep(service, form, files)), 422)
     try:
         application = CreateApplicationCommand(
             current_user, service.key, fields=form.fields, request_kind=form.request_kind or None,
@@ -360,15 +447,15 @@ def wizard(service_key: str):
             field_errors.setdefault("location.lat", field_errors["location.coordinates"])
         if not field_errors:
             field_errors["_form"] = error.text
-        return render_wizard(service, spec, data, form, _with_files_note(field_errors, bool(files)), 422)
+        return render_wizard(service, spec, data, form, _with_files_note(field_errors, _keep(service, form, files)), 422)
     except SatuPintuError as error:
         return render_wizard(service, spec, data, form, {"_form": error.text}, error.status)
 
-    # the draft and this service's cart are done with
+    # the draft (with its kept files: the application holds its own copies) and this service's
+    # cart are done with
     draft = _draft(service.key)
     if draft is not None:
-        db.session.delete(draft)
-        db.session.commit()
+        discard_draft(draft)
     cart = dict(session.get("cart") or {})
     if cart.pop(service.key, None) is not None:
         session["cart"] = cart
@@ -410,10 +497,19 @@ def _reason(error: SatuPintuError) -> str:
     return "; ".join(reasons) or error.text
 
 
-def _with_files_note(errors: dict, had_files: bool = True) -> dict:
-    if had_files:
-        errors.setdefault("_files", _("Demi keamanan, berkas yang sudah dipilih perlu dipilih ulang "
-                                      "(atau pilih dari File Saya)."))
+def _keep(service, form: WizardForm, files: dict[str, IncomingFile]) -> bool:
+    """After a server-side error, keep the files uploaded in this request with the draft so they
+    need not be chosen again. True when some were kept."""
+    keys = fresh_keys(files)
+    if keys:
+        save_draft(service.key, form, files, keys)
+    return bool(keys)
+
+
+def _with_files_note(errors: dict, kept_files: bool = False) -> dict:
+    if kept_files:
+        errors.setdefault("_files", _("Berkas yang sudah dipilih disimpan bersama draf Anda: tidak perlu "
+                                      "dipilih ulang. Berkas yang ditolak perlu dipilih lagi."))
     errors.setdefault("_form", _("Permohonan belum terkirim. Periksa isian yang ditandai merah."))
     return errors
 
@@ -423,8 +519,7 @@ def _with_files_note(errors: dict, had_files: bool = True) -> dict:
 def delete_draft(service_key: str):
     draft = _draft(service_key)
     if draft is not None:
-        db.session.delete(draft)
-        db.session.commit()
+        discard_draft(draft)
     flash(_("Draf dihapus."), "info")
     return redirect(url_for("portal_apply.wizard", service_key=service_key))
 

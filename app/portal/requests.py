@@ -7,11 +7,12 @@ applications: anything else is a 404.
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, abort, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
 
+from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.survey import SubmitSurveyCommand, survey_open
 from app.errors import SatuPintuError, ValidationError
@@ -366,6 +367,33 @@ def act(app_id: int, action: str):
     return redirect(url_for("portal_requests.detail", app_id=app_id))
 
 
+def revisable_parts(workflow: dict, action: str, state: str, service_spec: dict) -> tuple[str, ...]:
+    """What the revision ``action`` lets the customer correct: the transition's ``revise`` list
+    (default fields and documents), without sections the service does not collect."""
+    from app.rules.schema import DEFAULT_REVISE
+
+    transition = _transition_spec(workflow, action, state) or {}
+    parts = tuple(transition.get("revise") or DEFAULT_REVISE)
+    return tuple(p for p in parts if not (
+        (p == "company" and service_spec.get("company_data", "none") == "none")
+        or (p == "location" and service_spec.get("location", "none") == "none")))
+
+
+def _location_form(location: dict | None) -> dict:
+    values = {k: v for k, v in (location or {}).items() if k != "coordinates"}
+    point = (location or {}).get("coordinates")
+    if isinstance(point, dict):
+        values.update(lat=point.get("lat", ""), lng=point.get("lng", ""))
+    return values
+
+
+def _location_for_command(values: dict) -> dict:
+    location = {k: v for k, v in values.items() if k not in ("lat", "lng")}
+    lat, lng = values.get("lat", ""), values.get("lng", "")
+    location["coordinates"] = f"{lat},{lng}" if (lat or lng) else ""
+    return location
+
+
 @portal_requests.route("/permohonan/<int:app_id>/revisi/<action>", methods=["GET", "POST"])
 @login_required_customer
 def revise(app_id: int, action: str):
@@ -376,17 +404,32 @@ def revise(app_id: int, action: str):
         flash(_("Permohonan ini tidak sedang menunggu perbaikan dari Anda."), "warning")
         return redirect(url_for("portal_requests.detail", app_id=app_id))
     data, spec, workflow = rules_of(application)
+    parts = revisable_parts(workflow, action, application.state, spec)
     values = dict(application.data or {})
+    sections = {"company": dict(application.company or {}), "location": _location_form(application.location)}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        for f in spec.get("fields", []):
-            if f.get("type") == "checkbox":
-                values[f["key"]] = bool(request.form.get(f"f.{f['key']}"))
-            else:
-                values[f["key"]] = request.form.get(f"f.{f['key']}", "")
+        if "fields" in parts:
+            for f in spec.get("fields", []):
+                if f.get("type") == "checkbox":
+                    values[f["key"]] = bool(request.form.get(f"f.{f['key']}"))
+                else:
+                    values[f["key"]] = request.form.get(f"f.{f['key']}", "")
+        section_updates = {}
+        carried = {key.split(".", 1)[0] for key in request.form if "." in key}
+        if "company" in parts and "company" in carried:
+            sections["company"] = {f["key"]: request.form.get(f"company.{f['key']}", "").strip()
+                                   for f in COMPANY_FIELDS}
+            section_updates["company"] = sections["company"]
+        if "location" in parts and "location" in carried:
+            sections["location"] = {f["key"]: request.form.get(f"location.{f['key']}", "").strip()
+                                    for f in LOCATION_FIELDS if f["key"] != "coordinates"}
+            sections["location"].update(lat=request.form.get("location.lat", "").strip(),
+                                        lng=request.form.get("location.lng", "").strip())
+            section_updates["location"] = _location_for_command(sections["location"])
         visible = [d for d in spec.get("documents", [])
                    if condition_holds(d.get("when"), lambda key: values.get(key))]
-        files = collect_uploads(visible, errors)
+        files = collect_uploads(visible, errors) if "documents" in parts else {}
         if spec.get("declaration") and not request.form.get("declaration"):
             errors["declaration"] = _("Pernyataan wajib disetujui.")
         if not errors:
@@ -394,12 +437,15 @@ def revise(app_id: int, action: str):
                        if values.get(f["key"]) != (application.data or {}).get(f["key"])}
             try:
                 ApplicationTransitionCommand(app_id, current_user, action, files=files,
-                                             updates=updates or None).run()
+                                             updates=updates or None,
+                                             section_updates=section_updates or None).run()
             except SatuPintuError as error:
                 db.session.rollback()
                 errors, general = _problem_list(error)
                 if general:
                     errors["_form"] = general
+                if "location.coordinates" in errors:
+                    errors.setdefault("location.lat", errors["location.coordinates"])
             else:
                 flash(_("Perbaikan permohonan telah dikirim."), "success")
                 return redirect(url_for("portal_requests.detail", app_id=app_id))
@@ -412,7 +458,9 @@ def revise(app_id: int, action: str):
     _data, _spec, wf = rules_of(application)
     notes = [e for e in customer_timeline(application, wf) if e["note"] and not e["by_customer"]]
     return render_template("portal/requests/revise.html", app=application, spec=spec, option=option,
-                           values=values, errors=errors, documents=documents,
+                           values=values, errors=errors, documents=documents, parts=parts,
+                           sections=sections, company_fields=COMPANY_FIELDS, location_fields=LOCATION_FIELDS,
+                           tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
                            declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
                            note=notes[-1] if notes else None, deadlines=application.deadlines or {}), \
         422 if errors else 200

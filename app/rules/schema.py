@@ -267,6 +267,9 @@ STATE = Record(
     extra_check=_state_check,
 )
 
+REVISE_PARTS = ("company", "location", "fields", "documents")
+DEFAULT_REVISE = ("fields", "documents")
+
 STATE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects="a state or a list of states")
 ROLE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects="a role or a list of roles")
 
@@ -279,6 +282,8 @@ TRANSITION = Record(
         "to": required(KEY),
         "by": required(ROLE_NAMES),
         "form": optional(FORM_FIELDS),
+        # what a customer's revision (portal "Perbaiki") may correct; default [fields, documents]
+        "revise": optional(ListOf(OneOf(REVISE_PARTS), min_items=1, unique_values=True)),
         "guards": optional(GUARD_LIST),
         "effects": optional(EFFECT_LIST),
     }

@@ -4,6 +4,8 @@ form — and nothing is stored half-way (no application, no rows, no bytes on di
 accepted are stored as re-encoded/clean bytes."""
 from __future__ import annotations
 
+import dataclasses
+
 import html
 import io
 import re
@@ -129,7 +131,24 @@ def test_portal_wizard_refuses_hostile_file(app, factories, hostile_bytes, case)
     assert response.status_code == 422
     assert words in html.unescape(response.get_data(as_text=True))
     assert application_count(app, user_id) == 0
-    assert snapshot(app) == before
+    # the hostile file is stored nowhere; the good ones are kept with the customer's draft (a row
+    # and its bytes each) so they need not be chosen again
+    kept = kept_draft_files(app, user_id)
+    assert sorted(kept) == sorted(GOOD)
+    after = snapshot(app)
+    assert after.stored_files == before.stored_files + len(kept)
+    assert after.disk == before.disk | frozenset(kept.values())
+    assert dataclasses.replace(after, stored_files=before.stored_files, disk=before.disk) == before
+
+
+def kept_draft_files(app, user_id: int) -> dict[str, str]:
+    from app.extensions import db
+    from models import ApplicationDraft, StoredFile
+
+    with app.app_context():
+        draft = db.session.scalar(select(ApplicationDraft).where(ApplicationDraft.user_id == user_id))
+        ids = ((draft.data or {}).get("files") or {}) if draft else {}
+        return {key: db.session.get(StoredFile, file_id).storage_path for key, file_id in ids.items()}
 
 
 def test_portal_wizard_accepts_clean_files(app, factories):

@@ -149,11 +149,24 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
     page.goto("/portal/ajukan/kaltim_sipb")
     shot("wizard-pemohon")
     next_step(page)
+    assert "done" in page.get_attribute("#steps li[data-step='pemohon']", "class")
     page.fill("[name='company.name']", "PT Batu Mahakam Sejahtera")
     page.fill("[name='company.nib']", "9120001234567")
     page.select_option("[name='company.form']", "PT")
     shot("wizard-perusahaan")
     next_step(page)
+    # "Lanjut" checks the step: the required street and point, marked on their fields, step not done
+    page.fill("[name='location.street']", "")
+    page.fill("#location-lat", "")
+    page.fill("#location-lng", "")
+    next_step(page)
+    assert page.is_visible("fieldset[data-step='lokasi']")
+    assert page.get_attribute("#location-street", "aria-invalid") == "true"
+    assert "location-street-error" in page.get_attribute("#location-street", "aria-describedby")
+    assert page.inner_text("#location-street-error") == "Wajib diisi."
+    assert "peta" in page.inner_text("#location-lat-error")
+    assert "done" not in (page.get_attribute("#steps li[data-step='lokasi']", "class") or "")
+    shot("wizard-lokasi-wajib")
     page.fill("[name='location.street']", "Jl. Poros Samarinda–Bontang Km 21")
     page.fill("[name='location.rt_rw']", "004/002")
     page.fill("[name='location.village']", "Sungai Siring")
@@ -162,6 +175,11 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
     assert re.fullmatch(r"-?\d+\.\d{6}", lat), lat
     page.fill("#location-lat", "-0.402106")                    # typed, as when there are no tiles
     page.fill("#location-lng", "117.253709")
+    # offline base layer: the province boundaries are drawn and name the province under the pin
+    page.wait_for_function("document.querySelectorAll('#map .leaflet-overlay-pane path').length > 30")
+    page.wait_for_function("document.getElementById('map-province').textContent.indexOf('Kalimantan Timur') >= 0")
+    assert not page.is_visible("#location-lat-error") and not page.is_visible("#location-street-error")
+    assert page.get_attribute("#location-street", "aria-invalid") is None
     shot("wizard-lokasi")
     no_horizontal_scroll(page)
     next_step(page)
@@ -174,6 +192,17 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
         page.set_input_files(f"[name='doc.{key}']", pdf(f"{key}.pdf"))
     shot("wizard-dokumen")
     next_step(page)
+    # the last step: a summary of everything entered, with the files' names, and no "Lanjut"
+    summary = page.inner_text("#summary")
+    for text in ("PT Batu Mahakam Sejahtera", "Jl. Poros Samarinda–Bontang Km 21", "-0.402106", "12000",
+                 "peta_wilayah.pdf", "bukti_lahan.pdf"):
+        assert text in summary, (text, summary)
+    assert not page.is_visible("#step-nav [data-next]")
+    assert page.is_visible("#submit-application") and page.is_visible("button[value='draft']")
+    done = page.eval_on_selector_all("#steps li.done", "els => els.map(e => e.dataset.step)")
+    assert done == ["pemohon", "perusahaan", "lokasi", "rincian", "dokumen"], done
+    shot("wizard-ringkasan")
+    no_horizontal_scroll(page)
     page.check("#declaration")
     submit(page)
     receipt = page.inner_text("#receipt-big").strip()
@@ -231,6 +260,21 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
     assert "/verify/" in public.url and ("sah" in text.lower() or "valid" in text.lower()), text[:1000]
     public.screenshot(path=str(page.shot.dir / "91-verifikasi-publik.png"), full_page=True)
     public.context.close()
+
+    # staff see the customer's pin on the same offline map on the application page
+    _staff_id, staff_name = factories.staff("kaltim", "verifikator")
+    desk = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto("/login/")
+    desk.fill("input[name=username]", staff_name)
+    desk.fill("input[name=password]", DEMO_PASSWORD)
+    desk.click("form [type=submit]")
+    desk.wait_for_load_state()
+    desk.goto(f"/backoffice/permohonan/{app_id}")
+    desk.wait_for_function("document.querySelectorAll('#app-map .leaflet-overlay-pane path').length > 30")
+    assert desk.locator("#app-map .leaflet-marker-icon").count() == 1
+    desk.locator("#app-map").scroll_into_view_if_needed()
+    desk.screenshot(path=str(page.shot.dir / "92-petugas-peta.png"), full_page=False)
+    desk.context.close()
     assert not page.js_errors, page.js_errors
 
 

@@ -269,3 +269,86 @@ def test_results_wait_for_a_gating_survey(app, customer):
                                       survey_key=spec["survey"], respondent_id=user_id, answers={}))
         db.session.commit()
     assert "/unduh/dokumen/" in client.get(f"/portal/permohonan/{app_id}").get_data(as_text=True)
+
+
+def _revision_event(app, app_id):
+    from app.extensions import db
+    from models import AuditEvent
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.application_id == app_id,
+                                                           AuditEvent.action == "kirim_revisi"))
+        return event.values if event else None
+
+
+def test_revision_corrects_company_and_location_and_audits_it(app, factories, kaltim_app):
+    """Kaltim's kirim_revisi says `revise: [company, location, fields, documents]`."""
+    client, user_id, app_id, _ = kaltim_app
+    verifier = _staff(app, factories, "kaltim", "verifikator")
+    _transition(app, app_id, verifier, "kembalikan_revisi", {"catatan": "Nama perusahaan dan titik lokasi salah."})
+    page = client.get(f"/portal/permohonan/{app_id}/revisi/kirim_revisi").get_data(as_text=True)
+    assert 'name="company.name"' in page and 'value="PT Batu Kaltim"' in page
+    assert 'name="location.lat"' in page and 'value="-0.402106"' in page
+    assert "portal/boundaries/provinces.geojson" in page
+    base = {"f.komoditas": "andesit", "f.luas_wilayah": "5", "f.rencana_produksi": "10000", "declaration": "1",
+            "company.name": "PT Batu Kaltim Sejahtera", "company.form": "PT",
+            "location.street": "Jl. Poros Samarinda–Bontang Km 14", "location.village": "Sungai Siring",
+            "location.lat": "-0.410000", "location.lng": "117.260000"}
+    # bad input: a message on the field, nothing changed
+    for bad in ({"company.name": ""}, {"location.lat": "abc"}, {"location.street": ""}):
+        response = client.post(f"/portal/permohonan/{app_id}/revisi/kirim_revisi", data={**base, **bad})
+        assert response.status_code == 422, bad
+        with app.app_context():
+            from app.extensions import db
+            application = db.session.get(Application, app_id)
+            assert application.state == "revisi" and application.company["name"] == "PT Batu Kaltim"
+            assert application.location["coordinates"] == {"lat": -0.402106, "lng": 117.253709}
+    response = client.post(f"/portal/permohonan/{app_id}/revisi/kirim_revisi", data=base)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    with app.app_context():
+        from app.extensions import db
+        application = db.session.get(Application, app_id)
+        assert application.state == "verifikasi"
+        assert application.company["name"] == "PT Batu Kaltim Sejahtera"
+        assert application.location["street"] == "Jl. Poros Samarinda–Bontang Km 14"
+        assert application.location["coordinates"] == {"lat": -0.41, "lng": 117.26}
+    revised = _revision_event(app, app_id)["revised"]
+    assert revised["company"]["name"] == {"from": "PT Batu Kaltim", "to": "PT Batu Kaltim Sejahtera"}
+    assert revised["location"]["coordinates"]["to"] == {"lat": -0.41, "lng": 117.26}
+    assert "rt_rw" in revised["location"]          # cleared in the form: recorded as a change too
+
+
+@pytest.mark.parametrize("revise", [None, ["fields", "documents"], ["documents"]])
+def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, factories, kaltim_app, revise):
+    """Without `company`/`location` in the transition's `revise`, the form has no such sections and a
+    hand-made request changing them is refused by the command, whatever the portal sends."""
+    from app.commands.application.transition import ApplicationTransitionCommand
+    from app.errors import ValidationError
+    from flask_appbuilder.security.sqla.models import User
+    client, user_id, app_id, _ = kaltim_app
+    verifier = _staff(app, factories, "kaltim", "verifikator")
+    _transition(app, app_id, verifier, "kembalikan_revisi", {"catatan": "Perbaiki."})
+    with app.app_context():
+        from app.extensions import db
+        from app.rules_state import rules_state
+        version = db.session.get(Application, app_id).rules_version_id
+        workflow = rules_state().rules_for(version).data["workflows"]["kaltim_perizinan"]
+    transition = next(t for t in workflow["transitions"] if t["action"] == "kirim_revisi")
+    saved = transition.get("revise")
+    try:
+        if revise is None:
+            transition.pop("revise", None)
+        else:
+            transition["revise"] = revise
+        page = client.get(f"/portal/permohonan/{app_id}/revisi/kirim_revisi").get_data(as_text=True)
+        assert 'name="company.name"' not in page and 'name="location.lat"' not in page
+        with app.test_request_context():
+            customer = db.session.get(User, user_id)
+            with pytest.raises(ValidationError) as refused:
+                ApplicationTransitionCommand(app_id, customer, "kirim_revisi",
+                                             section_updates={"company": {"name": "PT Lain"}}).run()
+            assert "company._section" in refused.value.details["field_errors"]
+            db.session.rollback()
+            assert db.session.get(Application, app_id).company["name"] == "PT Batu Kaltim"
+            db.session.remove()
+    finally:
+        transition["revise"] = saved

@@ -93,7 +93,7 @@ def request_fingerprint(application_id: int, action: str, fields: dict, files: d
 class ApplicationTransitionCommand:
     def __init__(self, application_id: int, actor: User | None, action: str, *,
                  fields: dict | None = None, files: dict | None = None, updates: dict | None = None,
-                 idempotency_key: str | None = None, system: bool = False,
+                 section_updates: dict | None = None, idempotency_key: str | None = None, system: bool = False,
                  now: datetime | None = None, expected_version: int | None = None):
         self.application_id = application_id
         self.actor = actor
@@ -101,12 +101,17 @@ class ApplicationTransitionCommand:
         self.fields = dict(fields or {})
         self.files = dict(files or {})          # key -> app.files.IncomingFile
         self.updates = updates                  # the customer's changes to the service fields
+        # the customer's corrections to {"company": {...}, "location": {...}} (a revision whose
+        # transition's ``revise`` allows them)
+        self.section_updates = {k: dict(v) for k, v in (section_updates or {}).items() if v is not None}
+        self._revised: dict = {}
         self.idempotency_key = idempotency_key
         self.expected_version = expected_version  # the version the client saw (If-Match, form)
         self.system = system
         self.now = as_utc(now) if now else utcnow()
         self.request_hash = request_fingerprint(application_id, action, self.fields, self.files,
-                                                updates)
+                                                {**(updates or {}), **({"_sections": self.section_updates}
+                                                                       if self.section_updates else {})})
         self.store = FileStore.current()
 
     def run(self) -> TransitionResult:
@@ -176,6 +181,8 @@ class ApplicationTransitionCommand:
         requirement_uploads, form_uploads, upload_errors = classify_uploads(
             self.files, service_spec, form_spec)
         update_errors = self._apply_updates(application, service_spec, workflow, roles)
+        update_errors.update(self._apply_section_updates(application, service_spec, workflow, roles,
+                                                         transition_specs.get(self.action, {})))
         errors = {**upload_errors, **update_errors}
         if errors:
             raise ValidationError(details={"field_errors": errors})
@@ -204,11 +211,14 @@ class ApplicationTransitionCommand:
         clock = SlaClock(data, application.agency)
         clock.enter_state(application, to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
                           service_spec=service_spec, now=self.now)
+        public_values = self._public_values(values, form_spec)
+        if self._revised:
+            public_values["revised"] = jsonable(self._revised)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id if self.actor else None,
                            actor_roles=sorted(roles), action=self.action, action_label=label_text(spec.get("label")),
                            timeline_label=label_text(spec.get("timeline") or spec.get("label")),
                            from_state=from_state, to_state=decision.to_state, note=note,
-                           values=self._public_values(values, form_spec),
+                           values=public_values,
                            rules_version_id=application.rules_version_id, created_at=self.now)
         session.add(event)
         session.flush()
@@ -251,6 +261,49 @@ class ApplicationTransitionCommand:
         if not errors:
             application.data = jsonable(cleaned)
         return dict(errors)
+
+    def _apply_section_updates(self, application: Application, service_spec: dict, workflow: dict,
+                               roles: frozenset[str], transition: dict) -> dict[str, str]:
+        """The customer corrects the company data or the location in a revision, when the rules'
+        transition allows it (``revise: [company, location, ...]``). Validated like at creation;
+        what changed (before → after) goes into the transition's audit event."""
+        if not self.section_updates:
+            return {}
+        from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
+        from app.rules.schema import DEFAULT_REVISE
+
+        state_kind = workflow["states"][application.state].get("kind")
+        allowed = set(transition.get("revise") or DEFAULT_REVISE)
+        errors: dict[str, str] = {}
+        if "customer" not in roles or state_kind != "waiting_customer":
+            return {"_updates": translate(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
+        for section, specs, mode_key, required_keys in (
+                ("company", COMPANY_FIELDS, "company_data", ("name",)),
+                ("location", LOCATION_FIELDS, "location", ())):
+            if section not in self.section_updates:
+                continue
+            mode = service_spec.get(mode_key, "none")
+            if section not in allowed or mode == "none":
+                errors[f"{section}._section"] = translate(N_("Bagian ini tidak dapat diubah pada revisi ini."))
+                continue
+            values = {f["key"]: self.section_updates[section].get(f["key"], "") for f in specs}
+            if mode == "optional" and not any(str(v or "").strip("-0 ,") for v in values.values()):
+                cleaned = {}
+            else:
+                field_specs = [dict(f, required=f.get("required", False) or f["key"] in required_keys)
+                               for f in specs]
+                cleaned, section_errors = validate_fields(field_specs, values, {})
+                if section_errors:
+                    errors.update({f"{section}.{k}": v for k, v in section_errors.items()})
+                    continue
+            before = dict(getattr(application, section) or {})
+            after = jsonable(cleaned)
+            changed = {k: {"from": before.get(k), "to": after.get(k)} for k in sorted(set(before) | set(after))
+                       if before.get(k) != after.get(k)}
+            if changed:
+                setattr(application, section, after)
+                self._revised[section] = changed
+        return errors
 
     @staticmethod
     def _public_values(values: dict, form_spec: list[dict]) -> dict:
