@@ -41,7 +41,7 @@ run: demo
 	@$(FREE_PORT) $(MAIL_SERVER) $(MAIL_PORT) 2>/dev/null || { echo "make run: mail port $(MAIL_PORT) is in use - choose another: MAIL_PORT=8026 make run"; exit 1; }
 	@echo "SatuPintu on http://$(HOST):$(PORT)  (back office: /login/, API docs: /swagger/v1)"
 	@# the outbox worker (emails, inbox, WhatsApp, PDFs, SLA tick) runs beside the web server and stops with it
-	@echo "SMTP catcher on $(MAIL_SERVER):$(MAIL_PORT) (MAIL_PORT): emails sent by the demo arrive in instance/mail/new/ (one file per email)"
+	@echo "SMTP catcher on $(MAIL_SERVER):$(MAIL_PORT) (MAIL_PORT): emails sent from now on arrive in instance/mail/new/ (one file per email; the demo history is marked delivered, not sent)"
 	$(PY) -m aiosmtpd -n -l $(MAIL_SERVER):$(MAIL_PORT) -c aiosmtpd.handlers.Mailbox instance/mail & mail=$$!; \
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)

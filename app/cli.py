@@ -64,8 +64,11 @@ def demo_load() -> None:
     """Demo staff, customers and applications for the five seed offices (idempotent)."""
     from app.demo import load_demo, print_accounts
 
-    load_demo()
+    quiet = load_demo()
     print_accounts()
+    if quiet:
+        click.echo(f"{quiet} emails/WhatsApp messages of the demo's history were marked delivered without "
+                   "sending; new activity is sent (make run: instance/mail/new/).")
 
 
 @demo_cli.command("accounts")

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.autofill import fill_form, happy_path, required_field_values, sample_file, sample_value
+from app.autofill import DEMO_PASSPHRASE, fill_form, happy_path, required_field_values, sample_file, sample_value
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
@@ -18,8 +18,9 @@ from app.rules_state import rules_state
 from app.security import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.signing import create_signing_key
 from config import DEMO_PASSWORD
-from models import (Agency, Application, Asset, CustomerProfile, ServiceType, Signatory,
+from models import (Agency, Application, Asset, CustomerProfile, OutboxMessage, ServiceType, Signatory,
                     StaffProfile, User)
+from models.base import utcnow
 
 CUSTOMERS = [
     # username, kind, full name, NIK, phone, organisation
@@ -85,7 +86,7 @@ def load_staff(data: dict) -> dict[str, dict[str, User]]:
             if holder is not None and signatory.user_id is None:
                 signatory.user_id = holder.id
             if signatory.encrypted_key_pem is None:
-                create_signing_key(signatory, DEMO_PASSWORD, organisation=agency.name)
+                create_signing_key(signatory, DEMO_PASSPHRASE, organisation=agency.name)
     db.session.commit()
     return staff
 
@@ -210,13 +211,45 @@ def _kind(user: User) -> str:
     return profile.kind if profile else "person"
 
 
-def load_demo() -> None:
+# What a demo history row says instead of being sent (Konfigurasi → Pengiriman, `flask outbox status`).
+DEMO_HISTORY_NOTE = "riwayat demo: ditandai terkirim tanpa dikirim (flask demo load)"
+QUIET_CHANNELS = ("email", "whatsapp")
+
+
+def load_demo() -> int:
+    """Load the demo; returns how many historic emails/WhatsApp messages were marked delivered
+    without sending (inbox messages and documents are still produced by the worker)."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("Demo data (every password Demo12345) is refused by this configuration.")
     data = rules_state().file_rules.data
     staff = load_staff(data)
     customers = load_customers()
+    before = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
     load_applications(data, customers, staff)
+    return quiet_demo_history(after_id=before)
+
+
+def quiet_demo_history(*, after_id: int) -> int:
+    """The demo's past does not flood the local mailbox: its email and WhatsApp rows are marked
+    delivered with a note; only activity after the load is sent."""
+    rows = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id > after_id, OutboxMessage.kind == "notification",
+        OutboxMessage.channel.in_(QUIET_CHANNELS), OutboxMessage.status == "pending")).all()
+    now = utcnow()
+    for row in rows:
+        row.status, row.sent_at, row.last_error = "sent", now, DEMO_HISTORY_NOTE
+    db.session.commit()
+    return len(rows)
+
+
+def signatory_lines() -> list[str]:
+    """Who signs with the demo passphrase (each signatory's key is encrypted under it)."""
+    lines = []
+    for signatory, agency in db.session.execute(select(Signatory, Agency).join(
+            Agency, Agency.id == Signatory.agency_id).order_by(Agency.id, Signatory.id)):
+        holder = db.session.get(User, signatory.user_id) if signatory.user_id else None
+        lines.append(f"  {holder.username if holder else '-':<28} {signatory.name} ({agency.code})")
+    return lines
 
 
 def print_accounts() -> None:
@@ -235,4 +268,9 @@ def print_accounts() -> None:
     click.echo("  -- Pelanggan (customers)")
     for username, kind, name, *_ in CUSTOMERS:
         click.echo(f"  {username:<28} {name} ({kind})")
+    signers = signatory_lines()
+    if signers:
+        click.echo(f"  -- Penandatangan (signatories): signing passphrase {DEMO_PASSPHRASE}")
+        for line in signers:
+            click.echo(line)
     click.echo("")

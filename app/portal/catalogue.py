@@ -6,7 +6,6 @@ The cart lives in ``session["cart"] = {service_key: [{"code": ..., "quantity": n
 """
 from __future__ import annotations
 
-from collections import deque
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.notify import rupiah
 from app.portal import portal
 from app.workflow.fields import label_text
+from app.workflow.procedure import procedure_steps
 from models.catalog import Agency, CatalogueItem, ServiceType
 
 MAX_QUANTITY = 999
@@ -79,28 +79,18 @@ def catalogue_items(service_row: ServiceType) -> list[CatalogueItem]:
 
 
 def procedure(workflow: dict) -> list[dict]:
-    """The states a customer will see, in the order they are reached from the start (labels
-    deduplicated); finals last."""
-    states, transitions = workflow.get("states") or {}, workflow.get("transitions") or []
-    order, seen, queue = [], {workflow.get("initial")}, deque([workflow.get("initial")])
-    while queue:
-        state = queue.popleft()
-        order.append(state)
-        for transition in transitions:
-            if state in (transition.get("from") or []) and transition.get("to") not in seen:
-                seen.add(transition["to"])
-                queue.append(transition["to"])
-    order += [s for s in states if s not in seen]
+    """The states a customer will see, in the order they live them (app.workflow.procedure): the
+    main path to success, then the branches with the step they leave from (labels deduplicated)."""
+    states = workflow.get("states") or {}
     steps, labels = [], set()
-    working = [s for s in order if not str(states.get(s, {}).get("kind", "")).startswith("final")]
-    finals = [s for s in order if str(states.get(s, {}).get("kind", "")).startswith("final")]
-    for key in working + finals:
-        state = states.get(key) or {}
-        label = label_text(state.get("label"))
+    for step in procedure_steps(workflow):
+        label = label_text((states.get(step.key) or {}).get("label"))
         if not label or label in labels:
             continue
         labels.add(label)
-        steps.append({"key": key, "label": label, "kind": state.get("kind", "working")})
+        origin = label_text((states.get(step.branches_from) or {}).get("label")) if step.branches_from else ""
+        steps.append({"key": step.key, "label": label, "kind": step.kind, "branch": step.branch,
+                      "branches_from": origin})
     return steps
 
 

@@ -249,6 +249,11 @@ class RulesCrossChecker:
         if initial_ok and _mapping(states[initial]).get("kind") in FINAL_STATE_KINDS:
             self.add(key_place(workflow, "initial", place), f"initial state '{initial}' of {of_workflow} cannot be final")
 
+        on_submit = _mapping(workflow.get("on_submit"))
+        for index, entry in enumerate(_list(on_submit.get("notify"))):
+            self.check_notify(entry, item_place(on_submit["notify"], index, key_place(on_submit, "notify", place)),
+                              f"on_submit of {of_workflow}")
+
         edges: dict[str, set[str]] = {key: set() for key in states}
         has_exit: set[str] = set()
         offered: dict[tuple[str, str], Place] = {}

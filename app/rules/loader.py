@@ -304,6 +304,7 @@ def normalise(sections: dict[str, Any]) -> dict:
     data["workflows"] = {
         key: {
             **workflow,
+            "on_submit": {"notify": list((workflow.get("on_submit") or {}).get("notify") or [])},
             "states": {name: _normalise_state(state) for name, state in workflow["states"].items()},
             "transitions": [_normalise_transition(transition) for transition in workflow["transitions"]],
         }

@@ -292,6 +292,8 @@ TRANSITION = Record(
 WORKFLOW = Record(
     {
         "initial": required(KEY),
+        # Sent when the customer submits the application (it is created in `initial`).
+        "on_submit": optional(Record({"notify": required(NOTIFY_LIST)})),
         "states": required(MapOf(STATE, noun="state", min_items=1)),
         # Actions repeat across states, so transition names need not be unique (crosschecks look closer).
         "transitions": required(

@@ -138,12 +138,14 @@ def test_one_kaltim_application_shows_the_same_wita_times_everywhere(app, factor
     assert "WITA" in text_of(portal.get("/portal/inbox"))          # delivered now, shown in WITA
     from models import InboxMessage
     with app.app_context():
-        message_id = db.session.scalar(select(InboxMessage.id).where(InboxMessage.user_id == customer_id))
+        message_id = db.session.scalar(select(InboxMessage.id).where(InboxMessage.user_id == customer_id)
+                                       .order_by(InboxMessage.id.desc()))     # the revision, after the receipt
     assert DEADLINE in text_of(portal.get(f"/portal/inbox/{message_id}"))
     from models import OutboxMessage
     with app.app_context():
         whatsapp = db.session.scalars(select(OutboxMessage).where(OutboxMessage.application_id == app_id,
-                                                                  OutboxMessage.channel == "whatsapp")).all()
+                                                                  OutboxMessage.channel == "whatsapp",
+                                                                  OutboxMessage.template == "kaltim_revisi")).all()
     assert whatsapp and all(DEADLINE in row.payload["body"] for row in whatsapp)
 
     # the customer revises, the verifier passes it: the receipt PDF prints the same time

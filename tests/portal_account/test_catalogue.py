@@ -103,3 +103,25 @@ def test_language_switch_and_mobile_layout(client):
     page = client.get("/portal/").get_data(as_text=True)
     assert 'href="/lang/en"' in page and 'href="/lang/id"' in page
     assert "width=device-width" in page
+
+
+def _section(page: str, element_id: str) -> str:
+    """The text of one list of the page (tags dropped)."""
+    import re
+    start = page.index(f'id="{element_id}"')
+    end = page.index("</ol>" if element_id == "main-path" else "</ul>", start)
+    return " ".join(re.sub(r"<[^>]+>", " ", page[start:end]).split())
+
+
+def test_alur_layanan_reads_main_path_first_then_marked_branches(client):
+    bmkg = client.get("/portal/layanan/bmkg_informasi").get_data(as_text=True)
+    main = _section(bmkg, "main-path")
+    order = ["Terkirim Menunggu Konfirmasi", "Upload Bukti Pembayaran", "Pembayaran Sedang Diverifikasi",
+             "Pembayaran Valid", "Verifikasi Akhir", "Transaksi Sukses"]
+    assert [main.index(label) for label in order] == sorted(main.index(label) for label in order)
+    assert "Ditolak" not in main and "Terbaru" not in main
+    branches = _section(bmkg, "branches")
+    assert "Cabang: Upload Bukti Pembayaran Terbaru (dari Pembayaran Sedang Diverifikasi)" in branches
+    kaltim = client.get("/portal/layanan/kaltim_sipa").get_data(as_text=True)
+    assert "Revisi" not in _section(kaltim, "main-path")
+    assert "Cabang: Revisi (dari Proses — Verifikasi Berkas)" in _section(kaltim, "branches")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.access import role_names
 from app.commands.application.effects import EffectContext, assign_number
+from app.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
 from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 from app.extensions import db
@@ -140,6 +141,12 @@ class CreateApplicationCommand:
                                 store=self.store, event=event)
             assign_number(ctx, {"numbering": spec["receipt_numbering"], "to": "receipt"})
         session.flush()
+        submit_notify = (workflow.get("on_submit") or {}).get("notify") or []
+        if submit_notify:
+            queue_notifications(submit_notify, application, data, actor=self.actor,
+                                context=notification_context(application, data, actor=self.actor),
+                                audit_event_id=event.id)
+            session.flush()
         return application
 
     def _section(self, mode: str, specs: list[dict], values: dict, prefix: str, errors: dict,
