@@ -6,6 +6,7 @@ import os
 import uuid
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import get_locale
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -32,7 +33,8 @@ def check_uploaded(content: bytes, filename: str):
         rules, problems = check_rules(os.path.relpath(temporary))
     finally:
         temporary.unlink(missing_ok=True)
-    shown = [str(p).replace(os.path.relpath(temporary), filename).replace(str(temporary), filename)
+    locale = str(get_locale() or "id")
+    shown = [p.text(locale).replace(os.path.relpath(temporary), filename).replace(str(temporary), filename)
              for p in problems]
     return rules, shown
 
