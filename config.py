@@ -47,9 +47,11 @@ class Config:
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    AUTH_RATE_LIMITED = True
-    AUTH_RATE_LIMIT = "10 per 5 minute"
-    API_LOGIN_RATE_LIMIT = os.environ.get("API_LOGIN_RATE_LIMIT", "10 per minute")
+    # Login limits (app/login_limits.py) on /login/, the JWT login and /portal/masuk, replacing
+    # Flask-AppBuilder's per-address AUTH_RATE_LIMITED: failed logins per account, attempts per address
+    AUTH_RATE_LIMITED = False
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 5 minute")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "300 per 5 minute")
     # Revocable sessions (app/sessions.py): short-lived JWTs, idle timeout of staff sessions
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("JWT_ACCESS_TOKEN_EXPIRES_MINUTES", "15")))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=int(os.environ.get("JWT_REFRESH_TOKEN_EXPIRES_HOURS", "12")))

@@ -17,13 +17,16 @@ sla_cli = AppGroup("sla", help="Service-level deadlines.")
 
 @rules_cli.command("check")
 @click.argument("path", required=False)
-def rules_check(path: str | None) -> None:
+@click.option("--lang", default=None, help="id or en (default: LANG, then BABEL_DEFAULT_LOCALE)")
+def rules_check(path: str | None, lang: str | None) -> None:
     """Print every problem as file:line: message (exit 1), or a summary (exit 0)."""
     from app.outbox.channels import notification_channels
     from app.rules.check import run_check
+    from app.rules.messages import cli_locale
 
     sys.exit(run_check(path or os.path.relpath(current_app.config["RULES_PATH"]),
-                       known_channels=notification_channels()))
+                       known_channels=notification_channels(),
+                       locale=cli_locale(lang, current_app.config.get("BABEL_DEFAULT_LOCALE"))))
 
 
 @rules_cli.command("activate")

@@ -68,13 +68,16 @@ class SatuPintuSecurityManager(SecurityManager):
 
     def register_views(self) -> None:
         super().register_views()
-        # Flask-AppBuilder limits only the HTML login; the JWT login gets the same protection.
+        # the HTML login and the JWT login: failed logins per account, attempts per address
+        # (app/login_limits.py; Flask-AppBuilder's own AUTH_RATE_LIMITED counts per address only)
         if not current_app.config.get("RATELIMIT_ENABLED"):
             return
+        from app.login_limits import login_limits
+
         for view in self.appbuilder.baseviews:
-            if isinstance(view, self.security_api):
-                self.limiter.limit(current_app.config["API_LOGIN_RATE_LIMIT"], methods=["POST"])(
-                    view.blueprint)
+            if view is self.auth_view or isinstance(view, self.security_api):
+                for limit in login_limits(current_app):
+                    limit(view.blueprint)
 
     # --- revocable sessions and the security log (app/sessions.py, app/security_log.py)
     def create_jwt_manager(self, app):
@@ -88,10 +91,12 @@ class SatuPintuSecurityManager(SecurityManager):
         """The HTML /login/ and the JWT login: a failure is written to the security log."""
         from flask import has_request_context, request
 
+        from app.login_limits import note_failed_login
         from app.security_log import LOGIN_FAILED, record_security_event
 
         user = super().auth_user_db(username, password)
         if user is None:
+            note_failed_login()
             known = self.find_user(username=username) if username else None
             record_security_event(LOGIN_FAILED, user_id=known.id if known else None,
                                   username=(username or "")[:255],

@@ -21,6 +21,7 @@ from app.portal.captcha import captcha_enabled, check_captcha, new_challenge
 from app.portal.forms import (COMPANY_TYPES, INSTITUTION_TYPES, ChangePasswordForm, ForgotPasswordForm,
                               LoginForm, ProfileForm, RegisterForm, ResendForm, ResetPasswordForm,
                               VerifyEmailForm, password_problem)
+from app.login_limits import login_limits, note_failed_login
 from app.security import CUSTOMER_ROLE
 from app.security_log import LOGIN_FAILED, record_security_event
 from app.sessions import revoke_sessions
@@ -43,8 +44,11 @@ def register_rate_limits(app: Flask) -> None:
     mail_rate = app.config.get("PORTAL_MAIL_RATE_LIMIT", "5 per 15 minute")
     captcha_rate = app.config.get("PORTAL_CAPTCHA_RATE_LIMIT", "30 per minute")
     post = ["POST"]
+    endpoint = "portal.login"  # failed logins per account, attempts per address, like the staff logins
+    for limit in login_limits(app):
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     for endpoint, rate, methods in (
-            ("login", login_rate, post), ("verify_email", login_rate, post), ("reset_password", login_rate, post),
+            ("verify_email", login_rate, post), ("reset_password", login_rate, post),
             ("verify_link", login_rate, ["GET"]), ("forgot_password", mail_rate, post),
             ("resend_code", mail_rate, post), ("register", mail_rate, post), ("captcha_image", captcha_rate, ["GET"])):
         # Flask-Limiter checks inside the wrapper it returns: this app's view function becomes it
@@ -450,6 +454,7 @@ def login():
                     appbuilder.sm.update_user_auth_stat(user, False)
                 record_security_event(LOGIN_FAILED, user_id=user.id if user else None,
                                       username=form.identifier.data, detail="portal")
+                note_failed_login()
                 session["login_failures"] = failures + 1
                 error = _("NIK/email/nama pengguna atau kata sandi salah.")
             elif not is_customer(user):

@@ -182,3 +182,43 @@ def _edge(a, b, box_w, box_h, label, who, slot, forward, lane_x, loop) -> str:
             f'<path d="{path}" fill="none" stroke="#888" stroke-width="1.2" marker-end="url(#arrow)"/>'
             f'<text x="{tx:.0f}" y="{ty:.0f}" text-anchor="{anchor}" fill="#333" font-size="10" '
             f'paint-order="stroke" stroke="#fff" stroke-width="3">{text}</text></g>')
+
+
+def workflow_graph(workflow: Mapping, roles: Mapping | None = None) -> dict:
+    """The workflow as data for the browser's layout engine (static/backoffice/workflow-diagram.js,
+    vendored elkjs): every state with its full label (wrapped, never cut), every transition edge with
+    its action label and who performs it. ``workflow_diagram`` stays the fallback without JavaScript."""
+    roles = roles or {}
+    states = workflow.get("states", {})
+    nodes = []
+    for state, spec in states.items():
+        sla = None
+        if spec.get("sla"):
+            unit, value = next(iter(spec["sla"].items()))
+            sla = f"SLA {value} {SLA_UNITS.get(unit, unit)}"
+        nodes.append({"id": state, "lines": _wrap_all(_label(spec.get("staff_label") or spec.get("label") or state), 26),
+                      "kind": spec.get("kind", "working"), "initial": state == workflow.get("initial"), "sla": sla,
+                      "colours": KIND_COLOURS.get(spec.get("kind", "working"), KIND_COLOURS["working"])})
+    edges = []
+    for transition in workflow.get("transitions", []):
+        who = ", ".join(_role_label(r, roles) for r in transition.get("by", []))
+        for source in transition["from"]:
+            if source in states and transition["to"] in states:
+                edges.append({"id": f"e{len(edges)}", "source": source, "target": transition["to"],
+                              "lines": _wrap_all(_label(transition.get("label")) or transition["action"], 24),
+                              "who": who})
+    return {"nodes": nodes, "edges": edges}
+
+
+def _wrap_all(text: str, width: int) -> list[str]:
+    """Like ``_wrap`` but keeps every line: a box grows instead of cutting its text."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines or [""]

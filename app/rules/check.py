@@ -9,25 +9,25 @@ import sys
 from typing import Sequence, TextIO
 
 from app.rules.loader import DEFAULT_CHANNELS, check_rules
+from app.rules.messages import N_, cli_locale, render
 
 DEFAULT_RULES_PATH = "workflow_rules.yaml"
 
 
-def run_check(path: str = DEFAULT_RULES_PATH, out: TextIO | None = None, *, known_channels: Sequence[str] = DEFAULT_CHANNELS) -> int:
+def run_check(path: str = DEFAULT_RULES_PATH, out: TextIO | None = None, *, known_channels: Sequence[str] = DEFAULT_CHANNELS,
+              locale: str | None = None) -> int:
+    """Print the problems (``file:line: message``) or a summary in ``locale`` (Indonesian by default)."""
     out = out if out is not None else sys.stdout
     rules, problems = check_rules(path, known_channels=known_channels)
     if rules is None:
         for problem in problems:
-            print(problem, file=out)
-        count = len(problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found in {path}", file=out)
+            print(problem.text(locale), file=out)
+        print(render(N_("%(count)s masalah ditemukan di %(path)s", count=len(problems), path=path), locale), file=out)
         return 1
     summary = rules.summary()
-    print(
-        f"OK: {summary['agencies']} agencies, {summary['services']} services, {summary['workflows']} workflows,"
-        f" {summary['states']} states, {summary['transitions']} transitions (sha256 {rules.sha256[:12]})",
-        file=out,
-    )
+    print(render(N_(
+        "OK: %(agencies)s instansi, %(services)s layanan, %(workflows)s alur kerja, %(states)s status,"
+        " %(transitions)s transisi (sha256 %(sha)s)", sha=rules.sha256[:12], **summary), locale), file=out)
     return 0
 
 
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) > 1 or (args and args[0] in ("-h", "--help")):
         print("usage: python -m app.rules.check [PATH]   (default: workflow_rules.yaml)", file=sys.stderr)
         return 2
-    return run_check(args[0] if args else DEFAULT_RULES_PATH)
+    return run_check(args[0] if args else DEFAULT_RULES_PATH, locale=cli_locale())
 
 
 if __name__ == "__main__":

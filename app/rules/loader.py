@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from app.rules.crosschecks import DEFAULT_REQUEST_KINDS, cross_check
 from app.rules.model import Rules, plain_copy, read_template_digests
+from app.rules.messages import N_
 from app.rules.problems import InvalidRulesError, Place, ProblemSink, RulesProblem
 from app.rules.schema import (
     COLLECTION_SECTIONS,
@@ -22,7 +23,7 @@ from app.rules.schema import (
     TOP_LEVEL_KEYS,
     section_schemas,
 )
-from app.rules.validators import describe, suggestion
+from app.rules.validators import describe, described, did_you_mean, suggestion
 from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, load_yaml, to_plain
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import DEFAULT_FILE_TYPES, DEFAULT_MAX_MB
@@ -32,16 +33,16 @@ DEFAULT_CHANNELS = ("email", "inbox", "whatsapp")
 DEFAULT_CALENDAR = {"country": "ID", "categories": ["public", "government"]}
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 SECTION_NOUNS = {
-    "calendar": "calendar",
-    "request_kinds": "request kind",
-    "roles": "role",
-    "numbering": "numbering",
-    "notifications": "notification template",
-    "documents": "document",
-    "surveys": "survey",
-    "agencies": "agency",
-    "workflows": "workflow",
-    "services": "service",
+    "calendar": N_("kalender"),
+    "request_kinds": N_("jenis permohonan"),
+    "roles": N_("peran"),
+    "numbering": N_("penomoran"),
+    "notifications": N_("templat notifikasi"),
+    "documents": N_("dokumen"),
+    "surveys": N_("survei"),
+    "agencies": N_("instansi"),
+    "workflows": N_("alur kerja"),
+    "services": N_("jenis layanan"),
 }
 
 
@@ -108,15 +109,16 @@ def _read_file(
     try:
         raw = resolved.read_bytes()
     except FileNotFoundError:
-        sink.add(where, f"included file '{name}' not found" if included_at else "rules file not found")
+        sink.add(where, N_("berkas sertaan '%(name)s' tidak ditemukan", name=name) if included_at
+                 else N_("berkas aturan tidak ditemukan"))
         return
     except OSError as error:
-        sink.add(where, f"cannot read '{name}': {error.strerror or error}")
+        sink.add(where, N_("'%(name)s' tidak dapat dibaca: %(error)s", name=name, error=str(error.strerror or error)))
         return
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        sink.add(Place(name, raw[: error.start].count(b"\n") + 1), "the file is not valid UTF-8")
+        sink.add(Place(name, raw[: error.start].count(b"\n") + 1), N_("berkas ini bukan UTF-8 yang sah"))
         return
     try:
         root = load_yaml(text, name, sink)
@@ -126,7 +128,8 @@ def _read_file(
         root = LineDict()
         root.place, root.key_places = Place(name, 1), {}
     if not isinstance(root, LineDict):
-        sink.add(Place(name, 1), f"the top level of a rules file must be a mapping (got {describe(root)})")
+        sink.add(Place(name, 1), N_("tingkat teratas berkas aturan harus sebuah pemetaan (tertulis %(got)s)",
+                                            got=described(root)))
         return
     files.append(RulesFile(name, resolved, root))
     _check_top_level(root, name, sink, entry=entry)
@@ -135,19 +138,19 @@ def _read_file(
         return
     include_place = root.key_place("include")
     if not isinstance(includes, list):
-        sink.add(include_place, f"'include' must be a list of file paths (got {describe(includes)})")
+        sink.add(include_place, N_("'include' harus daftar jalur berkas (tertulis %(got)s)", got=described(includes)))
         return
     for index, relative in enumerate(includes):
         place = item_place(includes, index, include_place)
         if not isinstance(relative, str) or not relative.strip():
-            sink.add(place, f"each include must be a file path (got {describe(relative)})")
+            sink.add(place, N_("setiap include harus jalur berkas (tertulis %(got)s)", got=described(relative)))
             continue
         child_name = os.path.normpath(os.path.join(os.path.dirname(name), relative))
         child_path = (resolved.parent / relative).resolve()
         chain = [*stack, resolved]
         if child_path in chain:
             names = [_display(path, files) for path in chain[chain.index(child_path):]] + [child_name]
-            sink.add(place, "include cycle: " + " -> ".join(names))
+            sink.add(place, N_("include berputar: %(cycle)s", cycle=" -> ".join(names)))
             continue
         if any(file.path == child_path for file in files):
             continue  # already included elsewhere (a diamond, not a cycle): read once
@@ -164,17 +167,20 @@ def _display(path: Path, files: list[RulesFile]) -> str:
 def _check_top_level(root: LineDict, name: str, sink: ProblemSink, *, entry: bool) -> None:
     for key in root:
         if key not in TOP_LEVEL_KEYS:
-            sink.add(root.key_place(key), f"unknown top-level key '{key}'{suggestion(key, TOP_LEVEL_KEYS)}")
+            sink.add(root.key_place(key), N_("kunci tingkat teratas '%(key)s' tidak dikenal%(suggestion)s", key=key,
+                                                     suggestion=did_you_mean(key, TOP_LEVEL_KEYS)))
     if "version" in root:
         if root["version"] != FORMAT_VERSION or isinstance(root["version"], bool):
-            sink.add(root.key_place("version"), f"'version' must be {FORMAT_VERSION} (got {describe(root['version'])})")
+            sink.add(root.key_place("version"), N_("'version' harus %(version)s (tertulis %(got)s)",
+                                                         version=FORMAT_VERSION, got=described(root["version"])))
     elif entry:
-        sink.add(root.place, f"the rules file must start with 'version: {FORMAT_VERSION}'")
+        sink.add(root.place, N_("berkas aturan harus diawali 'version: %(version)s'", version=FORMAT_VERSION))
     for section in (*SINGLE_SECTIONS, *COLLECTION_SECTIONS):
         if section in root and not isinstance(root[section], dict):
             if root[section] is None:
                 continue  # an empty section ("services:") is allowed
-            sink.add(root.key_place(section), f"'{section}' must be a mapping (got {describe(root[section])})")
+            sink.add(root.key_place(section), N_("'%(section)s' harus sebuah pemetaan (tertulis %(got)s)", section=section,
+                                                        got=described(root[section])))
 
 
 def _merge(files: list[RulesFile], sink: ProblemSink) -> tuple[dict[str, LineDict], Place]:
@@ -192,7 +198,8 @@ def _merge(files: list[RulesFile], sink: ProblemSink) -> tuple[dict[str, LineDic
                 if calendar_place is not None:
                     sink.add(
                         place,
-                        f"'{name}' is defined twice: at {calendar_place.file}:{calendar_place.line} and at {place.file}:{place.line}",
+                        N_("'%(name)s' didefinisikan dua kali: di %(first)s dan di %(second)s", name=name,
+                           first=f"{calendar_place.file}:{calendar_place.line}", second=f"{place.file}:{place.line}"),
                     )
                     continue
                 calendar_place = place
@@ -208,8 +215,9 @@ def _merge(files: list[RulesFile], sink: ProblemSink) -> tuple[dict[str, LineDic
                     first = merged.key_place(key)
                     sink.add(
                         item_at,
-                        f"{SECTION_NOUNS[name]} '{key}' is defined twice: at {first.file}:{first.line}"
-                        f" and at {item_at.file}:{item_at.line}",
+                        N_("%(noun)s '%(key)s' didefinisikan dua kali: di %(first)s dan di %(second)s",
+                           noun=SECTION_NOUNS[name], key=key, first=f"{first.file}:{first.line}",
+                           second=f"{item_at.file}:{item_at.line}"),
                     )
                     continue
                 merged[key] = item

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
+from app.rules.messages import Message, N_, render
+
 
 class Place(NamedTuple):
     """Where something is written: the file as the user named it, and a 1-based line."""
@@ -18,10 +20,14 @@ class RulesProblem:
 
     file: str
     line: int
-    message: str
+    message: Message | str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return self.text()
+
+    def text(self, locale: str | None = None) -> str:
+        """``file:line: message`` with the message in ``locale`` (Indonesian by default)."""
+        return f"{self.file}:{self.line}: {render(self.message, locale)}"
 
 
 class InvalidRulesError(Exception):
@@ -32,9 +38,11 @@ class InvalidRulesError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        count = len(self.problems)
-        head = f"invalid rules ({count} problem{'s' if count != 1 else ''}):"
-        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+        return self.text()
+
+    def text(self, locale: str | None = None) -> str:
+        head = render(N_("aturan tidak valid (%(count)s masalah):", count=len(self.problems)), locale)
+        return "\n".join([head, *(f"  {problem.text(locale)}" for problem in self.problems)])
 
 
 class ProblemSink:
@@ -44,7 +52,7 @@ class ProblemSink:
         self.problems: list[RulesProblem] = []
         self._seen: set[RulesProblem] = set()
 
-    def add(self, place: Place, message: str) -> None:
+    def add(self, place: Place, message: Message | str) -> None:
         problem = RulesProblem(place.file, place.line, message)
         if problem not in self._seen:
             self._seen.add(problem)

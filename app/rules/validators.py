@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
 from app.rules.yaml_source import item_place, key_place, place_of
 
@@ -40,6 +41,25 @@ def suggestion(word: Any, choices: Iterable[str]) -> str:
         return ""
     close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def described(value: Any) -> Message | str:
+    """``describe`` for messages that go through the catalogs (app/rules/messages.py)."""
+    if value is None:
+        return N_("kosong")
+    if isinstance(value, dict):
+        return N_("sebuah pemetaan")
+    if isinstance(value, list):
+        return N_("sebuah daftar")
+    return describe(value)
+
+
+def did_you_mean(word: Any, choices: Iterable[str]) -> Message | str:
+    """``suggestion`` for messages that go through the catalogs."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
+    return N_(" (maksud Anda '%(name)s'?)", name=close[0]) if close else ""
 
 
 def of(noun_phrase: str, owner: str) -> str:

@@ -96,3 +96,19 @@ def test_svg_drawings_are_self_contained():
         'xmlns="http://www.w3.org/2000/svg"', "")
     chart = bar_chart([("Layanan <A>", [1, 2])], ["x", "y"], title="T")
     assert "&lt;A&gt;" in chart and "<script" not in chart
+
+
+def test_workflow_graph_keeps_every_state_edge_and_whole_label():
+    """The data the browser lays out (app/reports/svg.py workflow_graph): nothing left out or cut."""
+    from app.reports.svg import workflow_graph
+
+    long_label = "Langkah 9 — Pelanggan: pembayaran & upload bukti bayar (waktu tidak dapat ditentukan)"
+    workflow = {**WORKFLOW, "states": {**{k: dict(v) for k, v in WORKFLOW["states"].items()}}}
+    first = next(iter(workflow["states"]))
+    workflow["states"][first]["label"] = long_label
+    graph = workflow_graph(workflow, {"admin": {"label": "Admin"}})
+    assert [n["id"] for n in graph["nodes"]] == list(workflow["states"])
+    node = graph["nodes"][0]
+    assert " ".join(node["lines"]) == long_label and len(node["lines"]) > 3  # grows, never cut
+    assert len(graph["edges"]) == sum(len(t["from"]) for t in workflow["transitions"])
+    assert all(edge["lines"] and edge["who"] for edge in graph["edges"])

@@ -288,3 +288,17 @@ def test_csrf_is_enforced_on_backoffice_forms(app, bo_offices, bmkg_apps):
     with app.app_context():
         assert db.session.scalar(select(func.count(Message.id)).where(Message.body == "tanpa token")) == 0
         db.session.remove()
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("id", "aturan_baru.yaml:3: kunci tingkat teratas &#39;servis&#39; tidak dikenal (maksud Anda &#39;services&#39;?)"),
+    ("en", "aturan_baru.yaml:3: unknown top-level key &#39;servis&#39; (did you mean &#39;services&#39;?)"),
+])
+def test_rules_screen_shows_problems_in_the_users_language(app, html, language, expected):
+    admin = html("admin")
+    admin.get(f"/lang/{language}")
+    broken = b"version: 1\ninclude: [rules/common.yaml]\nservis: {}\n"
+    response = admin.post("/backoffice/aturan/unggah", data={"rules_file": (io.BytesIO(broken), "aturan_baru.yaml")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert expected in response.get_data(as_text=True)

@@ -21,10 +21,16 @@ def line_of(path: Path, needle: str) -> int:
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
 
-def test_check_summarises_a_valid_file(app):
-    result = cli(app, "rules", "check", str(CORE_RULES))
+@pytest.mark.parametrize("args, summary", [
+    ([], "OK: 2 instansi, 3 layanan, 1 alur kerja, 9 status, 12 transisi"),   # Indonesian by default
+    (["--lang", "en"], "OK: 2 agencies, 3 services, 1 workflows, 9 states, 12 transitions"),
+    (["--lang", "id"], "OK: 2 instansi, 3 layanan, 1 alur kerja, 9 status, 12 transisi"),
+])
+def test_check_summarises_a_valid_file(app, monkeypatch, args, summary):
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    result = cli(app, "rules", "check", *args, str(CORE_RULES))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("OK: 2 agencies, 3 services, 1 workflows, 9 states, 12 transitions")
+    assert result.output.startswith(summary)
 
 
 def test_check_lists_every_problem_with_its_place(app, tmp_path):
@@ -41,7 +47,7 @@ def test_check_lists_every_problem_with_its_place(app, tmp_path):
     broken = tmp_path / "workflow_rules.yaml"
     broken.write_text(text)
 
-    result = cli(app, "rules", "check", str(broken))
+    result = cli(app, "rules", "check", "--lang", "en", str(broken))
 
     assert result.exit_code == 1, result.output
     out = result.output
@@ -49,7 +55,7 @@ def test_check_lists_every_problem_with_its_place(app, tmp_path):
     assert f"{broken}:{line_of(broken, 'terlupa: {label')}: state 'terlupa'" in out and "unreachable" in out
     assert f"{broken}:{line_of(broken, 'template: tidak_ada')}:" in out
     assert "notification template 'tidak_ada' is not defined" in out
-    assert "3 problems found" in out
+    assert "3 problem(s) found" in out
 
 
 def versions(app) -> list[tuple[int, bool]]:

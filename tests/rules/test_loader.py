@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.rules.messages import render
 from app.rules.check import main, run_check
 from app.rules.loader import check_rules, load_rules
 from app.rules.model import Rules
@@ -117,7 +118,7 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 
 def messages(problems: list[RulesProblem]) -> str:
-    return "\n".join(str(problem) for problem in problems)
+    return "\n".join(problem.text("en") for problem in problems)
 
 
 def problems_for(tmp_path: Path, data: dict) -> list[RulesProblem]:
@@ -187,9 +188,15 @@ def test_changing_a_template_changes_the_fingerprint(tmp_path):
     assert load_rules(path).sha256 != before
 
 
-def test_run_check_prints_a_summary(tmp_path, capsys):
-    assert run_check(str(write_rules(tmp_path, VALID_RULES))) == 0
-    assert capsys.readouterr().out.startswith("OK: 1 agencies, 1 services, 1 workflows, 4 states, 3 transitions")
+@pytest.mark.parametrize("locale, summary", [
+    (None, "OK: 1 instansi, 1 layanan, 1 alur kerja, 4 status, 3 transisi"),   # Indonesian by default
+    ("id", "OK: 1 instansi, 1 layanan, 1 alur kerja, 4 status, 3 transisi"),
+    ("en", "OK: 1 agencies, 1 services, 1 workflows, 4 states, 3 transitions"),
+    ("fr", "OK: 1 instansi, 1 layanan, 1 alur kerja, 4 status, 3 transisi"),   # unknown: the default
+])
+def test_run_check_prints_a_summary(tmp_path, capsys, locale, summary):
+    assert run_check(str(write_rules(tmp_path, VALID_RULES)), locale=locale) == 0
+    assert capsys.readouterr().out.startswith(summary)
 
 
 def test_check_entry_point_reports_problems_and_exit_status(tmp_path, capsys):
@@ -271,17 +278,45 @@ def test_unknown_state_unreachable_state_and_missing_template_reported_together(
 
 def test_run_check_prints_every_problem_and_fails(tmp_path, capsys):
     path = write_rules(tmp_path, BROKEN_RULES, templates=())
-    assert run_check(str(path)) == 1
+    assert run_check(str(path), locale="en") == 1
     out = capsys.readouterr().out
     assert out.count(f"{path}:") == 3
-    assert "3 problems found" in out
+    assert "3 problem(s) found" in out
+
+
+@pytest.mark.parametrize("locale, expected", [
+    (None, ["{file}:1: berkas aturan harus diawali 'version: 1'",
+            "{file}:2: kunci tingkat teratas 'servis' tidak dikenal (maksud Anda 'services'?)",
+            "{file}:3: 'roles' harus sebuah pemetaan (tertulis sebuah daftar)",
+            "3 masalah ditemukan di {file}"]),
+    ("en", ["{file}:1: the rules file must start with 'version: 1'",
+            "{file}:2: unknown top-level key 'servis' (did you mean 'services'?)",
+            "{file}:3: 'roles' must be a mapping (got a list)",
+            "3 problem(s) found in {file}"]),
+])
+def test_rules_check_speaks_the_administrators_language_and_keeps_file_line(tmp_path, capsys, locale, expected):
+    path = tmp_path / "workflow_rules.yaml"
+    path.write_text("agencies: {}\nservis: {}\nroles: [a]\n", encoding="utf-8")
+    assert run_check(str(path), locale=locale) == 1
+    assert capsys.readouterr().out.splitlines() == [line.format(file=path) for line in expected]
+
+
+@pytest.mark.parametrize("option, lang, configured, chosen", [
+    ("en", "id_ID.UTF-8", "id", "en"), (None, "en_US.UTF-8", "id", "en"), (None, "C.UTF-8", "id", "id"),
+    (None, "", "en", "en"), (None, "", None, "id"), ("xx", "", None, "id"), ("EN", "", None, "en"),
+])
+def test_the_cli_language_comes_from_the_option_then_lang_then_config(monkeypatch, option, lang, configured, chosen):
+    from app.rules.messages import cli_locale
+
+    monkeypatch.setenv("LANG", lang)
+    assert cli_locale(option, configured) == chosen
 
 
 def test_duplicate_keys_are_reported(tmp_path):
     text = VALID_RULES.replace("  kepala: {label: Kepala Balai}\n", "  kepala: {label: Kepala Balai}\n  petugas: {label: Lagi}\n")
     path = write_rules(tmp_path, text)
     _, problems = check_rules(path)
-    assert [str(p) for p in problems] == [
+    assert [p.text("en") for p in problems] == [
         f"{path}:{line_of(text, 'petugas: {label: Lagi}')}: duplicate key 'petugas'"
         f" (first written at line {line_of(text, 'petugas: {label: Petugas Layanan}')})"
     ]
@@ -290,7 +325,7 @@ def test_duplicate_keys_are_reported(tmp_path):
 def test_duplicate_key_inside_a_flow_mapping(tmp_path):
     text = VALID_RULES.replace("resi: {pattern: \"{hex6}\"}", "resi: {pattern: \"{hex6}\", pattern: \"{seq}\"}")
     _, problems = check_rules(write_rules(tmp_path, text))
-    assert [p.message for p in problems] == [f"duplicate key 'pattern' (first written at line {line_of(text, 'resi:')})"]
+    assert [render(p.message, "en") for p in problems] == [f"duplicate key 'pattern' (first written at line {line_of(text, 'resi:')})"]
 
 
 def test_typo_in_a_key_is_reported_with_a_suggestion(tmp_path):
@@ -298,23 +333,23 @@ def test_typo_in_a_key_is_reported_with_a_suggestion(tmp_path):
     path = write_rules(tmp_path, text)
     _, problems = check_rules(path)
     line = line_of(text, "ttd: {lable")
-    assert RulesProblem(str(path), line, "unknown key 'lable' in state 'ttd' of workflow 'sederhana' (did you mean 'label'?)") in problems
-    assert RulesProblem(str(path), line, "state 'ttd' of workflow 'sederhana' is missing 'label'") in problems
+    assert RulesProblem(str(path), line, "unknown key 'lable' in state 'ttd' of workflow 'sederhana' (did you mean 'label'?)").text() in [p.text("en") for p in problems]
+    assert RulesProblem(str(path), line, "state 'ttd' of workflow 'sederhana' is missing 'label'").text() in [p.text("en") for p in problems]
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path):
     text = VALID_RULES.replace("  petugas: {label: Petugas Layanan}", "  petugas: {label: Petugas Layanan")
     path = write_rules(tmp_path, text)
     _, problems = check_rules(path)
-    assert len(problems) == 1 and problems[0].message.startswith("YAML syntax error")
+    assert len(problems) == 1 and render(problems[0].message, "en").startswith("YAML syntax error")
     assert problems[0].line >= line_of(text, "petugas: {label")
 
 
 def test_missing_file_and_missing_version(tmp_path):
     _, problems = check_rules(tmp_path / "nothing.yaml")
-    assert [p.message for p in problems] == ["rules file not found"]
+    assert [render(p.message, "en") for p in problems] == ["rules file not found"]
     _, problems = check_rules(write_rules(tmp_path, VALID_RULES.replace("version: 1\n", "")))
-    assert [p.message for p in problems] == ["the rules file must start with 'version: 1'"]
+    assert [render(p.message, "en") for p in problems] == ["the rules file must start with 'version: 1'"]
 
 
 # ---------------------------------------------------------------- includes
@@ -335,7 +370,7 @@ def test_includes_merge_and_report_places_relative_to_the_entry(tmp_path, monkey
     broken = yaml.safe_dump({"services": services}, sort_keys=False).replace("workflow: sederhana", "workflow: rumit")
     (tmp_path / "rules/services.yaml").write_text(broken)
     _, problems = check_rules("workflow_rules.yaml")
-    assert [str(p) for p in problems] == [
+    assert [p.text("en") for p in problems] == [
         f"rules/services.yaml:{line_of(broken, 'workflow: rumit')}: workflow 'rumit' is not defined (in service 'uji_tera')"
     ]
 
@@ -349,7 +384,7 @@ def test_the_same_service_in_two_files_names_both_places(tmp_path):
     _, problems = check_rules(path)
     extra_name = str(tmp_path / "rules/extra.yaml")
     first = f"{path}:{line_of(entry_text, 'uji_tera:')}"
-    assert [str(p) for p in problems] == [
+    assert [p.text("en") for p in problems] == [
         f"{extra_name}:2: service 'uji_tera' is defined twice: at {first} and at {extra_name}:2"
     ]
 
@@ -361,14 +396,14 @@ def test_include_cycle_is_reported(tmp_path):
     (tmp_path / "rules/b.yaml").write_text("roles: {}\ninclude:\n  - a.yaml\n")
     _, problems = check_rules(path)
     a, b = str(tmp_path / "rules/a.yaml"), str(tmp_path / "rules/b.yaml")
-    assert [str(p) for p in problems] == [f"{b}:3: include cycle: {a} -> {b} -> {a}"]
+    assert [p.text("en") for p in problems] == [f"{b}:3: include cycle: {a} -> {b} -> {a}"]
 
 
 def test_missing_include_is_reported_at_the_include(tmp_path):
     text = VALID_RULES.replace("version: 1\n", "version: 1\ninclude:\n  - rules/none.yaml\n")
     path = write_rules(tmp_path, text)
     _, problems = check_rules(path)
-    assert [str(p) for p in problems] == [
+    assert [p.text("en") for p in problems] == [
         f"{path}:3: included file '{tmp_path / 'rules/none.yaml'}' not found"
     ]
 
@@ -570,7 +605,7 @@ CASES = {
 def test_cross_checks(tmp_path, base, mutate, expected):
     mutate(base)
     problems = problems_for(tmp_path, base)
-    assert any(expected in problem.message for problem in problems), messages(problems)
+    assert any(expected in render(problem.message, "en") for problem in problems), messages(problems)
 
 
 def test_many_problems_are_reported_in_one_run(tmp_path, base):

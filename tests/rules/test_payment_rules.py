@@ -116,5 +116,5 @@ def test_numbering_for_billing_codes_must_give_fifteen_digits(tmp_path, base, pa
     tagih(data)[1] = {"set_billing_code": {"numbering": "billing"}}
     path = write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False))
     _, problems = check_rules(path)
-    complaint = [p for p in problems if "does not give 15 digits" in str(p)]
+    complaint = [p for p in problems if "does not give 15 digits" in p.text("en")]
     assert (complaint == []) is ok, messages(problems)

@@ -130,14 +130,13 @@ def test_rate_limit_hits_are_recorded(app, security_caplog):
         SQLALCHEMY_ENGINE_OPTIONS = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         UPLOAD_FOLDER = app.config["UPLOAD_FOLDER"]
         RATELIMIT_ENABLED = True
-        PORTAL_LOGIN_RATE_LIMIT = "2 per minute"
-        API_LOGIN_RATE_LIMIT = "2 per minute"
+        LOGIN_ACCOUNT_RATE_LIMIT = "2 per minute"
 
     limited = create_app(Limited)
     client = limited.test_client()
     since = _last_id(app)
     for path, body in (("/portal/masuk", {"data": {"identifier": "x", "password": "y"}}),
-                       ("/api/v1/security/login", {"json": {"username": "x", "password": "y", "provider": "db"}})):
+                       ("/api/v1/security/login", {"json": {"username": "z", "password": "y", "provider": "db"}})):
         statuses = [client.post(path, **body).status_code for _ in range(3)]
         assert statuses[-1] == 429
     rows = _new(app, since, "rate_limited")

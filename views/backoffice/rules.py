@@ -6,13 +6,14 @@ import os
 import uuid
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import get_locale
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
-from app.reports.svg import workflow_diagram
+from app.reports.svg import workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
 from app.rules_state import rules_state
 from models import RulesVersion
@@ -32,7 +33,8 @@ def check_uploaded(content: bytes, filename: str):
         rules, problems = check_rules(os.path.relpath(temporary))
     finally:
         temporary.unlink(missing_ok=True)
-    shown = [str(p).replace(os.path.relpath(temporary), filename).replace(str(temporary), filename)
+    locale = str(get_locale() or "id")
+    shown = [p.text(locale).replace(os.path.relpath(temporary), filename).replace(str(temporary), filename)
              for p in problems]
     return rules, shown
 
@@ -54,11 +56,12 @@ class RulesScreenView(BaseView):
         data = rules_state().rules_for(active.id).data if active else rules_state().file_rules.data
         services = [s for s in visible_services(g.user) if s.key in data.get("services", {})]
         selected = request.args.get("service") or (services[0].key if services else None)
-        diagram, workflow_key, transitions = None, None, []
+        diagram, graph, workflow_key, transitions = None, None, None, []
         if selected in {s.key for s in services}:
             workflow_key = data["services"][selected]["workflow"]
             workflow = data["workflows"][workflow_key]
-            diagram = workflow_diagram(workflow, data.get("roles", {}))
+            diagram = workflow_diagram(workflow, data.get("roles", {}))  # without JavaScript
+            graph = workflow_graph(workflow, data.get("roles", {}))  # laid out by ELK in the browser
             states = workflow["states"]
             for t in workflow["transitions"]:
                 transitions.append({
@@ -70,7 +73,7 @@ class RulesScreenView(BaseView):
                     "form": ", ".join(text(f.get("label")) for f in t.get("form", []))})
         return self.render_template(
             "backoffice/rules.html", active=active, versions=versions, services=services, selected=selected,
-            diagram=diagram, workflow_key=workflow_key, transitions=transitions, problems=problems,
+            diagram=diagram, graph=graph, workflow_key=workflow_key, transitions=transitions, problems=problems,
             uploaded_name=uploaded_name, form=RulesUploadForm(), can_upload=is_admin(g.user) or
             self.appbuilder.sm.has_access("can_upload", "RulesScreen")), status
 
