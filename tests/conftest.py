@@ -98,6 +98,29 @@ def isolated_database(base, name: str) -> tuple[str, dict]:
     return url, options
 
 
+def isolated_app(tmp_path_factory, name: str, **settings):
+    """A migrated app of a test package's own (its database or schema, its upload folder), disposed
+    at the end of the session: yield from it in a session fixture."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.setup import initialise
+
+    base = tmp_path_factory.mktemp(f"satupintu_{name}")
+    url, engine_options = isolated_database(base, name)
+    config = type(f"{name.title()}Config", (TestingConfig,), {
+        "UPLOAD_FOLDER": str(base / "uploads"), "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options, **settings})
+    application = create_app(config)
+    with application.app_context():
+        upgrade()
+        initialise()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
 def sign_in(client, user_id: int):
     """Sign a test client in as a portal user the way a real login does (app/sessions.py stamp)."""
     from app.sessions import STAMP_KEY, current_stamp

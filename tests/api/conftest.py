@@ -2,41 +2,19 @@
 edits users, roles and reference rows at random, which must never reach the other tests' app."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from config import TestingConfig
 
 ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
 
 
-
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    from flask_migrate import upgrade
+    from tests.conftest import isolated_app
 
-    from app import create_app
-    from app.setup import initialise
-    from tests.conftest import isolated_database
-
-    base = tmp_path_factory.mktemp("satupintu_api")
-    url, engine_options = isolated_database(base, "api")
-
-    class ApiConfig(TestingConfig):
-        UPLOAD_FOLDER = str(base / "uploads")
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = engine_options
-
-    application = create_app(ApiConfig)
-    with application.app_context():
-        upgrade()
-        initialise()
-    yield application
-    with application.app_context():
-        from app.extensions import db
-        db.engine.dispose()
+    yield from isolated_app(tmp_path_factory, "api")
 
 
 @pytest.fixture(autouse=True)

@@ -9,43 +9,20 @@ top-level app when both run in one session.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from config import TestingConfig
 
 CORE_RULES = Path(__file__).parent / "rules" / "workflow_rules.yaml"
 ROOT_CONFTEST = Path(__file__).parent.parent / "conftest.py"
 
 
-
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    from flask_migrate import upgrade
+    from tests.conftest import isolated_app
 
-    from app import create_app
-    from app.setup import initialise
-    from tests.conftest import isolated_database
-
-    base = tmp_path_factory.mktemp("satupintu_core")
-    url, engine_options = isolated_database(base, "core")
-
-    class CoreConfig(TestingConfig):
-        RULES_PATH = str(CORE_RULES)
-        UPLOAD_FOLDER = str(base / "uploads")
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = engine_options
-
-    application = create_app(CoreConfig)
-    with application.app_context():
-        upgrade()
-        initialise()
-    yield application
-    with application.app_context():
-        from app.extensions import db
-        db.engine.dispose()
+    yield from isolated_app(tmp_path_factory, "core", RULES_PATH=str(CORE_RULES))
 
 
 # pytest-flask keeps an app context pushed across requests twice over: its autouse
