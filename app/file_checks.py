@@ -94,12 +94,30 @@ def pdf_problem(data: bytes) -> str | None:
         open_action = root.get("/OpenAction")
         if isinstance(open_action, pikepdf.Dictionary):   # a destination array only turns to a page
             return _pdf_refusal(N_("aksi otomatis saat dibuka (OpenAction)"))
-        found = _walk_pdf(pdf, pikepdf)
+        found = _walk_pdf(pdf, pikepdf) or _walk_recovered(data, pikepdf)
         return _pdf_refusal(found) if found else None
     except Exception:
         return translate(N_("PDF rusak atau tidak dapat dibaca. Simpan ulang sebagai PDF lalu unggah lagi."))
     finally:
         pdf.close()
+
+
+def _walk_recovered(data: bytes, pikepdf) -> str | None:
+    """The same walk over the file as a lenient viewer may read it: with every ``startxref`` hidden,
+    qpdf rebuilds the cross-reference table by scanning the bytes, the last definition of each
+    object winning. Objects appended after ``%%EOF`` without a new xref (a second catalog with an
+    OpenAction — accepted in the attacker walk) are invisible to the first walk but not to this one.
+    A file that cannot be rebuilt this way is judged by the first walk alone."""
+    try:
+        recovered = pikepdf.open(BytesIO(data.replace(b"startxref", b"startxre_")))
+    except Exception:
+        return None
+    try:
+        return _walk_pdf(recovered, pikepdf)
+    except Exception:
+        return None
+    finally:
+        recovered.close()
 
 
 def _walk_pdf(pdf, pikepdf) -> str | None:

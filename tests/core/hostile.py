@@ -100,6 +100,7 @@ HOSTILE_PDFS = {
     "link_gotor_unc_share": (lambda: _pdf(lambda p: _annotation(p, Subtype=pikepdf.Name.Link, A=pikepdf.Dictionary(
         S=pikepdf.Name("/GoToR"), F=pikepdf.String("\\\\10.6.6.6\\share\\x.pdf"),
         D=pikepdf.Array([0, pikepdf.Name.Fit])))), "GoToR"),
+    "javascript_appended_after_eof": (lambda: pdf_appended_catalog(), "OpenAction"),
     "gotor_in_catalog_aa": (lambda: _pdf(_set(["Names"], lambda p: pikepdf.Dictionary(Dests=pdf_dests_gotor(p)))), "GoToR"),
 }
 
@@ -241,6 +242,16 @@ def docx_200k_entries() -> bytes:
     entries = [_stored(n, d) for n, d in OOXML_BASE]
     entries += [(f"word/p{i}.xml", *empty) for i in range(200_000)]
     return _zip(entries)
+
+
+def pdf_appended_catalog() -> bytes:
+    """A clean PDF, then a second catalog (same object number) with an OpenAction appended after
+    %%EOF without a new xref: qpdf reads the first, a viewer rebuilding the xref the second."""
+    clean = _pdf(lambda pdf: None)
+    with pikepdf.open(BytesIO(clean)) as pdf:
+        root, pages = pdf.Root.objgen, pdf.Root.Pages.objgen
+    return clean + (b"\n%d %d obj<</Type/Catalog/Pages %d %d R/OpenAction<</S/JavaScript/JS(app.alert(2))>>>>endobj"
+                    b"\n%%%%EOF\n" % (root + pages))
 
 
 def pdf_dests_gotor(pdf):
