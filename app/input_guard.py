@@ -86,7 +86,5 @@ def init_input_guard(app: Flask) -> None:
         if request_has_forbidden_characters():
             return _refusal()
         return None
-
-    # first among the before-request functions: nothing (session checks, CSRF, views) reads a NUL
-    funcs = app.before_request_funcs.setdefault(None, [])
-    funcs.insert(0, funcs.pop(funcs.index(_refuse_forbidden_characters)))
+    # registered after Flask-AppBuilder's (g.user, needed by the back-office error page) and the
+    # session checks, which read only the signed session, never request text; before every view

@@ -58,3 +58,32 @@ def test_text_without_a_nul_is_not_refused(client, path, kwargs):
     method = "POST" if "json" in kwargs else "GET"
     response = client.open(path, method=method, **kwargs)
     assert response.status_code != 400 or "NUL" not in response.get_data(as_text=True)
+
+
+SIGNED_IN = {
+    "staff_queue_filter": ("staff", "GET", "/backoffice/antrean/", {"query_string": {"q": "a" + NUL}}),
+    "staff_message": ("staff", "POST", "/backoffice/permohonan/1/pesan", {"data": {"body": "halo" + NUL}}),
+    "staff_user_search": ("staff", "GET", "/users/list/", {"query_string": {"_flt_0_username": NUL}}),
+    "customer_profile": ("customer", "POST", "/portal/profil", {"data": {"phone": "0812" + NUL}}),
+    "customer_requests_filter": ("customer", "GET", "/portal/permohonan", {"query_string": {"status": NUL}}),
+    "customer_complaint": ("customer", "POST", "/portal/pengaduan", {"data": {"subject": NUL, "body": "x"}}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGNED_IN))
+def test_a_nul_from_a_signed_in_user_is_a_400_page_too(app, factories, case):
+    """Signed in, the error page renders with the user's menu (the guard runs after the login hooks)."""
+    from tests.conftest import sign_in
+    from config import DEMO_PASSWORD
+
+    who, method, path, kwargs = SIGNED_IN[case]
+    client = app.test_client()
+    if who == "staff":
+        login = {"username": app.config["ADMIN_USERNAME"], "password": DEMO_PASSWORD}
+        assert client.post("/login/", data=login).status_code == 302
+    else:
+        user_id, _username = factories.customer()
+        sign_in(client, user_id)
+    response = client.open(path, method=method, **kwargs)
+    assert response.status_code == 400, (case, response.status_code)
+    assert "NUL" in response.get_data(as_text=True)
