@@ -123,7 +123,9 @@ def register_errorhandlers(app: Flask) -> None:
 def register_web_security(app: Flask) -> None:
     """Same-site redirects only (portal and Flask-AppBuilder), no-store on every non-static response."""
     from app.cache_control import init_cache_control
+    from app.input_guard import init_input_guard
     from app.redirects import init_redirects
 
     init_redirects(app)
     init_cache_control(app)
+    init_input_guard(app)   # a NUL in any field: 400 before PostgreSQL sees it

@@ -27,6 +27,8 @@ PDF_ACTIVE_KEYS = {
 PDF_ACTION_TYPES = {
     "/JavaScript": N_("JavaScript"), "/Launch": N_("perintah menjalankan program (Launch)"),
     "/ImportData": N_("aksi impor data"), "/SubmitForm": N_("aksi kirim formulir"),
+    # opening another file, possibly on a remote share (\\\\host\\x.pdf leaks Windows credentials)
+    "/GoToR": N_("tautan ke berkas lain (GoToR)"),
     "/GoToE": N_("file sisipan (EmbeddedFile)"), "/Rendition": N_("konten multimedia (RichMedia)"),
     "/RichMediaExecute": N_("konten multimedia (RichMedia)"),
 }
@@ -38,6 +40,12 @@ PDF_MAX_OBJECTS = 500_000
 
 # office (OOXML) parts that run code or carry other programs
 OOXML_ACTIVE_PARTS = ("vbaproject.bin", "/activex/", "/embeddings/")
+# a part whose bytes are another archive or a program, under any name (zip, PE, ELF, Mach-O, OLE2)
+NESTED_MAGIC = (b"PK\x03\x04", b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa",
+                bytes.fromhex("D0CF11E0A1B11AE1"), b"Rar!", b"7z\xbc\xaf")
+# the only external relationship Office follows on a click, never on opening: a web or mail link
+OOXML_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def inspect_content(incoming: "IncomingFile") -> str | None:
@@ -86,12 +94,30 @@ def pdf_problem(data: bytes) -> str | None:
         open_action = root.get("/OpenAction")
         if isinstance(open_action, pikepdf.Dictionary):   # a destination array only turns to a page
             return _pdf_refusal(N_("aksi otomatis saat dibuka (OpenAction)"))
-        found = _walk_pdf(pdf, pikepdf)
+        found = _walk_pdf(pdf, pikepdf) or _walk_recovered(data, pikepdf)
         return _pdf_refusal(found) if found else None
     except Exception:
         return translate(N_("PDF rusak atau tidak dapat dibaca. Simpan ulang sebagai PDF lalu unggah lagi."))
     finally:
         pdf.close()
+
+
+def _walk_recovered(data: bytes, pikepdf) -> str | None:
+    """The same walk over the file as a lenient viewer may read it: with every ``startxref`` hidden,
+    qpdf rebuilds the cross-reference table by scanning the bytes, the last definition of each
+    object winning. Objects appended after ``%%EOF`` without a new xref (a second catalog with an
+    OpenAction — accepted in the attacker walk) are invisible to the first walk but not to this one.
+    A file that cannot be rebuilt this way is judged by the first walk alone."""
+    try:
+        recovered = pikepdf.open(BytesIO(data.replace(b"startxref", b"startxre_")))
+    except Exception:
+        return None
+    try:
+        return _walk_pdf(recovered, pikepdf)
+    except Exception:
+        return None
+    finally:
+        recovered.close()
 
 
 def _walk_pdf(pdf, pikepdf) -> str | None:
@@ -220,17 +246,50 @@ def office_zip_problem(data: bytes) -> str | None:
             return bomb
     if total > 1024 * 1024 and total > max_ratio * max(len(data), 1):
         return bomb
+    active = translate(N_("Berkas Office berisi makro atau objek aktif; simpan tanpa makro lalu unggah lagi."))
     try:
         for info in entries:
             inflated = 0
+            rels = info.filename.lower().endswith(".rels")
+            kept = bytearray()
             with archive.open(info) as stream:
                 while chunk := stream.read(64 * 1024):
+                    if inflated == 0 and not info.is_dir() and chunk.startswith(NESTED_MAGIC):
+                        return active   # another archive or a program hidden as a part
                     inflated += len(chunk)
                     if inflated > info.file_size:
                         return bomb
+                    if rels:
+                        kept += chunk
+            if rels and _external_relationship(bytes(kept)):
+                return translate(N_("Berkas Office ditolak karena memuat tautan ke berkas atau templat di luar "
+                                    "dokumen (hubungan eksternal). Simpan ulang tanpa templat/objek tertaut."))
     except Exception:   # bad CRC, unsupported compression, encrypted entry
         return translate(N_("Berkas Office rusak atau tidak dapat dibaca."))
     return None
+
+
+def _external_relationship(data: bytes) -> bool:
+    """True when a relationships part points outside the package at anything but a web/mail link
+    on a hyperlink: remote templates (attachedTemplate), linked OLE objects (``mhtml:`` — the
+    Follina class), frames, subdocuments, external images (web beacons) and external workbook
+    links are all fetched by Office on opening. A DTD in a part is refused too (entity tricks)."""
+    import xml.etree.ElementTree as ElementTree
+
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        return True
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return True
+    for rel in root.iter(OOXML_REL_NS):
+        if (rel.get("TargetMode") or "").lower() != "external":
+            continue
+        kind = (rel.get("Type") or "").rsplit("/", 1)[-1].lower()
+        target = (rel.get("Target") or "").strip().lower()
+        if kind != "hyperlink" or not target.startswith(SAFE_LINK_SCHEMES):
+            return True
+    return False
 
 
 def ole_problem(data: bytes) -> str | None:

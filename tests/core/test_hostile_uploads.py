@@ -271,3 +271,13 @@ def test_a_file_is_read_only_up_to_the_limit(app):
         assert incoming.too_large and incoming.data == b""
         assert Counting.served <= 1024 * 1024 + 64 * 1024      # stopped at the limit, not at 8 MB
         assert check_file(incoming, ["pdf"], 1) == "Ukuran file melebihi 1 MB."
+
+
+@pytest.mark.parametrize("target", ["https://jdih.kaltimprov.go.id/perda/1", "http://contoh.id/", "mailto:ptsp@contoh.id"])
+def test_docx_with_a_web_or_mail_hyperlink_is_accepted(app, target):
+    """The external-relationship check refuses what Office fetches on opening, not ordinary links."""
+    from app.file_checks import office_zip_problem
+    from tests.core.hostile import docx_external
+
+    with app.app_context():
+        assert office_zip_problem(docx_external("word/_rels/document.xml.rels", "hyperlink", target)) is None

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.conftest import sign_in
+
 from .helpers import AGENCY, audit_actions, ok, snapshot, submitted_application
 
 
@@ -148,9 +150,7 @@ def test_portal_action_answers(app, factories, login, action, version, status, t
     customer_user = factories.customer()
     customer = login(customer_user)
     app_id = submitted_application(customer)
-    from tests.conftest import sign_in
-
-    client = sign_in(app.test_client(), customer_user[0])   # signed in as tests/portal do
+    client = sign_in(app.test_client(), customer_user[0])   # with the session stamp, as tests/portal do
     current = current_version(customer, app_id)
     before = snapshot(app, app_id)
 
