@@ -24,6 +24,19 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 
 
+def system_event(session, application: Application, action: str, label: str, timeline_label: str,
+                 now: datetime) -> AuditEvent:
+    """An audit event the system writes without changing the state (a missed deadline, an overdue
+    invoice), flushed so that notifications can point at it."""
+    event = AuditEvent(application_id=application.id, action=action, action_label=label,
+                       timeline_label=timeline_label, from_state=application.state, to_state=application.state,
+                       actor_roles=["system"], values={}, created_at=now,
+                       rules_version_id=application.rules_version_id)
+    session.add(event)
+    session.flush()
+    return event
+
+
 class SlaTickCommand:
     def __init__(self, now: datetime | None = None, limit: int = 500):
         self.now = as_utc(now) if now else utcnow()
@@ -67,13 +80,8 @@ class SlaTickCommand:
             return outcome
         application.state_overdue_handled = True
         if overdue.get("notify"):
-            event = AuditEvent(application_id=application.id, action="sla_overdue",
-                               action_label="Batas waktu terlampaui", timeline_label="Batas waktu terlampaui",
-                               from_state=application.state, to_state=application.state,
-                               actor_roles=["system"], values={}, created_at=self.now,
-                               rules_version_id=application.rules_version_id)
-            session.add(event)
-            session.flush()
+            event = system_event(session, application, "sla_overdue", "Batas waktu terlampaui",
+                                 "Batas waktu terlampaui", self.now)
             queue_notifications(overdue["notify"], application, data, actor=None,
                                 context=notification_context(application, data, actor=None),
                                 audit_event_id=event.id)
@@ -135,13 +143,8 @@ class InvoiceOverdueTick:
         outcome = []
         event = None
         if overdue.get("notify"):
-            event = AuditEvent(application_id=application.id, action="invoice_overdue",
-                               action_label="Tagihan jatuh tempo", timeline_label="Tagihan melewati batas waktu pembayaran",
-                               from_state=application.state, to_state=application.state,
-                               actor_roles=["system"], values={}, created_at=self.now,
-                               rules_version_id=application.rules_version_id)
-            session.add(event)
-            session.flush()
+            event = system_event(session, application, "invoice_overdue", "Tagihan jatuh tempo",
+                                 "Tagihan melewati batas waktu pembayaran", self.now)
             context = notification_context(application, data, actor=None)
             context["invoice"] = invoice_context(application, payment)
             queue_notifications(overdue["notify"], application, data, actor=None, context=context,
