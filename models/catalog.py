@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Boolean, Date, ForeignKey, Integer, LargeBinary, Numeric, String,
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,7 +19,9 @@ class RulesVersion(Model, TimestampMixin):
     __tablename__ = "rules_version"
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    content: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    # plain JSON, also on PostgreSQL: JSONB reorders keys, and the rules' declaration order is meaning
+    # (the order of states in "Alur layanan" and the diagrams, of fields on a form)
+    content: Mapped[dict] = mapped_column(JSON, nullable=False)
     summary: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     source_name: Mapped[str] = mapped_column(String(255), default="workflow_rules.yaml")
     active: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, index=True)
