@@ -7,8 +7,6 @@ import socket
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.outbox.conftest import delivery, gateway, smtp  # noqa: F401  (fixtures)
 from tests.outbox.servers import free_port
 from tests.workflows.conftest import api_client, offices, rules_data  # noqa: F401  (fixtures)
