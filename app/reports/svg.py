@@ -62,16 +62,8 @@ def _label(value) -> str:
 
 
 def _wrap(text: str, width: int = 22) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return lines[:3] or [""]
+    """At most three lines, for the fixed-size boxes of the server-drawn SVG."""
+    return _wrap_all(text, width)[:3]
 
 
 def workflow_layers(workflow: Mapping) -> dict[str, int]:
