@@ -2,6 +2,7 @@
 transition sends nothing; WhatsApp and inbox get the same events; crashes never duplicate."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -240,7 +241,7 @@ def test_rq_workers_perform_the_same_jobs(app, offices, delivery):
         pytest.skip("no Redis on 127.0.0.1:6379")
     smtp, gateway = delivery
     office, app_id = accepted(offices)
-    name = f"satupintu-test-{app_id}"
+    name = f"satupintu-test-{os.getpid()}-{app_id}"   # the SQLite and PostgreSQL suites run at once in CI
     with app.app_context():
         queue = outbox_rq.queue(conn, name)
         claims = claim_due(limit=100, application_id=app_id)
