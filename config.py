@@ -59,7 +59,9 @@ class Config:
 
     # Language: Bahasa Indonesia first, English selectable
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    # The zone of times that belong to no agency (security log, platform rows; app/formatting.py)
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Jakarta")
+    BABEL_DEFAULT_TIMEZONE = DEFAULT_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     LANGUAGES = {
         "id": {"flag": "id", "name": "Bahasa Indonesia"},

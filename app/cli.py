@@ -95,8 +95,8 @@ def sla_tick(now: str | None) -> None:
         moment = datetime.fromisoformat(now) if now else None
     except ValueError:
         raise click.BadParameter("use an ISO date and time, e.g. 2031-10-01T08:00", param_hint="--now")
-    if moment is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    if moment is not None:  # without an offset it is UTC, as the help says; stored times are aware UTC
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
     click.echo(SlaTickCommand(now=moment).run())
 
 

@@ -50,17 +50,30 @@ class NaiveDatetimeError(TypeError):
 # ------------------------------------------------------------------ zones
 
 
+def default_zone_key() -> str:
+    """The platform's zone for what belongs to no agency (the security log, platform-level rows):
+    the ``DEFAULT_TIMEZONE`` setting when an app is active, else WIB (``Asia/Jakarta``). Times in
+    it are still written with its name (``WIB``) or offset, never bare."""
+    try:
+        from flask import current_app, has_app_context
+        if has_app_context():
+            return current_app.config.get("DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
+    except ImportError:  # pragma: no cover - Flask is a dependency
+        pass
+    return DEFAULT_TIMEZONE
+
+
 def zone_key(zone: Any = None) -> str:
     """The IANA key of ``zone``: a key, an agency (``.timezone``), an application (``.agency``),
-    a ZoneInfo, or None (the platform's default)."""
+    a ZoneInfo, or None (the platform's default zone, ``default_zone_key``)."""
     if zone is None or zone == "":
-        return DEFAULT_TIMEZONE
+        return default_zone_key()
     if isinstance(zone, str):
         return zone
     if isinstance(zone, ZoneInfo):
         return zone.key
     if hasattr(zone, "timezone"):            # Agency
-        return zone.timezone or DEFAULT_TIMEZONE
+        return zone.timezone or default_zone_key()
     if hasattr(zone, "agency"):              # Application (or anything belonging to an agency)
         return zone_key(zone.agency)
     raise TypeError(f"not a time zone: {zone!r}")
@@ -71,7 +84,7 @@ def tzinfo(zone: Any = None) -> ZoneInfo:
     try:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+        return ZoneInfo(default_zone_key())
 
 
 def zone_name(zone: Any = None, at: datetime | None = None) -> str:

@@ -76,7 +76,7 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
     state = workflow.get("states", {}).get(application.state, {})
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     label = state.get("label", application.state)
-    zone = application.agency.timezone or formatting.DEFAULT_TIMEZONE
+    zone = formatting.zone_key(application.agency)
     return {
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,

@@ -21,6 +21,7 @@ from app.access import is_admin, scope_applications, staff_profile
 from app.extensions import db
 from app.formatting import format_datetime, localize, zone_key
 from views.api_contract import ContractErrors
+from views.zones import application_of, record_zone
 from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,
                     Message, OutboxMessage, RulesVersion, ServiceType, Signatory)
 
@@ -75,19 +76,8 @@ class AgencyTimeInterface(SQLAInterface):
         return value
 
 
-def _application_of(item) -> Application | None:
-    if isinstance(item, Application):
-        return item
-    application_id = getattr(item, "application_id", None)
-    return db.session.get(Application, application_id) if application_id else None
-
-
-def _zone_of(item) -> str:
-    application = _application_of(item)
-    if application is not None:
-        return zone_key(application.agency)
-    agency = getattr(item, "agency", None)
-    return zone_key(agency)
+_application_of = application_of  # views/zones.py: the one answer for screens and APIs
+_zone_of = record_zone
 
 
 def _state_label(event: AuditEvent, state: str) -> str:

@@ -99,6 +99,15 @@ def _services_of(agency_id: int):
     return select(ServiceType.id).where(ServiceType.agency_id == agency_id)
 
 
+def _last_login(value) -> str:
+    """Flask-AppBuilder stores it naive, on the server's clock: shown in the agency's zone, named."""
+    from app.formatting import format_datetime
+    from views.api_times import aware
+
+    agency = db.session.get(Agency, current_agency_id()) if current_agency_id() else None
+    return format_datetime(aware(value), agency) if value else "-"
+
+
 def _staff_of(agency_id: int):
     return select(StaffProfile.user_id).where(StaffProfile.agency_id == agency_id)
 
@@ -212,6 +221,7 @@ class MyUsersView(ModelView):
     edit_title = _l("Ubah Pengguna")
     list_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     show_columns = ["username", "first_name", "last_name", "email", "active", "roles", "last_login"]
+    formatters_columns = {"last_login": _last_login}
     add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "email", "active", "roles"]
     search_columns = ["username", "first_name", "last_name", "email", "active"]

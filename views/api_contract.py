@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from app.errors import N_, ValidationError, translate
+from views.api_times import LocalTimeSchemaConverter
 
 INT64_MAX = 2 ** 63 - 1
 
@@ -174,7 +175,11 @@ class ContractErrors:
       belongs, a NUL character on PostgreSQL, a number out of range) or a query string that
       cannot be read (rison): 400.
     Anything else stays a 500 and is logged by ``@safe``.
+
+    Its schemas write every time as ISO 8601 with the offset of the row's zone (views/api_times.py).
     """
+
+    model2schemaconverter = LocalTimeSchemaConverter
 
     def response_500(self, message: str | None = None):
         import sys

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _
 
+from app.formatting import format_datetime
 from app.security_log import KIND_LABELS
 from models.security import SecurityEvent
 
 
 def _when(value) -> str:
-    """Stored in UTC; shown in the configured time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return format_datetime(value, "dd-MM-yyyy HH:mm:ss") if value else "-"
+    """Stored in UTC; the security log belongs to no agency: shown in the platform's zone
+    (``DEFAULT_TIMEZONE``) with its name, to the second."""
+    return format_datetime(value, seconds=True) if value else "-"
 
 
 def _kind(value) -> str:

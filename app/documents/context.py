@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.documents.qr import qr_img_tag
 from app.extensions import db
-from app.formatting import format_date, format_datetime, format_money, format_number, format_phone
+from app.formatting import (format_address, format_date, format_datetime, format_money, format_number,
+                            format_phone)
 from app.notify import display_name
 from app.workflow.fields import label_text
 from models import (Application, AuditEvent, BankAccount, CustomerProfile, GeneratedDocument, Signatory)
@@ -69,6 +70,19 @@ def invoice_info(application: Application) -> dict | None:
     tz = application.agency.timezone or "Asia/Jakarta"
     return {"billing_code": payment.billing_code or "", "amount": payment.amount,
             "due": format_datetime(payment.due_at, tz) if payment.due_at else ""}
+
+
+def location_info(location: dict | None) -> dict:
+    """The application's location for a document: every part as text (an empty one is "", never
+    None) and ``address``, the filled parts once each: ``Jl. Poros Km 21 RT/RW 004/002, Sungai
+    Siring, Kota Samarinda, Kalimantan Timur``."""
+    location = {k: ("" if v is None else v) for k, v in dict(location or {}).items()}
+    street = " ".join(p for p in (str(location.get("street", "")).strip(),
+                                  f"RT/RW {location['rt_rw']}" if location.get("rt_rw") else "") if p)
+    location["address"] = format_address(street, *(str(location.get(k, "")) for k in
+                                                   ("village", "district", "regency", "province")),
+                                         str(location.get("postal_code", "")))
+    return location
 
 
 def validity_period_text(spec: dict | None) -> str:
@@ -177,7 +191,7 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
             "request_kind": application.request_kind,
             "request_kind_label": _text(kinds.get(application.request_kind, {}).get("label"),
                                         application.request_kind),
-            "company": dict(application.company or {}), "location": dict(application.location or {}),
+            "company": dict(application.company or {}), "location": location_info(application.location),
             "numbers": dict(application.numbers or {}), "data": _typed_data(service_spec, data, locale),
             "cart": [{"code": line.item.code, "name": line.item.name, "unit": line.item.unit,
                       "qty": line.quantity, "price": line.unit_price, "amount": line.amount,

@@ -151,3 +151,20 @@ def test_sla_tick_notifies_and_fires_once(app, run, factories):
     result = app.test_cli_runner().invoke(args=["sla", "tick"])
     assert result.exit_code == 0, result.output
     assert len(events(late_review, "sla_overdue")) == 1 and len(events(unpaid, "batal_otomatis")) == 1
+
+
+@pytest.mark.parametrize("moment, exit_code", [
+    ("2020-01-06T08:00", 0),            # as documented: no offset means UTC
+    ("2020-01-06T15:00+08:00", 0),      # an offset is honoured
+    ("2020-01-06", 0),                  # a day: its midnight UTC
+    ("6 Januari 2020", 2),              # not ISO: the option's own error, not a traceback
+])
+def test_sla_tick_now_takes_the_documented_forms(app, moment, exit_code):
+    """`flask sla tick --now` rehearses deadlines and expiry reminders (README); a time without an
+    offset once reached the queries naive and the command died with NaiveDatetimeError."""
+    result = app.test_cli_runner().invoke(args=["sla", "tick", "--now", moment])
+    assert result.exit_code == exit_code, (result.output, result.exception)
+    if exit_code == 0:
+        assert "reminders_checked" in result.output
+    else:
+        assert "--now" in result.output

@@ -259,3 +259,20 @@ def test_templates_cannot_read_files_outside_their_folders(app, tmp_path):
     except RenderError:
         return                                                      # refused outright: fine too
     assert b"/Subtype /Image" not in pdf and b"/Subtype/Image" not in pdf
+
+
+@pytest.mark.parametrize("location, address", [
+    ({"street": "Jl. Poros Km 21", "rt_rw": "004/002", "village": "Sungai Siring", "district": None,
+      "regency": "Kota Samarinda", "province": "Kalimantan Timur"},
+     "Jl. Poros Km 21 RT/RW 004/002, Sungai Siring, Kota Samarinda, Kalimantan Timur"),
+    ({"street": "Jl. A", "district": "", "regency": None}, "Jl. A"),
+    ({}, ""),
+    (None, ""),
+])
+def test_a_documents_location_never_prints_none(location, address):
+    """A part the citizen left empty (stored as null) is left out of the printed address, not 'None'."""
+    from app.documents.context import location_info
+
+    info = location_info(location)
+    assert info["address"] == address
+    assert None not in info.values() and "None" not in info["address"]

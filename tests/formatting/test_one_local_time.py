@@ -186,3 +186,31 @@ def test_the_staff_page_follows_the_chosen_language_but_keeps_the_zone(app, fact
     staff = html_login(app, verifier_name)
     staff.get(f"/lang/{language}")
     assert expected in text_of(staff.get(f"/backoffice/permohonan/{app_id}"))
+
+
+def test_the_portal_page_writes_payments_and_the_access_log_in_the_agencys_zone(app, factories):
+    """The payment history, the invoice's due time and "who opened your documents" are times of the
+    application too: WITA for a Kaltim application, never the platform's WIB."""
+    from decimal import Decimal
+
+    from app.extensions import db
+    from models import Application, DocumentAccess, Payment
+    from tests.conftest import sign_in
+
+    customer_id, _name = factories.customer("person")
+    verifier_id, _verifier = factories.staff("kaltim", "verifikator")
+    app_id = _create(app, customer_id)
+    with app.app_context():
+        db.session.add(Payment(application_id=app_id, amount=Decimal("50000"), status="unpaid",
+                               created_at=SUBMITTED_AT, due_at=RETURNED_AT))
+        db.session.add(DocumentAccess(application_id=app_id, user_id=verifier_id, doc_key="ktp", mode="preview",
+                                      created_at=SUBMITTED_AT))
+        db.session.commit()
+        assert db.session.get(Application, app_id).agency.timezone == "Asia/Makassar"
+    portal = sign_in(app.test_client(), customer_id)
+    page = text_of(portal.get(f"/portal/permohonan/{app_id}"))
+    assert "Bayar sebelum 30 November 2026, 10.00 WITA" in page
+    assert page.count(SUBMITTED) >= 3          # submitted, invoiced, opened by the verifier
+    assert "WIB" not in page and "UTC" not in page
+    invoice = text_of(portal.get(f"/portal/permohonan/{app_id}/invoice"))
+    assert "30 November 2026, 10.00 WITA" in invoice and "WIB" not in invoice

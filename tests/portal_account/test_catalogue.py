@@ -125,3 +125,13 @@ def test_alur_layanan_reads_main_path_first_then_marked_branches(client):
     kaltim = client.get("/portal/layanan/kaltim_sipa").get_data(as_text=True)
     assert "Revisi" not in _section(kaltim, "main-path")
     assert "Cabang: Revisi (dari Proses — Verifikasi Berkas)" in _section(kaltim, "branches")
+
+
+@pytest.mark.parametrize("service, last, doubled", [
+    ("kaltim_sipb", "Selesai", "Selesai selesai"),            # the label already says it: no badge
+    ("bmkg_informasi", "Transaksi Sukses selesai", None),     # another label keeps the "selesai" badge
+])
+def test_the_success_state_is_not_named_twice(client, service, last, doubled):
+    main = _section(client.get(f"/portal/layanan/{service}").get_data(as_text=True), "main-path")
+    assert main.endswith(last), main
+    assert doubled is None or doubled.lower() not in main.lower()

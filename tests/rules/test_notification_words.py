@@ -143,3 +143,31 @@ def test_the_check_catches_names_the_portal_does_not_have(text, bad):
         "notify": [{"to": "customer", "channels": ["email"], "template": "probe"}]}}}
     found = bool(UNQUOTED_CONTROL.search(text)) or bool(unknown_names(data, "probe", text))
     assert found is bad
+
+
+DOCUMENT_TEMPLATES = sorted((ROOT / "templates" / "documents").glob("*.html"))
+NAMED_CONTROL = re.compile(r"\b(?:menu|tombol)\s*[\"“]([^\"”\n]+)[\"”]", re.I)
+
+
+def document_control_problems(text: str, known: set[str]) -> list[str]:
+    """A generated document (receipt, invoice, licence) that sends the citizen to a menu or button:
+    quoted, and one the portal shows."""
+    text = " ".join(JINJA.sub(" ", text).split())
+    problems = [m.group(0) for m in UNQUOTED_CONTROL.finditer(text)]
+    return problems + [name for name in NAMED_CONTROL.findall(text) if name not in known]
+
+
+@pytest.mark.parametrize("path", DOCUMENT_TEMPLATES, ids=[p.name for p in DOCUMENT_TEMPLATES])
+def test_generated_documents_name_only_the_portals_menus_and_buttons(path):
+    known = template_labels(CUSTOMER_PAGES + ["templates/portal/public/track.html"])
+    assert document_control_problems(path.read_text(encoding="utf-8"), known) == [], path.name
+
+
+@pytest.mark.parametrize("text, bad", [
+    ("memantau permohonan melalui menu Monitoring Izin.", True),
+    ('unggah bukti melalui tombol "Upload" pada menu Permohonan Layanan', True),
+    ('buka menu "Permohonan Saya"', False),
+])
+def test_the_document_check_catches_unknown_menus(text, bad):
+    known = template_labels(CUSTOMER_PAGES)
+    assert bool(document_control_problems(text, known)) is bad
