@@ -157,3 +157,35 @@ def test_an_application_of_another_customer_is_not_in_my_list(app, customer, fac
     (mail,) = smtp.to(mine)[before:]
     assert re.search(r'id="receipt-big">([^<]+)<', shown_mine).group(1) in mail.body
     assert other_receipt not in mail.body
+
+
+def _customer_mails(app, app_id: int) -> list[dict]:
+    with app.app_context():
+        from app.extensions import db
+        from models import OutboxMessage
+        rows = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.application_id == app_id, OutboxMessage.channel == "email",
+            OutboxMessage.template.in_(("permohonan_diterima", "melasti_status"))).order_by(OutboxMessage.id))
+        return [dict(r.payload, template=r.template) for r in rows]
+
+
+def test_each_notification_says_the_step_done_then_what_the_request_waits_for(app, customer, factories):
+    """The acknowledgement says the request waits for the Admin Layanan; after the admin's step the
+    mail names that step as done and the head's disposition as awaited, not as done."""
+    from app.commands.application.transition import ApplicationTransitionCommand
+    from app.extensions import db
+    from models import User
+
+    app_id, _shown, _email = submit_melasti(app, *customer)
+    (ack,) = _customer_mails(app, app_id)
+    assert "Menunggu verifikasi Admin Layanan" in ack["body"] and "mendisposisikan" not in ack["body"]
+    admin_id, _ = factories.staff("melasti", "admin_layanan")
+    with app.app_context():
+        ApplicationTransitionCommand(app_id, db.session.get(User, admin_id), "terima").run()
+    update = _customer_mails(app, app_id)[-1]
+    assert update["template"] == "melasti_status"
+    body = " ".join(update["body"].split())
+    assert "Langkah selesai: Admin Layanan menerima dan menyampaikan informasi permohonan kepada Kepala Balai" in body
+    assert "WITA" in body
+    assert "Status sekarang: Menunggu disposisi Kepala Balai" in body
+    assert "Kepala Balai mendisposisikan" not in body

@@ -147,7 +147,8 @@ class CreateApplicationCommand:
         submit_notify = (workflow.get("on_submit") or {}).get("notify") or []
         if submit_notify:
             queue_notifications(submit_notify, application, data, actor=self.actor,
-                                context=notification_context(application, data, actor=self.actor),
+                                context=notification_context(application, data, actor=self.actor,
+                                                         step=event.timeline_label, step_at=event.created_at),
                                 audit_event_id=event.id)
             session.flush()
         return application
