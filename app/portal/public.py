@@ -121,11 +121,12 @@ def track():
                                  "bila Anda mencari dengan nomor permohonan.")
             return render_template("portal/public/track.html", **context), 404
         from app.notify import display_name
-        from app.portal.requests import customer_timeline, rules_of, status_tone
+        from app.portal.requests import customer_timeline, rules_of, status_tone, timeline_ahead
         _data, _spec, workflow = rules_of(application)
         icon, tone, words = status_tone(application.state_kind)
         context.update(application=application, applicant=mask_name(display_name(application.customer)),
                        timeline=customer_timeline(application, workflow, public=True),
+                       ahead=timeline_ahead(application, workflow),
                        state_label=application.state_label, icon=icon, tone=tone, words=words)
     return render_template("portal/public/track.html", **context)
 

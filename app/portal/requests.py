@@ -130,6 +130,15 @@ def customer_timeline(application: Application, workflow: dict, *, public: bool 
     return entries
 
 
+def timeline_ahead(application: Application, workflow: dict) -> list[dict]:
+    """The main-path steps not done yet: the current one ("Sedang diproses") and the pending ones."""
+    from app.workflow.procedure import steps_ahead
+
+    visited = [e.to_state for e in events_of(application) if e.to_state]
+    return [{"label": step.label, "current": step.current}
+            for step in steps_ahead(workflow, application.state, visited)]
+
+
 def is_revision(transition: dict, state_kind: str) -> bool:
     """A customer's action that re-sends the application with corrected data and documents."""
     guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
@@ -242,7 +251,8 @@ def render_detail(application: Application, *, action_errors: dict | None = None
     body = render_template(
         "portal/requests/detail.html", app=application, spec=spec, data=data,
         state_label=application.state_label, icon=icon, tone=tone, words=words,
-        timeline=customer_timeline(application, workflow), actions=actions, extras=extras,
+        timeline=customer_timeline(application, workflow), ahead=timeline_ahead(application, workflow),
+        actions=actions, extras=extras,
         action_errors=action_errors or {}, failed_action=failed_action, failed_values=failed_values or {},
         downloads=items, downloads_held=held, survey_open=survey_open(application, data) and not is_done,
         survey_done=is_done, messages=messages, payments=application.payments,

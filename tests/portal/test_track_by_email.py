@@ -189,3 +189,39 @@ def test_each_notification_says_the_step_done_then_what_the_request_waits_for(ap
     assert "WITA" in body
     assert "Status sekarang: Menunggu disposisi Kepala Balai" in body
     assert "Kepala Balai mendisposisikan" not in body
+
+
+def _timeline_items(html: str) -> list[tuple[str, str, str]]:
+    """(class, step, time text) of each timeline entry."""
+    block = html.split('id="timeline"', 1)[1].split("</ol>", 1)[0]
+    return [(cls, " ".join(label.split()), " ".join(when.split()))
+            for cls, label, when in re.findall(r'<li class="([^"]*)"[^>]*><strong>([^<]*)</strong>\s*<time>([^<]*)</time>', block)]
+
+
+def test_the_timeline_shows_done_steps_with_time_the_current_one_and_the_rest_pending(app, client, customer, factories):
+    from app.commands.application.transition import ApplicationTransitionCommand
+    from app.extensions import db
+    from models import User
+
+    portal, _user_id = customer
+    app_id, shown, _email = submit_melasti(app, *customer)
+    items = _timeline_items(portal.get(f"/portal/permohonan/{app_id}").get_data(as_text=True))
+    assert items[0][0] == "done" and items[0][1] == "Permohonan dibuat" and "WITA" in items[0][2]
+    assert items[1] == ("now current", "Admin Layanan menerima dan menyampaikan informasi permohonan kepada "
+                                       "Kepala Balai Teknik Pantai", "Sedang diproses")
+    assert [i[0] for i in items[2:]] == ["pending"] * 7
+    assert items[-1][1] == "Laporan diserahkan kepada pelanggan" and items[-1][2] == "Belum diproses"
+
+    admin_id, _ = factories.staff("melasti", "admin_layanan")
+    with app.app_context():
+        ApplicationTransitionCommand(app_id, db.session.get(User, admin_id), "terima").run()
+    items = _timeline_items(portal.get(f"/portal/permohonan/{app_id}").get_data(as_text=True))
+    assert [i[0] for i in items[:2]] == ["done", "done"]
+    assert items[1][1].startswith("Admin Layanan menerima") and "WITA" in items[1][2]
+    assert items[2] == ("now current", "Kepala Balai mendisposisikan permohonan pelanggan ke Kasubag TU",
+                        "Sedang diproses")
+    assert len(items) == 9
+    # the public page shows the same path
+    receipt = re.search(r'id="receipt-big">([^<]+)<', shown).group(1)
+    public = _timeline_items(client.get("/lacak", query_string={"nomor": receipt}).get_data(as_text=True))
+    assert [i[:2] for i in public[2:]] == [i[:2] for i in items[2:]]
