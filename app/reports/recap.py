@@ -20,7 +20,7 @@ from models import Application, ServiceType
 CUSTOMER_COUNTERS = ("waiting", "approved", "rejected", "completed", "total")
 CUSTOMER_COUNTER_LABELS = {"waiting": _l("Menunggu verifikasi"), "approved": _l("Disetujui"),
                            "rejected": _l("Ditolak"), "completed": _l("Selesai diproses"),
-                           "total": _l("Jumlah")}
+                           "total": _l("Jumlah permohonan")}
 
 
 def subject_of(application: Application) -> str:
