@@ -70,7 +70,11 @@ def resolve_recipients(target: str, application: Application, actor: User | None
 
 
 def notification_context(application: Application, rules_data: dict, *, actor: User | None,
-                         note: str = "", values: dict | None = None, deadline=None) -> dict:
+                         note: str = "", values: dict | None = None, deadline=None,
+                         step: str = "", step_at=None) -> dict:
+    """What a notification template may use. ``step`` is the step just completed (the transition's
+    timeline text) and ``step_at`` its time, so a message can say what happened, then what the
+    application waits for now (``app.state_label``)."""
     service = rules_data["services"].get(application.service_type.key, {})
     workflow = rules_data["workflows"].get(service.get("workflow"), {})
     state = workflow.get("states", {}).get(application.state, {})
@@ -93,6 +97,8 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
         "customer": {"name": display_name(application.customer), "email": application.customer.email},
         "actor": {"name": display_name(actor)} if actor else {"name": "Sistem"},
         "note": note or "",
+        "step": {"label": step or "",
+                 "at": format_datetime(step_at, zone, locale=LOCALE) if step_at else ""},
         "values": values or {},
         "deadline": format_datetime(deadline, zone, locale=LOCALE) if deadline else "",
         "zone": zone, "locale": LOCALE,

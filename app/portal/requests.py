@@ -130,6 +130,15 @@ def customer_timeline(application: Application, workflow: dict, *, public: bool 
     return entries
 
 
+def timeline_ahead(application: Application, workflow: dict) -> list[dict]:
+    """The main-path steps not done yet: the current one ("Sedang diproses") and the pending ones."""
+    from app.workflow.procedure import steps_ahead
+
+    visited = [e.to_state for e in events_of(application) if e.to_state]
+    return [{"label": step.label, "current": step.current}
+            for step in steps_ahead(workflow, application.state, visited)]
+
+
 def is_revision(transition: dict, state_kind: str) -> bool:
     """A customer's action that re-sends the application with corrected data and documents."""
     guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
@@ -242,7 +251,8 @@ def render_detail(application: Application, *, action_errors: dict | None = None
     body = render_template(
         "portal/requests/detail.html", app=application, spec=spec, data=data,
         state_label=application.state_label, icon=icon, tone=tone, words=words,
-        timeline=customer_timeline(application, workflow), actions=actions, extras=extras,
+        timeline=customer_timeline(application, workflow), ahead=timeline_ahead(application, workflow),
+        actions=actions, extras=extras,
         action_errors=action_errors or {}, failed_action=failed_action, failed_values=failed_values or {},
         downloads=items, downloads_held=held, survey_open=survey_open(application, data) and not is_done,
         survey_done=is_done, messages=messages, payments=application.payments,
@@ -303,8 +313,66 @@ def index():
     rows = list(db.session.scalars(stmt.order_by(Application.id.desc())
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    from app.reports.recap import CUSTOMER_COUNTER_LABELS, customer_counts
     return render_template("portal/requests/index.html", rows=rows, q=q, status=status, page=page,
-                           pages=pages, total=total, status_tone=status_tone)
+                           pages=pages, total=total, status_tone=status_tone,
+                           counters=customer_counts(current_user.id), counter_labels=CUSTOMER_COUNTER_LABELS)
+
+
+RECAP_MAX = 2000        # a customer's own applications: searched in memory, exported whole
+
+
+def recap_rows(q: str) -> list[tuple[Application, str]]:
+    """The current customer's own applications (newest first) with their subject, those matching
+    ``q`` in any shown column: numbers, service, classification, subject or status."""
+    from app.reports.recap import subject_of
+
+    stmt = (select(Application).where(Application.customer_id == current_user.id)
+            .order_by(Application.id.desc()).limit(RECAP_MAX))
+    rows = [(a, subject_of(a)) for a in db.session.scalars(stmt)]
+    needle = q.strip().lower()
+    if not needle:
+        return rows
+    return [(a, subject) for a, subject in rows
+            if any(needle in (text or "").lower() for text in
+                   (a.receipt, a.number, a.service_type.name, a.service_type.class_label, subject, a.state_label))]
+
+
+@portal_requests.route("/permohonan/rekap")
+@login_required_customer
+def recap():
+    """Rekap Layanan: every own application in one searchable table, with Export Excel."""
+    from app.reports.recap import CUSTOMER_COUNTER_LABELS, customer_counts
+
+    q = (request.args.get("q") or "").strip()[:100]
+    return render_template("portal/requests/recap.html", rows=recap_rows(q), q=q,
+                           counters=customer_counts(current_user.id), counter_labels=CUSTOMER_COUNTER_LABELS)
+
+
+@portal_requests.route("/permohonan/rekap/excel")
+@login_required_customer
+def recap_excel():
+    """The same rows as the recap page (same search), times in each application's agency zone."""
+    from flask import send_file
+
+    from app.formatting import localize
+    from app.reports.recap import recap_workbook, zone_of
+    from models.base import utcnow
+
+    q = (request.args.get("q") or "").strip()[:100]
+    rows = recap_rows(q)
+    subjects = {a.id: subject for a, subject in rows}
+    header = [_("No."), _("Nomor permohonan"), _("Nomor resi"), _("Klasifikasi layanan"), _("Layanan"),
+              _("Perihal"), _("Tanggal pengajuan"), _("Tanggal maks. proses"), _("Status"), _("Zona waktu")]
+    numbered = {a.id: i for i, (a, _s) in enumerate(rows, start=1)}
+    buffer = recap_workbook(
+        [a for a, _s in rows], header,
+        lambda a, when: [numbered[a.id], a.number or "", a.receipt or "", a.service_type.class_label or "",
+                         a.service_type.name, subjects[a.id], when(a.submitted_at or a.created_at),
+                         when(a.due_at), a.state_label, zone_of(a)])
+    name = f"rekap-permohonan-saya-{localize(utcnow(), 'Asia/Jakarta').date().isoformat()}.xlsx"
+    return send_file(buffer, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @portal_requests.route("/permohonan/<int:app_id>")

@@ -125,6 +125,7 @@ _ONLY_ON = {
     "document": frozenset({"file"}),
     "role": frozenset({"assignee"}),
     "max_length": TEXT_TYPES,
+    "subject": TEXT_TYPES,
     "min": NUMBER_TYPES | DATE_TYPES,
     "max": NUMBER_TYPES | DATE_TYPES,
 }
@@ -188,6 +189,7 @@ def field_record(in_form: bool) -> Record:
             "max_mb": optional(Number(positive=True)),
             "role": optional(KEY),
             "document": optional(OneOf(FILE_DOCUMENT_KINDS)),
+            "subject": optional(Boolean()),
         },
         extra_check=_field_spec_check(in_form),
     )

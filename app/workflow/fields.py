@@ -75,6 +75,12 @@ def label_text(label: Any, language: str = "id") -> str:
     return "" if label is None else str(label)
 
 
+def subject_key(fields: list[dict]) -> str | None:
+    """The key of the field the rules mark ``subject: true`` (MELASTI's "Perihal"): what an
+    application is about, shown in recaps. The first one, or None."""
+    return next((f["key"] for f in fields or [] if f.get("subject")), None)
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON types (dates and decimals become strings), for JSON columns."""
     return json.loads(json.dumps(value, default=str))

@@ -31,6 +31,22 @@ def pattern_problems(pattern: str) -> list[str]:
     return problems
 
 
+# The receipt of a service whose rules name no ``receipt_numbering``: random, so the receipt the
+# customer is shown on submission is enough to track the application at /lacak.
+DEFAULT_RECEIPT_KEY = "_receipt"
+DEFAULT_RECEIPT_NUMBERING = {"pattern": "{agency}-{hex6}", "per": []}
+
+
+def receipt_numbering(rules_data: dict, service_spec: dict) -> tuple[str, dict]:
+    """(key, numbering) a service's receipts are drawn from: its ``receipt_numbering``, else the
+    platform's random default, so every submitted application has a real receipt."""
+    key = service_spec.get("receipt_numbering")
+    numbering = (rules_data.get("numbering") or {}).get(key or "")
+    if key and numbering:
+        return key, numbering
+    return DEFAULT_RECEIPT_KEY, DEFAULT_RECEIPT_NUMBERING
+
+
 def has_random_part(pattern: str) -> bool:
     """True when numbers of ``pattern`` carry a random part (``{hex6}``), so knowing one number
     does not let anyone guess the next; a pattern of dates and a counter is guessable."""

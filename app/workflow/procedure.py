@@ -97,3 +97,57 @@ def procedure_steps(workflow: dict) -> list[ProcedureStep]:
     steps += [ProcedureStep(key, kinds.get(key, "working"), branch=True, branches_from=origin.get(key))
               for key in branches]
     return steps
+
+
+@dataclass(frozen=True)
+class StepAhead:
+    """A step of the main path not done yet: the one being worked on now (``current``) or a later one."""
+    state: str
+    label: str
+    current: bool = False
+
+
+def _path_transition(workflow: dict, source: str, target: str) -> dict | None:
+    for transition in workflow.get("transitions") or []:
+        if source in (transition.get("from") or []) and transition.get("to") == target \
+                and set(transition.get("by") or []) != {"system"}:
+            return transition
+    return None
+
+
+def steps_ahead(workflow: dict, state: str, visited: list[str] | tuple[str, ...] = (),
+                language: str = "id") -> list[StepAhead]:
+    """What is left of the main path for an application in ``state``, as the customer's timeline
+    shows it (the MELASTI manual's "On going" and the steps after it): each step named by the
+    transition that completes it (its ``timeline`` text, else its label), then the success state's
+    label. Empty once the application has ended. Off the main path (a revision), the steps resume
+    from the last main-path state ``visited``."""
+    from app.workflow.fields import label_text
+
+    states = workflow.get("states") or {}
+    if (states.get(state) or {}).get("kind", "working").startswith("final"):
+        return []
+    path = main_path(workflow)
+    if state in path:
+        start = path.index(state)
+    else:
+        seen = [path.index(key) for key in visited if key in path]
+        start = max(seen) if seen else 0
+    steps: list[StepAhead] = []
+    for source, target in zip(path[start:], path[start + 1:]):
+        transition = _path_transition(workflow, source, target) or {}
+        label = label_text(transition.get("timeline") or transition.get("label"), language) \
+            or label_text((states.get(target) or {}).get("label"), language) or target
+        steps.append(StepAhead(source, label))
+    end = path[-1] if path else None
+    if end and (states.get(end) or {}).get("kind") == "final_success":
+        label = label_text(states[end].get("label"), language)
+        if label and (not steps or steps[-1].label != label):
+            steps.append(StepAhead(end, label))
+    if steps and state in path:
+        steps[0] = StepAhead(steps[0].state, steps[0].label, current=True)
+    elif state not in path:
+        # the application waits off the main path (e.g. a revision): that wait is what happens now
+        steps.insert(0, StepAhead(state, label_text((states.get(state) or {}).get("label"), language) or state,
+                                  current=True))
+    return steps

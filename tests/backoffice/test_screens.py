@@ -212,7 +212,7 @@ def test_excel_export_holds_exactly_the_filtered_rows(app, html, bo_offices, bmk
         db.session.remove()
     assert len(rows) - 1 == len(listed) >= 1
     assert {r[2] for r in rows[1:]} == receipts
-    assert all(r[8] == "Validasi pembayaran (Bendahara Penerimaan)" for r in rows[1:])
+    assert all(r[9] == "Validasi pembayaran (Bendahara Penerimaan)" for r in rows[1:])
 
 
 def test_dashboard_and_ikm_report(app, html, bo_offices, seed_data):

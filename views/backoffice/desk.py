@@ -69,6 +69,17 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
     return rows
 
 
+def _declaration(service: dict, application: Application, events, tz: str) -> dict | None:
+    """The service's declaration (MELASTI's integrity statement), whether the applicant accepted
+    it and when: it is ticked on the submission, so its time is the creation event's."""
+    if not service.get("declaration"):
+        return None
+    at = next((e.created_at for e in events if e.action == "create"), None) \
+        or application.submitted_at or application.created_at
+    return {"text": text(service.get("declaration")), "accepted": bool(application.declaration_accepted),
+            "at": local_time(at, tz) if application.declaration_accepted else ""}
+
+
 def page_context(application: Application) -> dict:
     data = rules_data_of(application)
     service = data["services"][application.service_type.key]
@@ -126,6 +137,7 @@ def page_context(application: Application) -> dict:
         "messages": [{"m": m, "who": senders.get(m.sender_id, ""), "staff": m.sender_id != application.customer_id,
                       "at": local_time(m.created_at, tz)} for m in messages],
         "survey": survey, "assignee": user_name(application.assignee) if application.assignee_id else "",
+        "declaration": _declaration(service, application, events, tz),
         "local_time": lambda v: local_time(v, tz), "rupiah": rupiah,
     }
 

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.reports.ikm import compute_ikm, question_elements
 from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows, scoped, search_filter,
                                  sla_rows, state_count_rows, survey_answers)
+from app.reports.recap import subject_of
 from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
 from app.rules_state import rules_state
@@ -137,6 +138,7 @@ class RecapView(BaseView):
         rows = db.session.scalars(stmt.order_by(Application.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
         names = customer_names(a.customer_id for a in rows)
         return self.render_template("backoffice/recap.html", f=f, rows=rows, names=names, count=count,
+                                    subject_of=subject_of,
                                     capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,
                                     has_next=count > (page + 1) * PAGE_SIZE, local_time=local_time)
 
@@ -151,7 +153,7 @@ class RecapView(BaseView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Rekap")
         header = [_("No."), _("Nomor permohonan"), _("Resi"), _("Layanan"), _("Klasifikasi"), _("Pemohon"),
-                  _("Diajukan"), _("Batas waktu layanan"), _("Status"), _("Selesai"), _("Zona waktu")]
+                  _("Perihal"), _("Diajukan"), _("Batas waktu layanan"), _("Status"), _("Selesai"), _("Zona waktu")]
         sheet.append(header)
         number = 0
         batch: list[Application] = []
@@ -173,7 +175,7 @@ class RecapView(BaseView):
                 number += 1
                 tz = zone_key(a.agency)
                 sheet.append([number, a.number or "", a.receipt or "", a.service_type.name,
-                              a.service_type.class_label, names.get(a.customer_id, ""),
+                              a.service_type.class_label, names.get(a.customer_id, ""), subject_of(a),
                               cell(a.submitted_at or a.created_at, tz), cell(a.due_at, tz), a.state_staff_label,
                               cell(a.closed_at, tz), zone_name(tz)])
             batch.clear()

@@ -17,6 +17,7 @@ from app.rules_state import rules_state
 from app.security import CUSTOMER_ROLE
 from app.sla import SlaClock
 from app.workflow.fields import jsonable, validate_fields
+from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
 from app.formatting import as_utc
@@ -135,16 +136,19 @@ class CreateApplicationCommand:
         session.flush()
         attach_files(application, requirements, purpose="requirement", store=self.store,
                      actor=self.actor, event=event)
-        if spec.get("receipt_numbering"):
-            ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
-                                service_spec=spec, values={}, note="", clock=clock, now=self.now,
-                                store=self.store, event=event)
-            assign_number(ctx, {"numbering": spec["receipt_numbering"], "to": "receipt"})
+        # Every application gets a real receipt now (the rules' receipt_numbering or the platform's
+        # random default): the number the customer is shown is the one /lacak finds.
+        key, numbering = receipt_numbering(data, spec)
+        ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
+                            service_spec=spec, values={}, note="", clock=clock, now=self.now,
+                            store=self.store, event=event)
+        assign_number(ctx, {"numbering": key, "definition": numbering, "to": "receipt"})
         session.flush()
         submit_notify = (workflow.get("on_submit") or {}).get("notify") or []
         if submit_notify:
             queue_notifications(submit_notify, application, data, actor=self.actor,
-                                context=notification_context(application, data, actor=self.actor),
+                                context=notification_context(application, data, actor=self.actor,
+                                                         step=event.timeline_label, step_at=event.created_at),
                                 audit_event_id=event.id)
             session.flush()
         return application

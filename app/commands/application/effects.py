@@ -53,7 +53,7 @@ def assign_number(ctx: EffectContext, args: dict) -> None:
     app = ctx.application
     to = args["to"]
     when = to_local(ctx.now, ctx.clock.tz)  # numbers carry the agency's local date
-    numbering = ctx.rules_data["numbering"][args["numbering"]]
+    numbering = args.get("definition") or ctx.rules_data["numbering"][args["numbering"]]
     value = draw_number(numbering, args["numbering"], when=when, agency=app.agency.code,
                         service=app.service_type.code, is_taken=_numbers_taken(app, to))
     if to in ("number", "receipt"):

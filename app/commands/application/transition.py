@@ -235,7 +235,7 @@ class ApplicationTransitionCommand:
                             now=self.now, store=self.store, event=event, saved_files=saved)
         ctx.notification_context = lambda: notification_context(
             application, data, actor=self.actor, note=note, values=event.values,
-            deadline=_first_deadline(application))
+            deadline=_first_deadline(application), step=event.timeline_label, step_at=event.created_at)
         perform(ctx, decision.effects)
         application.updated_at = self.now
         session.flush()
