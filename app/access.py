@@ -6,7 +6,9 @@ that numbers cannot be probed.
 """
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from app.errors import NotFoundError
 from app.extensions import db
@@ -28,7 +30,12 @@ def is_admin(user) -> bool:
 def staff_profile(user) -> StaffProfile | None:
     if user is None or not getattr(user, "id", None):
         return None
-    return db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id))
+    # once per request (scope, visibility, roles and the service filter all ask), services with it
+    cache = g.setdefault("_satupintu_staff_profiles", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = db.session.scalars(select(StaffProfile).where(StaffProfile.user_id == user.id)
+                                            .options(joinedload(StaffProfile.services))).unique().first()
+    return cache[user.id]
 
 
 def scope_applications(stmt, user):

@@ -44,7 +44,12 @@ def now() -> float:
 
 
 def current_stamp(user_id: int) -> str:
-    """The user's stamp; "" while it was never changed."""
+    """The user's stamp; "" while it was never changed (read with the request's user: app/auth_cache.py)."""
+    from app.auth_cache import prefetched_stamp
+
+    known = prefetched_stamp(user_id)
+    if known is not None:
+        return known
     stamp = db.session.scalar(select(UserSessionStamp.stamp).where(UserSessionStamp.user_id == user_id))
     return stamp or ""
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask import g, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.access import role_names, scope_applications
 from app.extensions import db
@@ -13,8 +14,8 @@ from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
 from app.rules_state import rules_state
 from models import Application, RulesVersion, ServiceType
-from views.backoffice.common import (platform_errors, SlaBadges, customer_names, text, user_zone,
-                                     visible_services)
+from views.backoffice.common import (platform_errors, SlaBadges, text, user_zone, visible_services)
+from views.serializers import customer_name_column
 
 PAGE_SIZE = 25
 
@@ -103,10 +104,14 @@ class WorkQueueView(BaseView):
             stmt = stmt.where(or_(Application.state_due_at < badges.now,
                                   and_(Application.sla_paused.is_(None), Application.due_at < badges.now)))
         count = capped_count(stmt)
-        rows = db.session.scalars(
-            stmt.order_by(Application.id.desc() if order == "newest" else Application.id.asc())
+        # one statement for the page: service type and agency joined, the customer's name as a column
+        found = db.session.execute(
+            stmt.add_columns(customer_name_column(with_organisation=True))
+            .options(joinedload(Application.service_type), joinedload(Application.agency))
+            .order_by(Application.id.desc() if order == "newest" else Application.id.asc())
             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        names = customer_names(a.customer_id for a in rows)
+        rows = [a for a, _ in found]
+        names = {a.customer_id: name or "" for a, name in found}
         roles = role_names(user)
         items = [{"app": a, "customer": names.get(a.customer_id, ""), "sla": badges.badge(a),
                   "actions": action_labels(a, roles, user.id)} for a in rows]
