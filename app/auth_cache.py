@@ -66,7 +66,8 @@ def _permissions_stamp_column():
 
 
 def request_auth() -> dict:
-    """{"user_id", "user", "user_stamp", "permissions"} of this request, read once (one statement)."""
+    """{"user_id", "user", "user_stamp", "permissions"} of this request, read once (one statement,
+    which also primes app.access.staff_profile for that user)."""
     state = g.get(_G_KEY)
     if state is not None:
         return state
@@ -76,12 +77,20 @@ def request_auth() -> dict:
     state = {"user_id": user_id, "user": None, "user_stamp": "", "permissions": ""}
     row = None
     if user_id is not None:
+        from sqlalchemy.orm import joinedload
+
+        from models import StaffProfile
+
         user_stamp = (select(UserSessionStamp.stamp).where(UserSessionStamp.user_id == user_id)
                       .scalar_subquery())
-        row = db.session.execute(select(User, user_stamp, _permissions_stamp_column())
-                                 .where(User.id == user_id)).first()
+        # the staff profile (agency, services) comes along: every staff page scopes by it
+        row = db.session.execute(select(User, user_stamp, _permissions_stamp_column(), StaffProfile)
+                                 .outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+                                 .options(joinedload(StaffProfile.services), joinedload(StaffProfile.agency))
+                                 .where(User.id == user_id)).unique().first()
     if row is not None:
         state.update(user=row[0], user_stamp=row[1] or "", permissions=row[2] or "")
+        g.setdefault("_satupintu_staff_profiles", {})[user_id] = row[3]
     else:
         state["user_id"] = None
         state["permissions"] = db.session.scalar(select(_permissions_stamp_column())) or ""
