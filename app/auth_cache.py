@@ -69,12 +69,14 @@ def request_auth() -> dict:
     """{"user_id", "user", "user_stamp", "permissions"} of this request, read once (one statement,
     which also primes app.access.staff_profile for that user)."""
     state = g.get(_G_KEY)
-    if state is not None:
+    current = request._get_current_object()
+    # g belongs to the app context, which a CLI or worker may keep across several request contexts
+    if state is not None and state["request"] is current:
         return state
     from flask_appbuilder.security.sqla.models import User
 
     user_id = _candidate_user_id()
-    state = {"user_id": user_id, "user": None, "user_stamp": "", "permissions": ""}
+    state = {"user_id": user_id, "user": None, "user_stamp": "", "permissions": "", "request": current}
     row = None
     if user_id is not None:
         from sqlalchemy.orm import joinedload
@@ -90,7 +92,9 @@ def request_auth() -> dict:
                                  .where(User.id == user_id)).unique().first()
     if row is not None:
         state.update(user=row[0], user_stamp=row[1] or "", permissions=row[2] or "")
-        g.setdefault("_satupintu_staff_profiles", {})[user_id] = row[3]
+        from app.access import remember_staff_profile
+
+        remember_staff_profile(user_id, row[3])
     else:
         state["user_id"] = None
         state["permissions"] = db.session.scalar(select(_permissions_stamp_column())) or ""
