@@ -61,7 +61,10 @@ def peak_memory_mb(server: subprocess.Popen) -> float:
 
 
 def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    found = re.match(r"([\d.]+)(us|ms|s|m)$", value)
+    if not found:          # wrk prints nan when no request finished
+        return float("nan")
+    number, unit = found.groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
@@ -71,8 +74,8 @@ def wrk(url: str, headers: dict, duration: int, connections: int) -> dict:
         args += ["-H", f"{key}: {value}"]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50, p99 = (_ms(m.group(1)) if (m := re.search(rf"{q}%\s+(\S+)", out)) else float("nan")
+                for q in (50, 99))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
 
@@ -107,6 +110,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=5107, help="three consecutive ports from here")
+    parser.add_argument("--transitions", type=int, default=100, help="transitions timed (0: none)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)
@@ -181,6 +185,10 @@ def main() -> int:
                   f"{r['rps'] / r['l0']:.3f}× ({r['l0']:.0f}) | {versus} | {r['errors']} |")
         print("\npeak worker memory (VmHWM): " + ", ".join(
             f"{name} {peak_memory_mb(server):.0f} MB" for name, server in servers.items()))
+        if args.transitions:
+            from bench.transitions import report, run
+
+            report(run(url, args.transitions))
     finally:
         for server in servers.values():
             server.send_signal(signal.SIGTERM)
