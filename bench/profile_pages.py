@@ -70,7 +70,6 @@ def cases(app):
         from sqlalchemy import func, select
 
         from app.extensions import db
-        from flask_appbuilder.security.sqla.models import User
         from models import Agency, Application
 
         bmkg = db.session.scalar(select(Agency.id).where(Agency.key == "bmkg"))

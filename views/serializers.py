@@ -110,7 +110,7 @@ def detail_options() -> list:
     """Loader options for application_detail: what it shows, in a fixed number of statements."""
     from sqlalchemy.orm import joinedload, selectinload
 
-    from models import ApplicationFile, CartLine, GeneratedDocument, Payment
+    from models import ApplicationFile, CartLine, Payment
 
     return [joinedload(Application.service_type), joinedload(Application.agency),
             selectinload(Application.cart_lines).joinedload(CartLine.item),
