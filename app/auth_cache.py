@@ -108,7 +108,18 @@ def prefetched_stamp(user_id: int) -> str | None:
     if not has_request_context():
         return None
     state = request_auth()
-    return state["user_stamp"] if state["user_id"] == user_id else None
+    if state["user_id"] != user_id or state.get("stamp_changed"):
+        return None
+    return state["user_stamp"]
+
+
+def forget_user_stamp(user_id: int) -> None:
+    """The user's stamp was just rewritten (logout, password, roles): this request reads it again."""
+    if not has_request_context():
+        return
+    state = g.get(_G_KEY)
+    if state is not None and state["user_id"] == user_id:
+        state["stamp_changed"] = True
 
 
 def prefetched_user(pk: int):

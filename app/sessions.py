@@ -60,6 +60,9 @@ def _write_stamp(connection, user_id: int) -> str:
     values = {"stamp": stamp, "changed_at": utcnow()}
     if connection.execute(update(table).where(table.c.user_id == user_id).values(**values)).rowcount == 0:
         connection.execute(insert(table).values(user_id=user_id, **values))
+    from app.auth_cache import forget_user_stamp
+
+    forget_user_stamp(user_id)   # the stamp read with this request's user is no longer current
     return stamp
 
 
