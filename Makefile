@@ -58,8 +58,10 @@ clean:
 	rm -rf $(VENV) instance
 
 ## make bench: ms per page of every generated document next to a bare xhtml2pdf render (needs `make demo`),
-## and the staff lists with a million applications (its own database; BENCH_ROWS overrides)
+## and the issue-12 table side by side (SatuPintu, bare Flask L0, plain Flask-AppBuilder under gunicorn,
+## wrk) on a PostgreSQL database of BENCH_ROWS applications (BENCH_DATABASE_URL; built anew each run)
 BENCH_ROWS ?= 1000000
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/satupintu_bench
 bench: demo
 	$(PY) bench/documents.py --runs 5 --out instance/bench
-	$(PY) bench/staff_lists.py --rows $(BENCH_ROWS) --runs 15
+	$(PY) bench/side_by_side.py --rows $(BENCH_ROWS) --database-url $(BENCH_DATABASE_URL)

@@ -74,6 +74,8 @@ def register_session_security(app: Flask) -> None:
 
     init_security_log(app)
     init_sessions(app)
+    from app.auth_cache import init_auth_cache
+    init_auth_cache()  # one auth query per request; cached permission answers (stamp-invalidated)
 
 
 def load_rules(app: Flask) -> None:

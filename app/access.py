@@ -6,7 +6,10 @@ that numbers cannot be probed.
 """
 from __future__ import annotations
 
+from flask import g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from app.errors import NotFoundError
 from app.extensions import db
@@ -28,7 +31,33 @@ def is_admin(user) -> bool:
 def staff_profile(user) -> StaffProfile | None:
     if user is None or not getattr(user, "id", None):
         return None
-    return db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id))
+    # once per request (scope, visibility, roles and the service filter all ask), services with it
+    cache = _profiles()
+    if user.id in cache:
+        profile = cache[user.id]
+        if profile is None or not sa_inspect(profile).detached:
+            return profile
+    profile = db.session.scalars(select(StaffProfile).where(StaffProfile.user_id == user.id)
+                                 .options(joinedload(StaffProfile.services))).unique().first()
+    cache[user.id] = profile
+    return profile
+
+
+def _profiles() -> dict:
+    """This request's staff profiles by user id (nothing is kept outside a request)."""
+    if not has_request_context():
+        return {}
+    current = request._get_current_object()
+    owner, cache = g.get("_satupintu_staff_profiles", (None, None))
+    if owner is not current:
+        cache = {}
+        g._satupintu_staff_profiles = (current, cache)
+    return cache
+
+
+def remember_staff_profile(user_id: int, profile) -> None:
+    """The profile read along with the request's user (app/auth_cache.py)."""
+    _profiles()[user_id] = profile
 
 
 def scope_applications(stmt, user):

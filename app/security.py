@@ -104,6 +104,37 @@ class SatuPintuSecurityManager(SecurityManager):
                                   else "backoffice")
         return user
 
+    # --- one auth query per request, cached permission answers (app/auth_cache.py)
+    def get_user_by_id(self, pk):
+        from app.auth_cache import prefetched_user
+
+        try:
+            user = prefetched_user(int(pk))
+        except (TypeError, ValueError):
+            user = None
+        return user if user is not None else super().get_user_by_id(pk)
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
+        from app.auth_cache import cached
+
+        return cached(("exists", view_name, permission_name, frozenset(role_ids)),
+                      lambda: super(SatuPintuSecurityManager, self).exist_permission_on_roles(
+                          view_name, permission_name, role_ids))
+
+    def is_item_public(self, permission_name, view_name) -> bool:
+        from app.auth_cache import cached
+
+        return cached(("public", view_name, permission_name),
+                      lambda: super(SatuPintuSecurityManager, self).is_item_public(permission_name, view_name))
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        from app.auth_cache import cached
+
+        roles = ("public",) if user is None else frozenset(r.id for r in self.get_user_roles(user))
+        return cached(("menus", roles, permission_name, tuple(view_menus_name or ())),
+                      lambda: super(SatuPintuSecurityManager, self)._get_user_permission_view_menus(
+                          user, permission_name, view_menus_name))
+
     def on_user_logout(self, user) -> None:
         """Back-office /logout/: every session and JWT of the user ends, not only this cookie."""
         from app.sessions import revoke_sessions

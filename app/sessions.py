@@ -44,7 +44,12 @@ def now() -> float:
 
 
 def current_stamp(user_id: int) -> str:
-    """The user's stamp; "" while it was never changed."""
+    """The user's stamp; "" while it was never changed (read with the request's user: app/auth_cache.py)."""
+    from app.auth_cache import prefetched_stamp
+
+    known = prefetched_stamp(user_id)
+    if known is not None:
+        return known
     stamp = db.session.scalar(select(UserSessionStamp.stamp).where(UserSessionStamp.user_id == user_id))
     return stamp or ""
 
@@ -55,6 +60,9 @@ def _write_stamp(connection, user_id: int) -> str:
     values = {"stamp": stamp, "changed_at": utcnow()}
     if connection.execute(update(table).where(table.c.user_id == user_id).values(**values)).rowcount == 0:
         connection.execute(insert(table).values(user_id=user_id, **values))
+    from app.auth_cache import forget_user_stamp
+
+    forget_user_stamp(user_id)   # the stamp read with this request's user is no longer current
     return stamp
 
 

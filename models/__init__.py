@@ -11,7 +11,7 @@ from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, Do
 from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer, CustomerProfile,
                            StaffProfile, staff_service)
 from models.ops import WorkerHeartbeat
-from models.security import SecurityEvent, UserSessionStamp
+from models.security import AuthStamp, SecurityEvent, UserSessionStamp
 from models.people import CaptchaChallenge
 
 __all__ = [
@@ -22,6 +22,6 @@ __all__ = [
     "Asset", "AssetTransfer", "CustomerProfile", "StaffProfile", "staff_service", "AccountToken",
     "ApplicationDraft", "DocumentTemplateVersion",
     "WorkerHeartbeat",
-    "SecurityEvent", "UserSessionStamp",
+    "SecurityEvent", "UserSessionStamp", "AuthStamp",
     "CaptchaChallenge", "DocumentAccess",
 ]

@@ -40,3 +40,14 @@ class UserSessionStamp(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True)
     stamp: Mapped[str] = mapped_column(String(32), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class AuthStamp(Model):
+    """A stamp every web process reads with the request's user: ``permissions`` changes whenever a
+    role, a permission, a role's permissions or a user's groups change, and each process drops its
+    cached permission answers when it sees a new one (app/auth_cache.py)."""
+
+    __tablename__ = "auth_stamp"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

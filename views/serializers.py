@@ -25,7 +25,28 @@ def iso(value, zone=None):
     return isoformat(value, zone) if value is not None else None
 
 
-def application_summary(application: Application) -> dict:
+def customer_name_column(with_organisation: bool = False):
+    """The customer's display name as a column of a select over Application (as ``display_name``:
+    the profile's full name, else the account's name; with ``with_organisation`` as the back office's
+    ``customer_names``: "name — organisation"), so a list needs no statement per row."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import case, func, select
+
+    from models import CustomerProfile
+
+    name = CustomerProfile.full_name
+    if with_organisation:
+        name = case((func.coalesce(CustomerProfile.organisation_name, "") != "",
+                     CustomerProfile.full_name + " — " + CustomerProfile.organisation_name),
+                    else_=CustomerProfile.full_name)
+    profile = (select(name).where(CustomerProfile.user_id == Application.customer_id)
+               .scalar_subquery())
+    account = (select(func.trim(User.first_name + " " + User.last_name)).where(User.id == Application.customer_id)
+               .scalar_subquery())
+    return func.coalesce(profile, account).label("customer_name")
+
+
+def application_summary(application: Application, customer_name: str | None = None) -> dict:
     labels = state_labels(application)
     tz = application.timezone
 
@@ -38,12 +59,40 @@ def application_summary(application: Application) -> dict:
         "agency": application.agency.key, "state": application.state,
         "state_label": labels["customer"], "state_staff_label": labels["staff"],
         "state_kind": application.state_kind, "request_kind": application.request_kind,
-        "customer_name": display_name(application.customer),
+        "customer_name": display_name(application.customer) if customer_name is None else customer_name,
         "created_at": iso(application.created_at), "submitted_at": iso(application.submitted_at),
         "due_at": iso(application.due_at), "state_due_at": iso(application.state_due_at),
         "sla_paused": application.sla_paused is not None, "version": application.version,
         "timezone": tz, "timezone_name": zone_name(tz),
     }
+
+
+def _actor_name(event) -> str:
+    name = getattr(event, "_actor_name", None)       # set by events_with_actors (one statement)
+    if name is not None:
+        return name
+    return display_name(event.actor) if event.actor else "Sistem"
+
+
+def events_with_actors(application_id: int) -> list:
+    """The application's audit events, oldest first, each with its actor's display name, in one
+    statement (the timeline otherwise loads the actor and their profile per event)."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from models import AuditEvent, CustomerProfile
+
+    profile = select(CustomerProfile.full_name).where(CustomerProfile.user_id == AuditEvent.actor_id).scalar_subquery()
+    account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == AuditEvent.actor_id).scalar_subquery()
+    rows = db.session.execute(select(AuditEvent, func.coalesce(profile, account))
+                              .where(AuditEvent.application_id == application_id)
+                              .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    events = []
+    for event, name in rows:
+        event._actor_name = name if event.actor_id is not None else "Sistem"
+        events.append(event)
+    return events
 
 
 def timeline(application: Application, events) -> list[dict]:
@@ -52,13 +101,27 @@ def timeline(application: Application, events) -> list[dict]:
         "id": e.id, "action": e.action, "label": e.timeline_label or e.action_label,
         "from_state": e.from_state, "to_state": e.to_state,
         "to_state_label": state_labels(application, e.to_state)["customer"],
-        "note": e.note, "actor": display_name(e.actor) if e.actor else "Sistem",
+        "note": e.note, "actor": _actor_name(e),
         "at": iso(e.created_at, tz),
     } for e in events]
 
 
-def application_detail(application: Application, events) -> dict:
-    body = application_summary(application)
+def detail_options() -> list:
+    """Loader options for application_detail: what it shows, in a fixed number of statements."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from models import ApplicationFile, CartLine, Payment
+
+    return [joinedload(Application.service_type), joinedload(Application.agency),
+            selectinload(Application.cart_lines).joinedload(CartLine.item),
+            selectinload(Application.files).joinedload(ApplicationFile.file),
+            selectinload(Application.payments).joinedload(Payment.bank_account),
+            selectinload(Application.slots),
+            selectinload(Application.documents)]
+
+
+def application_detail(application: Application, events, customer_name: str | None = None) -> dict:
+    body = application_summary(application, customer_name)
     tz = application.timezone
 
     def iso(value):

@@ -11,6 +11,7 @@ from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
@@ -311,6 +312,8 @@ def index():
         stmt = stmt.where(Application.state_kind.in_(("final_rejected", "final_cancelled")))
     total = db.session.scalar(select(func.count()).select_from(stmt.with_only_columns(Application.id).subquery()))
     rows = list(db.session.scalars(stmt.order_by(Application.id.desc())
+                                   .options(contains_eager(Application.service_type),
+                                            joinedload(Application.agency))
                                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     from app.reports.recap import CUSTOMER_COUNTER_LABELS, customer_counts

@@ -6,6 +6,7 @@ from datetime import date
 from flask import g, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.access import role_names, scope_applications
 from app.extensions import db
@@ -13,8 +14,8 @@ from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
 from app.rules_state import rules_state
 from models import Application, RulesVersion, ServiceType
-from views.backoffice.common import (platform_errors, SlaBadges, customer_names, text, user_zone,
-                                     visible_services)
+from views.backoffice.common import platform_errors, SlaBadges, text, user_zone
+from views.serializers import customer_name_column
 
 PAGE_SIZE = 25
 
@@ -26,13 +27,17 @@ def parse_date(value: str | None) -> date | None:
         return None
 
 
-def queue_condition(user):
+def queue_condition(user, all_services=None, versions=None):
     """SQL condition: the application is in a state where one of the user's workflow roles, or
     their personal assignment, has an action (guards aside). Built per rules version and service,
-    so the (service_type_id, state) index does the work."""
+    so the (service_type_id, state) index does the work. ``all_services`` and ``versions`` (rules
+    version ids) when the caller already has them."""
     roles = role_names(user)
-    services = {s.key: s.id for s in db.session.scalars(select(ServiceType))}
-    versions = list(db.session.scalars(select(RulesVersion.id)))
+    if all_services is None:
+        all_services = db.session.scalars(select(ServiceType))
+    services = {s.key: s.id for s in all_services}
+    if versions is None:
+        versions = list(db.session.scalars(select(RulesVersion.id)))
     conditions = []
     for version in versions:
         data = rules_state().rules_for(version).data
@@ -81,7 +86,13 @@ class WorkQueueView(BaseView):
     def index(self):
         user = g.user
         args = request.args
-        services = visible_services(user)
+        # every service type and rules version once: the filter, the queue condition and the
+        # state choices all use them (a fixed number of statements per page)
+        all_services = list(db.session.scalars(select(ServiceType).order_by(ServiceType.agency_id,
+                                                                            ServiceType.name)))
+        versions = db.session.execute(select(RulesVersion.id, RulesVersion.active)).all()
+        services = _visible(user, all_services)
+        active = next((v for v, is_active in versions if is_active), None)
         service_id = args.get("service", type=int)
         state = args.get("state", "").strip()
         q = args.get("q", "").strip()
@@ -90,7 +101,8 @@ class WorkQueueView(BaseView):
         order = args.get("order", "oldest")
         page = max(0, args.get("page", 0, type=int))
 
-        stmt = scope_applications(select(Application), user).where(queue_condition(user))
+        stmt = scope_applications(select(Application), user).where(
+            queue_condition(user, all_services, [v for v, _ in versions]))
         if service_id:
             stmt = stmt.where(Application.service_type_id == service_id)
         if state:
@@ -103,24 +115,43 @@ class WorkQueueView(BaseView):
             stmt = stmt.where(or_(Application.state_due_at < badges.now,
                                   and_(Application.sla_paused.is_(None), Application.due_at < badges.now)))
         count = capped_count(stmt)
-        rows = db.session.scalars(
-            stmt.order_by(Application.id.desc() if order == "newest" else Application.id.asc())
+        # one statement for the page: service type and agency joined, the customer's name as a column
+        found = db.session.execute(
+            stmt.add_columns(customer_name_column(with_organisation=True))
+            .options(joinedload(Application.service_type), joinedload(Application.agency))
+            .order_by(Application.id.desc() if order == "newest" else Application.id.asc())
             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        names = customer_names(a.customer_id for a in rows)
+        rows = [a for a, _ in found]
+        names = {a.customer_id: name or "" for a, name in found}
         roles = role_names(user)
         items = [{"app": a, "customer": names.get(a.customer_id, ""), "sla": badges.badge(a),
                   "actions": action_labels(a, roles, user.id)} for a in rows]
         return self.render_template(
-            "backoffice/queue.html", items=items, services=services, states=state_choices(services),
+            "backoffice/queue.html", items=items, services=services, states=state_choices(services, active),
             count=count, capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,
             has_next=count > (page + 1) * PAGE_SIZE, args=args, title="Perlu Tindakan Saya")
 
 
-def state_choices(services) -> list[tuple[str, str]]:
+def _visible(user, all_services: list[ServiceType]) -> list[ServiceType]:
+    """visible_services(user) out of the already loaded service types (same order, same rules)."""
+    from app.access import is_admin, staff_profile
+
+    if is_admin(user):
+        return all_services
+    profile = staff_profile(user)
+    if profile is None:
+        return []
+    if profile.services:
+        return sorted(profile.services, key=lambda s: s.name)
+    return [s for s in all_services if s.agency_id == profile.agency_id]
+
+
+def state_choices(services, active_version: int | None = None) -> list[tuple[str, str]]:
     """(state key, staff label) of the workflows of ``services``, for the filter."""
     from views.backoffice.common import active_rules_data
 
-    data = active_rules_data()
+    data = (rules_state().rules_for(active_version).data if active_version is not None
+            else active_rules_data())
     seen: dict[str, str] = {}
     for service in services:
         workflow = data["workflows"].get(data["services"].get(service.key, {}).get("workflow", ""), {})

@@ -1,0 +1,201 @@
+"""The issue's table, side by side in one run: SatuPintu, a bare Flask ping (L0) and a plain
+Flask-AppBuilder app on the same table, each under gunicorn with the same worker count, driven by
+wrk, each case measured right after an L0 run.
+
+    .venv/bin/python bench/side_by_side.py [--rows 1000000] [--customers 20000] [--reuse]
+        [--database-url postgresql://postgres@127.0.0.1:5432/satupintu_bench] [--workers 2]
+        [--duration 10] [--connections 8] [--port 5107]
+
+Prints req/s, p50, p99, the ratio to the L0 run before it and to plain Flask-AppBuilder, and the
+peak resident memory of each server's workers. Needs PostgreSQL and wrk (`apt-get install -y wrk`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise SystemExit(f"server did not start: {url}")
+
+
+def gunicorn(target: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                             "--max-requests", "0", "--access-logfile", "/dev/null", target],
+                            cwd=ROOT, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def peak_memory_mb(server: subprocess.Popen) -> float:
+    """Largest VmHWM (peak resident set) among the gunicorn master's worker processes."""
+    peak = 0
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    for pid in (children.read_text().split() if children.exists() else []):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            continue
+    return peak / 1024
+
+
+def _ms(value: str) -> float:
+    found = re.match(r"([\d.]+)(us|ms|s|m)$", value)
+    if not found:          # wrk prints nan when no request finished
+        return float("nan")
+    number, unit = found.groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url: str, headers: dict, duration: int, connections: int) -> dict:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50, p99 = (_ms(m.group(1)) if (m := re.search(rf"{q}%\s+(\S+)", out)) else float("nan")
+                for q in (50, 99))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def staff_cookie(base: str, username: str, password: str) -> str:
+    """A back-office session cookie, through the real login form (CSRF token and all)."""
+    session = requests.Session()
+    page = session.get(f"{base}/login/").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"username": username, "password": password}
+    if token:
+        data["csrf_token"] = token.group(1)
+    session.post(f"{base}/login/", data=data, allow_redirects=False)
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def jwt(base: str, username: str, password: str) -> str:
+    response = requests.post(f"{base}/api/v1/security/login", json={
+        "username": username, "password": password, "provider": "db", "refresh": False})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/satupintu_bench"))
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--reuse", action="store_true", help="keep the database a previous run built")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=5107, help="three consecutive ports from here")
+    parser.add_argument("--transitions", type=int, default=100, help="transitions timed (0: none)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)
+    from config import DEMO_PASSWORD
+
+    url = args.database_url
+    if not args.reuse:
+        from sqlalchemy import create_engine, text
+
+        name = url.rsplit("/", 1)[1]
+        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        from bench.profile_pages import prepare
+
+        prepare(url, args.rows, args.customers, reuse=False)
+    workdir = Path(tempfile.mkdtemp(prefix="satupintu-bench-"))
+    env = {"DATABASE_URL": url, "RATELIMIT_ENABLED": "0", "SATUPINTU_INSTANCE": str(workdir),
+           "PYTHONPATH": str(ROOT)}
+    ports = {"ping": args.port, "app": args.port + 1, "fab": args.port + 2}
+    servers = {
+        "ping": gunicorn("bench.apps.ping:app", ports["ping"], args.workers, env, workdir / "ping.log"),
+        "app": gunicorn("run:app", ports["app"], args.workers, env, workdir / "app.log"),
+        "fab": gunicorn("bench.apps.plain_fab:app", ports["fab"], args.workers, env, workdir / "fab.log"),
+    }
+    try:
+        base = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
+        wait_up(base["ping"] + "/ping")
+        wait_up(base["app"] + "/healthz")
+        wait_up(base["fab"] + "/api/v1/_openapi")
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            one = connection.scalar(text(
+                "SELECT max(a.id) FROM application a JOIN agency g ON g.id = a.agency_id WHERE g.key = 'bmkg'"))
+            rows = connection.scalar(text("SELECT count(*) FROM application"))
+        engine.dispose()
+        staff = {"Authorization": f"Bearer {jwt(base['app'], 'bmkg_bendahara', DEMO_PASSWORD)}"}
+        fab = {"Authorization": f"Bearer {jwt(base['fab'], 'admin', DEMO_PASSWORD)}"}
+        cookie = {"Cookie": staff_cookie(base["app"], "bmkg_bendahara", DEMO_PASSWORD)}
+        cases = [
+            ("GET /api/v1/application/<id> (staff JWT)", base["app"] + f"/api/v1/application/{one}", staff, "show"),
+            ("plain FAB ModelRestApi show", base["fab"] + f"/api/v1/application/{one}", fab, "fab_show"),
+            ("GET /api/v1/application/?page_size=25", base["app"] + "/api/v1/application/?page_size=25", staff, "list"),
+            ("plain FAB list, 25 rows", base["fab"] + "/api/v1/application/?q=(page_size:25)", fab, "fab_list"),
+            ("back office Perlu Tindakan Saya (HTML)", base["app"] + "/backoffice/antrean/", cookie, "queue"),
+            ("portal home (anonymous)", base["app"] + "/portal/", {}, "home"),
+        ]
+        for _label, target, headers, _key in cases:     # warm every worker, and check the answers
+            for _ in range(4):
+                status = requests.get(target, headers=headers, allow_redirects=False).status_code
+            if status != 200:
+                raise SystemExit(f"{target} answered {status}")
+        results = {}
+        for label, target, headers, key in cases:
+            l0 = wrk(base["ping"] + "/ping", {}, args.duration, args.connections)
+            result = wrk(target, headers, args.duration, args.connections)
+            result["l0"] = l0["rps"]
+            results[key] = (label, result)
+        print(f"\n{rows} applications, gunicorn -w {args.workers}, wrk -t2 -c{args.connections} "
+              f"-d{args.duration}s, load average {os.getloadavg()[0]:.1f} at the end\n")
+        print("| page | req/s | p50 ms | p99 ms | × L0 (L0 req/s) | × plain FAB | non-2xx |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        anchors = {"show": "fab_show", "list": "fab_list", "queue": "fab_list", "home": "fab_show"}
+        for key, (label, r) in results.items():
+            anchor = results.get(anchors.get(key, ""), (None, None))[1]
+            versus = f"{(r['rps'] / r['l0']) / (anchor['rps'] / anchor['l0']):.1f}×" if anchor else "—"
+            print(f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+                  f"{r['rps'] / r['l0']:.3f}× ({r['l0']:.0f}) | {versus} | {r['errors']} |")
+        print("\npeak worker memory (VmHWM): " + ", ".join(
+            f"{name} {peak_memory_mb(server):.0f} MB" for name, server in servers.items()))
+        if args.transitions:
+            from bench.transitions import report, run
+
+            report(run(url, args.transitions))
+    finally:
+        for server in servers.values():
+            server.send_signal(signal.SIGTERM)
+        for server in servers.values():
+            server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
