@@ -13,7 +13,7 @@ from app.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand
-from app.errors import ConflictError, SatuPintuError
+from app.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
 from app.formatting import format_date, format_number, format_phone, typed_datetime
 from app.workflow.fields import condition_holds
@@ -83,8 +83,10 @@ def page_context(application: Application) -> dict:
                                 .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     actors = {e.actor_id for e in events if e.actor_id}
     names = customer_names(actors | {application.customer_id})
-    timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, "Sistem") if e.actor_id else "Sistem",
-                 "what": e.action_label or e.action, "from": state_label(e.from_state) if e.from_state else "",
+    system = _l("Sistem")
+    timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, system) if e.actor_id else system,
+                 "what": translate(e.action_label or e.action),
+                 "from": state_label(e.from_state) if e.from_state else "",
                  "to": state_label(e.to_state), "note": e.note} for e in events]
     doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
     form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
-from app.reports.svg import workflow_diagram, workflow_graph
+from app.errors import translate
+from app.reports.svg import BUILTIN_ROLES, workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
 from app.rules_state import rules_state
 from models import RulesVersion
@@ -68,7 +69,7 @@ class RulesScreenView(BaseView):
                     "label": text(t.get("label")), "action": t["action"],
                     "from": ", ".join(text(states[s].get("staff_label") or states[s].get("label")) for s in t["from"]),
                     "to": text(states[t["to"]].get("staff_label") or states[t["to"]].get("label")),
-                    "by": ", ".join({"customer": "Pemohon", "assignee": "Petugas ditunjuk", "system": "Sistem"}.get(r)
+                    "by": ", ".join((translate(BUILTIN_ROLES[r]) if r in BUILTIN_ROLES else "")
                                     or text(data.get("roles", {}).get(r, {}).get("label")) or r for r in t["by"]),
                     "form": ", ".join(text(f.get("label")) for f in t.get("form", []))})
         return self.render_template(

@@ -22,6 +22,9 @@ from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, Cus
 from app.formatting import as_utc
 from models.base import utcnow
 
+# stored as written (the audit record); shown through the catalogs (app.errors.translate)
+CREATED_LABEL = N_("Permohonan dibuat")
+
 COMPANY_FIELDS = [
     {"key": "nib", "label": "NIB", "type": "text", "max_length": 13},
     {"key": "npwp", "label": "NPWP", "type": "npwp"},
@@ -127,8 +130,8 @@ class CreateApplicationCommand:
         clock.enter_state(application, to_state=workflow["initial"], state_spec=workflow["states"][workflow["initial"]],
                           service_spec=spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id, actor_roles=["customer"],
-                           action="create", action_label="Permohonan dibuat",
-                           timeline_label="Permohonan dibuat", from_state=None,
+                           action="create", action_label=CREATED_LABEL,
+                           timeline_label=CREATED_LABEL, from_state=None,
                            to_state=application.state, values={}, created_at=self.now,
                            rules_version_id=application.rules_version_id)
         session.add(event)
