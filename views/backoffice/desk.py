@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
@@ -165,7 +166,7 @@ class ApplicationDeskView(BaseView):
         if option is None:
             if request.method == "POST":
                 raise refusal(application, g.user, action, seen)
-            flash("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini.", "danger")
+            flash(gettext("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini."), "danger")
             return redirect(url_for(".show", pk=pk))
         form = build_transition_form(application, option["form"])
         errors, reasons = {}, list(option["blocked_by"])
@@ -191,7 +192,7 @@ class ApplicationDeskView(BaseView):
                 flash(f"{option['label']}: berhasil disimpan.", "success")
                 return redirect(url_for(".show", pk=pk))
         elif request.method == "POST":
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             status = 422
         form.version.data = str(application.version)
         form.idempotency_key.data = uuid.uuid4().hex
@@ -206,11 +207,11 @@ class ApplicationDeskView(BaseView):
         load(pk)
         form = MessageForm()
         if not form.validate_on_submit():
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             return redirect(url_for(".show", pk=pk) + "#pesan")
         try:
             PostMessageCommand(pk, g.user, form.body.data or "").run()
-            flash("Pesan terkirim; pemohon diberi tahu.", "success")
+            flash(gettext("Pesan terkirim; pemohon diberi tahu."), "success")
         except SatuPintuError as error:
             flash("; ".join(error.details.get("field_errors", {}).values()) or error.text, "danger")
         return redirect(url_for(".show", pk=pk) + "#pesan")

@@ -6,7 +6,7 @@ import os
 import uuid
 
 from flask import flash, g, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -90,11 +90,11 @@ class RulesScreenView(BaseView):
     def upload(self):
         form = RulesUploadForm()
         if not form.validate_on_submit():
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             return redirect(url_for(".index"))
         storage = request.files.get("rules_file")
         if storage is None or not storage.filename:
-            flash("Pilih berkas aturan (YAML) terlebih dahulu.", "danger")
+            flash(gettext("Pilih berkas aturan (YAML) terlebih dahulu."), "danger")
             return redirect(url_for(".index"))
         name = safe_filename(storage.filename)
         content = storage.read(MAX_RULES_BYTES + 1)
@@ -102,7 +102,7 @@ class RulesScreenView(BaseView):
             return self._page([f"{name}: berkas lebih dari 2 MB"], name, 422)
         rules, problems = check_uploaded(content, name)
         if problems:
-            flash(f"Aturan ditolak: {len(problems)} masalah ditemukan. Tidak ada yang diubah.", "danger")
+            flash(gettext("Aturan ditolak: %(num)s masalah ditemukan. Tidak ada yang diubah.", num=len(problems)), "danger")
             return self._page(problems, name, 422)
         try:
             version = ActivateRulesCommand(rules, source_name=name, actor_id=g.user.id).run()
@@ -111,5 +111,5 @@ class RulesScreenView(BaseView):
             db.session.rollback()
             flash(error.text, "danger")
             return self._page(error.problems, name, 409)
-        flash(f"Aturan versi {version.id} aktif.", "success")
+        flash(gettext("Aturan versi %(version)s aktif.", version=version.id), "success")
         return redirect(url_for(".index"))
