@@ -53,7 +53,7 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             options = {str(o["value"]): text(o.get("label")) for o in spec.get("options", [])}
             value = options.get(str(value), value)
         elif spec.get("type") == "checkbox":
-            value = "Ya" if value else "Tidak"
+            value = gettext("Ya") if value else gettext("Tidak")
         elif spec.get("type") == "money" and value not in (None, ""):
             value = rupiah(value)
         elif spec.get("type") == "number" and value not in (None, ""):
@@ -66,7 +66,9 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             value = typed_datetime(value, tz)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
-        rows.append((text(spec.get("label")) or spec["key"], "-" if value in (None, "") else str(value)))
+        # the platform's own sections (company, location) have catalog entries; a rules label passes as is
+        label = text(spec.get("label"))
+        rows.append((translate(label) if label else spec["key"], "-" if value in (None, "") else str(value)))
     return rows
 
 
