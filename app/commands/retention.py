@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from app.errors import N_
 from app.extensions import db
 from app.files import FileStore
 from app.pdp import retention_days
@@ -106,7 +107,7 @@ class RetentionRunCommand:
                     session.delete(stored)
             session.add(AuditEvent(
                 application_id=application.id, actor_id=None, actor_roles=[], action=RETENTION_ACTION,
-                action_label="Dokumen dimusnahkan (masa retensi berakhir)",
+                action_label=N_("Dokumen dimusnahkan (masa retensi berakhir)"),
                 from_state=application.state, to_state=application.state,
                 note=", ".join(f"{e['doc_key']}: {e['file_name']}" for e in entries),
                 values={"destroyed": entries}, rules_version_id=application.rules_version_id))

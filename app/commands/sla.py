@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.commands.application.transition import ApplicationTransitionCommand
-from app.errors import SatuPintuError
+from app.errors import N_, SatuPintuError
 from app.extensions import db
 from app.notify import format_date, notification_context, queue_notifications, rupiah
 from app.rules_state import rules_state
@@ -80,8 +80,8 @@ class SlaTickCommand:
             return outcome
         application.state_overdue_handled = True
         if overdue.get("notify"):
-            event = system_event(session, application, "sla_overdue", "Batas waktu terlampaui",
-                                 "Batas waktu terlampaui", self.now)
+            event = system_event(session, application, "sla_overdue", N_("Batas waktu terlampaui"),
+                                 N_("Batas waktu terlampaui"), self.now)
             queue_notifications(overdue["notify"], application, data, actor=None,
                                 context=notification_context(application, data, actor=None),
                                 audit_event_id=event.id)
@@ -143,8 +143,8 @@ class InvoiceOverdueTick:
         outcome = []
         event = None
         if overdue.get("notify"):
-            event = system_event(session, application, "invoice_overdue", "Tagihan jatuh tempo",
-                                 "Tagihan melewati batas waktu pembayaran", self.now)
+            event = system_event(session, application, "invoice_overdue", N_("Tagihan jatuh tempo"),
+                                 N_("Tagihan melewati batas waktu pembayaran"), self.now)
             context = notification_context(application, data, actor=None)
             context["invoice"] = invoice_context(application, payment)
             queue_notifications(overdue["notify"], application, data, actor=None, context=context,
@@ -210,7 +210,7 @@ class ValidityReminderTick:
         doc.reminders_sent = sorted({*sent, *covered})
         doc.remind_on = next_reminder_on(doc.valid_until, days_before, doc.reminders_sent)
         event = AuditEvent(application_id=application.id, action="validity_reminder",
-                           action_label="Pengingat masa berlaku",
+                           action_label=N_("Pengingat masa berlaku"),
                            timeline_label=f"Pengingat: {label_text(spec.get('label')) or doc.doc_key} "
                                           f"berakhir {format_date(doc.valid_until)}",
                            from_state=application.state, to_state=application.state,

@@ -124,7 +124,7 @@ def customer_timeline(application: Application, workflow: dict, *, public: bool 
         state = workflow["states"].get(event.to_state, {})
         show_note = note_is_public(workflow, event) if not public else \
             state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)
-        entries.append({"label": event.timeline_label or event.action_label or event.action,
+        entries.append({"label": _(event.timeline_label or event.action_label or event.action),
                         "state": text_of(state.get("label", event.to_state)), "at": event.created_at,
                         "note": event.note if show_note else "",
                         "by_customer": "customer" in (event.actor_roles or [])})

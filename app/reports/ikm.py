@@ -11,17 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-ELEMENT_NAMES = {
-    "U1": "Persyaratan", "U2": "Sistem, Mekanisme, dan Prosedur", "U3": "Waktu Penyelesaian",
-    "U4": "Biaya/Tarif", "U5": "Produk Spesifikasi Jenis Pelayanan", "U6": "Kompetensi Pelaksana",
-    "U7": "Perilaku Pelaksana", "U8": "Penanganan Pengaduan, Saran dan Masukan",
-    "U9": "Sarana dan Prasarana",
+from app.errors import N_
+
+ELEMENT_NAMES = {  # Indonesian source names, translated where shown
+    "U1": N_("Persyaratan"), "U2": N_("Sistem, Mekanisme, dan Prosedur"), "U3": N_("Waktu Penyelesaian"),
+    "U4": N_("Biaya/Tarif"), "U5": N_("Produk Spesifikasi Jenis Pelayanan"), "U6": N_("Kompetensi Pelaksana"),
+    "U7": N_("Perilaku Pelaksana"), "U8": N_("Penanganan Pengaduan, Saran dan Masukan"),
+    "U9": N_("Sarana dan Prasarana"),
 }
 GRADES = (  # (lowest converted value, grade, quality)
-    (88.31, "A", "Sangat Baik"),
-    (76.61, "B", "Baik"),
-    (65.00, "C", "Kurang Baik"),
-    (25.00, "D", "Tidak Baik"),
+    (88.31, "A", N_("Sangat Baik")),
+    (76.61, "B", N_("Baik")),
+    (65.00, "C", N_("Kurang Baik")),
+    (25.00, "D", N_("Tidak Baik")),
 )
 
 

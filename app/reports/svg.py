@@ -5,6 +5,8 @@ from collections import deque
 from html import escape
 from typing import Mapping, Sequence
 
+from app.errors import N_, translate
+
 PALETTE = ("#337ab7", "#f0ad4e", "#5cb85c", "#d9534f", "#777777", "#5bc0de", "#8e44ad")
 
 
@@ -137,19 +139,19 @@ def workflow_diagram(workflow: Mapping, roles: Mapping | None = None, *, highlig
         if spec.get("sla"):
             unit, value = next(iter(spec["sla"].items()))
             parts.append(f'<text x="{x + box_w / 2:.0f}" y="{y + box_h - 5:.0f}" text-anchor="middle" font-size="9" '
-                         f'fill="{stroke}">SLA {value} {SLA_UNITS.get(unit, unit)}</text>')
+                         f'fill="{stroke}">SLA {value} {translate(SLA_UNITS.get(unit, unit))}</text>')
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
 
 
-SLA_UNITS = {"working_days": "hari kerja", "days": "hari", "hours": "jam", "minutes": "menit"}
+SLA_UNITS = {"working_days": N_("hari kerja"), "days": N_("hari"), "hours": N_("jam"), "minutes": N_("menit")}
+BUILTIN_ROLES = {"customer": N_("Pemohon"), "assignee": N_("Petugas ditunjuk"), "system": N_("Sistem")}
 
 
 def _role_label(role: str, roles: Mapping) -> str:
-    builtin = {"customer": "Pemohon", "assignee": "Petugas ditunjuk", "system": "Sistem"}
-    if role in builtin:
-        return builtin[role]
+    if role in BUILTIN_ROLES:
+        return translate(BUILTIN_ROLES[role])
     return _label((roles.get(role) or {}).get("label")) or role
 
 
@@ -187,7 +189,7 @@ def workflow_graph(workflow: Mapping, roles: Mapping | None = None) -> dict:
         sla = None
         if spec.get("sla"):
             unit, value = next(iter(spec["sla"].items()))
-            sla = f"SLA {value} {SLA_UNITS.get(unit, unit)}"
+            sla = f"SLA {value} {translate(SLA_UNITS.get(unit, unit))}"
         nodes.append({"id": state, "lines": _wrap_all(_label(spec.get("staff_label") or spec.get("label") or state), 26),
                       "kind": spec.get("kind", "working"), "initial": state == workflow.get("initial"), "sla": sla,
                       "colours": KIND_COLOURS.get(spec.get("kind", "working"), KIND_COLOURS["working"])})

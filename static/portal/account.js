@@ -43,8 +43,10 @@
   kinds.forEach(function (radio) { radio.addEventListener("change", applyKind); });
   if (kinds.length) { applyKind(); }
 
-  // cascading regions
+  // cascading regions (their words come translated from templates/_js_strings.html)
   var OTHER = "__lainnya__";
+  var words = {};
+  try { words = JSON.parse(document.getElementById("js-strings").textContent); } catch (e) { words = {}; }
   document.querySelectorAll("fieldset[data-regions]").forEach(function (fieldset) {
     var url = fieldset.getAttribute("data-regions");
     var levels = ["province", "regency", "district", "village"].map(function (name) {
@@ -55,7 +57,7 @@
       select.setAttribute("aria-label", (input.labels && input.labels[0] ? input.labels[0].textContent : name).trim());
       input.parentNode.insertBefore(select, input);
       if (input.labels && input.labels[0]) { input.labels[0].htmlFor = select.id; }
-      input.placeholder = "Ketik nama wilayah";
+      input.placeholder = words.region_placeholder || "Ketik nama wilayah";
       return { input: input, select: select, initial: input.value };
     });
     if (levels.some(function (l) { return !l; })) { return; }
@@ -68,7 +70,7 @@
         return;
       }
       s.hidden = false;
-      s.appendChild(new Option("— Pilih —", ""));
+      s.appendChild(new Option(words.region_choose || "— Pilih —", ""));
       var found = false;
       items.forEach(function (item) {
         var o = new Option(item.name, item.name);
@@ -76,7 +78,7 @@
         if (v && item.name.toLowerCase() === v.toLowerCase()) { o.selected = true; found = true; }
         s.appendChild(o);
       });
-      s.appendChild(new Option("Lainnya (ketik sendiri)", OTHER));
+      s.appendChild(new Option(words.region_other || "Lainnya (ketik sendiri)", OTHER));
       if (v && !found) { s.value = OTHER; }
       level.input.hidden = s.value !== OTHER;
     }

@@ -5,6 +5,10 @@
 (function () {
   "use strict";
 
+  function words() {    // translated words from templates/_js_strings.html
+    try { return JSON.parse(document.getElementById("js-strings").textContent); } catch (e) { return {}; }
+  }
+
   function ringContains(ring, x, y) {      // ray casting; ring = [[lng, lat], ...]
     var inside = false;
     for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -52,7 +56,7 @@
             interactive: false,
             style: { color: "#4a6a85", weight: 1, fillColor: tiles ? "#ffffff" : "#e5eee3", fillOpacity: tiles ? 0.05 : 1 }
           }).addTo(map).bringToBack();
-          map.attributionControl.addAttribution("Batas provinsi: Natural Earth");
+          map.attributionControl.addAttribution(words().map_boundaries || "Batas provinsi: Natural Earth");
           if (options.onReady) { options.onReady(data.features); }
         });
     }

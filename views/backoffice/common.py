@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.access import is_admin, staff_profile
@@ -16,11 +18,11 @@ from app.workflow.fields import label_text
 from models import Agency, Application, CustomerProfile, RulesVersion, ServiceType, User
 from models.base import utcnow
 
-SLA_BADGES = {  # status → (css class, Indonesian label)
-    "on_time": ("label-success", "Tepat waktu"),
-    "due_soon": ("label-warning", "Segera jatuh tempo"),
-    "overdue": ("label-danger", "Terlambat"),
-    "paused": ("label-default", "Menunggu pemohon"),
+SLA_BADGES = {  # status → (css class, label: Indonesian source, translated when shown)
+    "on_time": ("label-success", _l("Tepat waktu")),
+    "due_soon": ("label-warning", _l("Segera jatuh tempo")),
+    "overdue": ("label-danger", _l("Terlambat")),
+    "paused": ("label-default", _l("Menunggu pemohon")),
     "none": ("", ""),
 }
 
@@ -107,9 +109,10 @@ class SlaBadges:
         status = sla_status(local_now, local_due)
         days = clock.calendar.working_days_between(min(local_now, local_due), max(local_now, local_due))
         if status == "overdue":
-            detail = f"lewat {days} hari kerja" if days else "lewat hari ini"
+            detail = ngettext("lewat %(num)d hari kerja", "lewat %(num)d hari kerja", days) if days \
+                else _l("lewat hari ini")
         else:
-            detail = f"sisa {days} hari kerja" if days else "hari ini"
+            detail = ngettext("sisa %(num)d hari kerja", "sisa %(num)d hari kerja", days) if days else _l("hari ini")
         css, label = SLA_BADGES[status]
         return {"status": status, "css": css, "label": label, "detail": detail,
                 "due": format_datetime(due, clock.tz)}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
@@ -63,10 +64,10 @@ class ComplaintDeskView(BaseView):
                     errors = error.details.get("field_errors", {})
                     flash(error.text, "danger")
                 else:
-                    flash("Tanggapan disimpan; pelapor diberi tahu.", "success")
+                    flash(gettext("Tanggapan disimpan; pelapor diberi tahu."), "success")
                     return redirect(url_for(".show", pk=pk))
             else:
-                flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+                flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
         else:
             form.status.data = complaint.status
             form.reply.data = complaint.reply

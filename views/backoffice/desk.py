@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from app.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand
-from app.errors import ConflictError, SatuPintuError
+from app.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
 from app.formatting import format_date, format_number, format_phone, typed_datetime
 from app.workflow.fields import condition_holds
@@ -52,7 +53,7 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             options = {str(o["value"]): text(o.get("label")) for o in spec.get("options", [])}
             value = options.get(str(value), value)
         elif spec.get("type") == "checkbox":
-            value = "Ya" if value else "Tidak"
+            value = gettext("Ya") if value else gettext("Tidak")
         elif spec.get("type") == "money" and value not in (None, ""):
             value = rupiah(value)
         elif spec.get("type") == "number" and value not in (None, ""):
@@ -65,7 +66,9 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             value = typed_datetime(value, tz)
         elif isinstance(value, dict):
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
-        rows.append((text(spec.get("label")) or spec["key"], "-" if value in (None, "") else str(value)))
+        # the platform's own sections (company, location) have catalog entries; a rules label passes as is
+        label = text(spec.get("label"))
+        rows.append((translate(label) if label else spec["key"], "-" if value in (None, "") else str(value)))
     return rows
 
 
@@ -94,8 +97,10 @@ def page_context(application: Application) -> dict:
                                 .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     actors = {e.actor_id for e in events if e.actor_id}
     names = customer_names(actors | {application.customer_id})
-    timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, "Sistem") if e.actor_id else "Sistem",
-                 "what": e.action_label or e.action, "from": state_label(e.from_state) if e.from_state else "",
+    system = _l("Sistem")
+    timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, system) if e.actor_id else system,
+                 "what": translate(e.action_label or e.action),
+                 "from": state_label(e.from_state) if e.from_state else "",
                  "to": state_label(e.to_state), "note": e.note} for e in events]
     doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
     form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}
@@ -175,7 +180,7 @@ class ApplicationDeskView(BaseView):
         if option is None:
             if request.method == "POST":
                 raise refusal(application, g.user, action, seen)
-            flash("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini.", "danger")
+            flash(gettext("Tindakan ini tidak tersedia untuk Anda pada status permohonan saat ini."), "danger")
             return redirect(url_for(".show", pk=pk))
         form = build_transition_form(application, option["form"])
         errors, reasons = {}, list(option["blocked_by"])
@@ -201,7 +206,7 @@ class ApplicationDeskView(BaseView):
                 flash(f"{option['label']}: berhasil disimpan.", "success")
                 return redirect(url_for(".show", pk=pk))
         elif request.method == "POST":
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             status = 422
         form.version.data = str(application.version)
         form.idempotency_key.data = uuid.uuid4().hex
@@ -216,11 +221,11 @@ class ApplicationDeskView(BaseView):
         load(pk)
         form = MessageForm()
         if not form.validate_on_submit():
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             return redirect(url_for(".show", pk=pk) + "#pesan")
         try:
             PostMessageCommand(pk, g.user, form.body.data or "").run()
-            flash("Pesan terkirim; pemohon diberi tahu.", "success")
+            flash(gettext("Pesan terkirim; pemohon diberi tahu."), "success")
         except SatuPintuError as error:
             flash("; ".join(error.details.get("field_errors", {}).values()) or error.text, "danger")
         return redirect(url_for(".show", pk=pk) + "#pesan")

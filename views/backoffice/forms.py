@@ -5,6 +5,7 @@ one that validates them, and its field errors are put back on these fields.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FileField, HiddenField, PasswordField, SelectField, StringField,
@@ -36,18 +37,18 @@ class ComplaintReplyForm(FlaskForm):
 
 
 class RulesUploadForm(FlaskForm):
-    rules_file = FileField("Berkas aturan (YAML)")
+    rules_file = FileField(_l("Berkas aturan (YAML)"))
 
 
 def _help(spec: dict) -> str:
     parts = [text(spec.get("help"))] if spec.get("help") else []
     if spec.get("type") == "file":
         types = ", ".join(TYPE_LABELS.get(t, t.upper()) for t in sorted(normalise_types(spec.get("types") or ["pdf", "jpg", "png"])))
-        parts.append(f"Jenis berkas: {types}; maks. {spec.get('max_mb', 20)} MB.")
+        parts.append(gettext("Jenis berkas: %(types)s; maks. %(mb)s MB.", types=types, mb=spec.get("max_mb", 20)))
     if spec.get("type") == "money":
-        parts.append("Rupiah, tanpa titik atau koma.")
+        parts.append(gettext("Rupiah, tanpa titik atau koma."))
     if spec.get("type") == "passphrase":
-        parts.append("Passphrase sertifikat elektronik Anda; tidak disimpan.")
+        parts.append(gettext("Passphrase sertifikat elektronik Anda; tidak disimpan."))
     return " ".join(parts)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g, request
+from flask_babel import gettext as _
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import joinedload
@@ -129,7 +130,7 @@ class WorkQueueView(BaseView):
         return self.render_template(
             "backoffice/queue.html", items=items, services=services, states=state_choices(services, active),
             count=count, capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,
-            has_next=count > (page + 1) * PAGE_SIZE, args=args, title="Perlu Tindakan Saya")
+            has_next=count > (page + 1) * PAGE_SIZE, args=args, title=_("Perlu Tindakan Saya"))
 
 
 def _visible(user, all_services: list[ServiceType]) -> list[ServiceType]:

@@ -99,7 +99,7 @@ class DashboardView(BaseView):
                           [GROUP_LABELS[g_] for g_ in GROUPS], title=_("Permohonan per layanan"))
         sla_chart = bar_chart([(p["service"].name, [p["sla"]["on_time"], p["sla"]["finished"] - p["sla"]["on_time"]])
                                for p in per_service if p["sla"]["finished"]],
-                              ["Selesai tepat waktu", "Selesai terlambat"], title="Kepatuhan waktu layanan (SLA)")
+                              [_("Selesai tepat waktu"), _("Selesai terlambat")], title=_("Kepatuhan waktu layanan (SLA)"))
         finished = sum(p["sla"]["finished"] for p in per_service)
         on_time = sum(p["sla"]["on_time"] for p in per_service)
         return self.render_template(

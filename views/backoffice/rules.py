@@ -6,14 +6,15 @@ import os
 import uuid
 
 from flask import flash, g, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from app.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
-from app.reports.svg import workflow_diagram, workflow_graph
+from app.errors import translate
+from app.reports.svg import BUILTIN_ROLES, workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
 from app.rules_state import rules_state
 from models import RulesVersion
@@ -68,7 +69,7 @@ class RulesScreenView(BaseView):
                     "label": text(t.get("label")), "action": t["action"],
                     "from": ", ".join(text(states[s].get("staff_label") or states[s].get("label")) for s in t["from"]),
                     "to": text(states[t["to"]].get("staff_label") or states[t["to"]].get("label")),
-                    "by": ", ".join({"customer": "Pemohon", "assignee": "Petugas ditunjuk", "system": "Sistem"}.get(r)
+                    "by": ", ".join((translate(BUILTIN_ROLES[r]) if r in BUILTIN_ROLES else "")
                                     or text(data.get("roles", {}).get(r, {}).get("label")) or r for r in t["by"]),
                     "form": ", ".join(text(f.get("label")) for f in t.get("form", []))})
         return self.render_template(
@@ -89,11 +90,11 @@ class RulesScreenView(BaseView):
     def upload(self):
         form = RulesUploadForm()
         if not form.validate_on_submit():
-            flash("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.", "danger")
+            flash(gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
             return redirect(url_for(".index"))
         storage = request.files.get("rules_file")
         if storage is None or not storage.filename:
-            flash("Pilih berkas aturan (YAML) terlebih dahulu.", "danger")
+            flash(gettext("Pilih berkas aturan (YAML) terlebih dahulu."), "danger")
             return redirect(url_for(".index"))
         name = safe_filename(storage.filename)
         content = storage.read(MAX_RULES_BYTES + 1)
@@ -101,7 +102,7 @@ class RulesScreenView(BaseView):
             return self._page([f"{name}: berkas lebih dari 2 MB"], name, 422)
         rules, problems = check_uploaded(content, name)
         if problems:
-            flash(f"Aturan ditolak: {len(problems)} masalah ditemukan. Tidak ada yang diubah.", "danger")
+            flash(gettext("Aturan ditolak: %(num)s masalah ditemukan. Tidak ada yang diubah.", num=len(problems)), "danger")
             return self._page(problems, name, 422)
         try:
             version = ActivateRulesCommand(rules, source_name=name, actor_id=g.user.id).run()
@@ -110,5 +111,5 @@ class RulesScreenView(BaseView):
             db.session.rollback()
             flash(error.text, "danger")
             return self._page(error.problems, name, 409)
-        flash(f"Aturan versi {version.id} aktif.", "success")
+        flash(gettext("Aturan versi %(version)s aktif.", version=version.id), "success")
         return redirect(url_for(".index"))

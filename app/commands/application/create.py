@@ -23,31 +23,34 @@ from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, Cus
 from app.formatting import as_utc
 from models.base import utcnow
 
+# stored as written (the audit record); shown through the catalogs (app.errors.translate)
+CREATED_LABEL = N_("Permohonan dibuat")
+
 COMPANY_FIELDS = [
     {"key": "nib", "label": "NIB", "type": "text", "max_length": 13},
     {"key": "npwp", "label": "NPWP", "type": "npwp"},
     {"key": "npwpd", "label": "NPWPD", "type": "text", "max_length": 32},
-    {"key": "name", "label": "Nama Perusahaan", "type": "text", "max_length": 255},
-    {"key": "address", "label": "Alamat Perusahaan", "type": "textarea"},
-    {"key": "province", "label": "Provinsi", "type": "text"},
-    {"key": "regency", "label": "Kab/Kota", "type": "text"},
-    {"key": "district", "label": "Kecamatan", "type": "text"},
-    {"key": "village", "label": "Kelurahan", "type": "text"},
-    {"key": "form", "label": "Bentuk Perusahaan", "type": "select",
+    {"key": "name", "label": N_("Nama Perusahaan"), "type": "text", "max_length": 255},
+    {"key": "address", "label": N_("Alamat Perusahaan"), "type": "textarea"},
+    {"key": "province", "label": N_("Provinsi"), "type": "text"},
+    {"key": "regency", "label": N_("Kab/Kota"), "type": "text"},
+    {"key": "district", "label": N_("Kecamatan"), "type": "text"},
+    {"key": "village", "label": N_("Kelurahan"), "type": "text"},
+    {"key": "form", "label": N_("Bentuk Perusahaan"), "type": "select",
      "options": [{"value": v, "label": v} for v in ("PT", "CV", "Firma", "Koperasi", "Yayasan", "Perorangan", "Lainnya")]},
-    {"key": "status", "label": "Status Perusahaan", "type": "select",
+    {"key": "status", "label": N_("Status Perusahaan"), "type": "select",
      "options": [{"value": v, "label": v} for v in ("Pusat", "Cabang")]},
-    {"key": "phone", "label": "Telp", "type": "phone"},
-    {"key": "postal_code", "label": "Kode Pos", "type": "text", "max_length": 5},
+    {"key": "phone", "label": N_("Telp"), "type": "phone"},
+    {"key": "postal_code", "label": N_("Kode Pos"), "type": "text", "max_length": 5},
 ]
 LOCATION_FIELDS = [
-    {"key": "street", "label": "Jalan", "type": "text", "required": True, "max_length": 255},
+    {"key": "street", "label": N_("Jalan"), "type": "text", "required": True, "max_length": 255},
     {"key": "rt_rw", "label": "RT/RW", "type": "text", "max_length": 16},
-    {"key": "province", "label": "Provinsi", "type": "text"},
-    {"key": "regency", "label": "Kab/Kota", "type": "text"},
-    {"key": "district", "label": "Kecamatan", "type": "text"},
-    {"key": "village", "label": "Kelurahan", "type": "text"},
-    {"key": "coordinates", "label": "Koordinat", "type": "coordinates", "required": True},
+    {"key": "province", "label": N_("Provinsi"), "type": "text"},
+    {"key": "regency", "label": N_("Kab/Kota"), "type": "text"},
+    {"key": "district", "label": N_("Kecamatan"), "type": "text"},
+    {"key": "village", "label": N_("Kelurahan"), "type": "text"},
+    {"key": "coordinates", "label": N_("Koordinat"), "type": "coordinates", "required": True},
 ]
 
 
@@ -128,8 +131,8 @@ class CreateApplicationCommand:
         clock.enter_state(application, to_state=workflow["initial"], state_spec=workflow["states"][workflow["initial"]],
                           service_spec=spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id, actor_roles=["customer"],
-                           action="create", action_label="Permohonan dibuat",
-                           timeline_label="Permohonan dibuat", from_state=None,
+                           action="create", action_label=CREATED_LABEL,
+                           timeline_label=CREATED_LABEL, from_state=None,
                            to_state=application.state, values={}, created_at=self.now,
                            rules_version_id=application.rules_version_id)
         session.add(event)
