@@ -640,7 +640,9 @@ def own_asset(asset_id: int) -> Asset:
 @portal_apply.route("/alat")
 @login_required_customer
 def assets():
-    return render_template("portal/apply/assets.html", assets=my_assets(), kinds=asset_kinds())
+    from app.commands.providers import provider_agencies
+    return render_template("portal/apply/assets.html", assets=my_assets(), kinds=asset_kinds(),
+                           is_provider=bool(provider_agencies(current_user)))
 
 
 @portal_apply.route("/alat/baru", methods=["GET", "POST"])
@@ -765,8 +767,8 @@ def asset_transfer(asset_id: int):
     if error:
         flash(error, "danger")
         return redirect(url_for("portal_apply.asset_detail", asset_id=asset.id) + "#alihkan")
-    db.session.add(AssetTransfer(asset_id=asset.id, from_user_id=current_user.id, to_user_id=recipient.id))
-    asset.owner_id = recipient.id
+    from app.commands.providers import transfer_asset
+    transfer_asset(asset, current_user, recipient.id)
     db.session.commit()
     flash(_("Kepemilikan alat %(name)s dialihkan.", name=asset.name), "success")
     return redirect(url_for("portal_apply.assets"))

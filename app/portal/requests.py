@@ -575,10 +575,11 @@ def own_file(app_id: int, file_id: int):
 def init_portal_followup(app: Flask) -> None:
     """Register the follow-up half of the portal: applying, requests, support, public tracking."""
     from app.portal.apply import portal_apply
+    from app.portal.providers import portal_providers
     from app.portal.public import init_public
     from app.portal.support import portal_support
 
-    for blueprint in (portal_apply, portal_requests, portal_support):
+    for blueprint in (portal_apply, portal_requests, portal_support, portal_providers):
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)
     init_public(app)

@@ -495,6 +495,25 @@ SIGNATORY = Record(
     }
 )
 SERVICE_CLASS = Record({"key": required(KEY), "label": required(LABEL)})
+MANAGES_CUSTOMERS = Record({"register_as": required(KEY), "approved_by": required(ListOf(KEY, min_items=1, unique_values=True))})
+PARTICIPANT_GROUP = Record(
+    {"key": required(KEY), "label": required(LABEL), "description": optional(LABEL),
+     "manages_customers": optional(MANAGES_CUSTOMERS)}
+)
+
+
+def _agency_check(agency: dict, place: Place, what: str, sink: ProblemSink) -> None:
+    groups = agency.get("participant_groups")
+    groups = [g for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
+    keys = {g.get("key") for g in groups}
+    for group in groups:
+        manages = group.get("manages_customers")
+        if isinstance(manages, dict) and isinstance(manages.get("register_as"), str) \
+                and manages["register_as"] not in keys:
+            sink.add(key_place(manages, "register_as", place),
+                     f"register_as '{manages['register_as']}' of {what} is not one of its participant groups")
+
+
 AGENCY = Record(
     {
         "name": required(TEXT),
@@ -510,7 +529,9 @@ AGENCY = Record(
         "extra_days_off": optional(ListOf(ISO_DATE, unique_values=True)),
         "service_classes": required(ListOf(SERVICE_CLASS, noun="service class", name_key="key", min_items=1)),
         "complaint_channel": optional(TEXT),
-    }
+        "participant_groups": optional(ListOf(PARTICIPANT_GROUP, noun="participant group", name_key="key")),
+    },
+    extra_check=_agency_check,
 )
 
 CATALOGUE_ITEM = Record(
