@@ -560,13 +560,24 @@ REQUIRED_DOCUMENT = Record(
         "retention_days": optional(Integer(1, expects="a whole number of days, one or more")),
     }
 )
-ASSET = Record({"kind": required(KEY), "label": required(LABEL)})
+# details: service field or document keys shown with the instrument on the staff page (e.g. old SKHP)
+ASSET = Record({"kind": required(KEY), "label": required(LABEL),
+                "details": optional(ListOf(KEY, min_items=1, unique_values=True))})
 PRESENCE = OneOf(("none", "optional", "required"))
 
 
 def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) -> None:
     if service.get("cart") is True and not service.get("catalogue"):
         sink.add(key_place(service, "cart", place), f"{what} has a cart but no catalogue items")
+    asset = service.get("asset")
+    if isinstance(asset, dict) and isinstance(asset.get("details"), list):
+        known = {item.get("key") for section in ("fields", "documents")
+                 for item in (service.get(section) if isinstance(service.get(section), list) else ())
+                 if isinstance(item, dict)}
+        for key in asset["details"]:
+            if isinstance(key, str) and key not in known:
+                sink.add(key_place(asset, "details", place),
+                         f"asset detail '{key}' of {what} is neither a field nor a document of the service")
 
 
 SERVICE = Record(

@@ -11,6 +11,9 @@ from app.commands.application.effects import EffectContext, assign_number
 from app.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
 from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
+
+ASSET_PHOTO_PURPOSE = "asset_photo"   # ApplicationFile.purpose of the instrument's photo at submission
+ASSET_PHOTO_KEY = "foto_alat"
 from app.extensions import db
 from app.files import FileStore
 from app.rules_state import rules_state
@@ -135,6 +138,12 @@ class CreateApplicationCommand:
         session.flush()
         attach_files(application, requirements, purpose="requirement", store=self.store,
                      actor=self.actor, event=event)
+        if asset is not None and asset.photo_file_id:
+            # the instrument as it was applied for: staff see its photo through the file routes
+            from models import ApplicationFile
+            session.add(ApplicationFile(application_id=application.id, file_id=asset.photo_file_id,
+                                        purpose=ASSET_PHOTO_PURPOSE, doc_key=ASSET_PHOTO_KEY,
+                                        audit_event_id=event.id, uploaded_by_id=self.actor.id))
         if spec.get("receipt_numbering"):
             ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
                                 service_spec=spec, values={}, note="", clock=clock, now=self.now,
