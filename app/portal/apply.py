@@ -475,7 +475,10 @@ def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
     from app.workflow.fields import validate_fields
 
     errors: dict[str, str] = {}
-    _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {})
+    from app.workflow.fields import FieldContext, local_today
+    agency = (rules_state().file_rules.data.get("agencies") or {}).get(spec.get("agency")) or {}
+    _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {},
+                                             context=FieldContext(today=local_today(agency.get("timezone"))))
     errors.update({k: str(translate(getattr(v, "template", str(v)), **(getattr(v, "params", None) or {})))
                    for k, v in field_errors.items()})
     for prefix, mode, specs, values, required in (

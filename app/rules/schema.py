@@ -127,6 +127,8 @@ _ONLY_ON = {
     "max_length": TEXT_TYPES,
     "min": NUMBER_TYPES | DATE_TYPES,
     "max": NUMBER_TYPES | DATE_TYPES,
+    "not_future": DATE_TYPES,
+    "after": DATE_TYPES,
 }
 
 
@@ -188,6 +190,9 @@ def field_record(in_form: bool) -> Record:
             "max_mb": optional(Number(positive=True)),
             "role": optional(KEY),
             "document": optional(OneOf(FILE_DOCUMENT_KINDS)),
+            # date constraints: not after today (agency zone); on or after another date field
+            "not_future": optional(Boolean()),
+            "after": optional(KEY),
         },
         extra_check=_field_spec_check(in_form),
     )
@@ -569,6 +574,16 @@ PRESENCE = OneOf(("none", "optional", "required"))
 def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) -> None:
     if service.get("cart") is True and not service.get("catalogue"):
         sink.add(key_place(service, "cart", place), f"{what} has a cart but no catalogue items")
+    earlier: set[str] = set()
+    for item in service.get("fields") if isinstance(service.get("fields"), list) else ():
+        if not isinstance(item, dict):
+            continue
+        after = item.get("after")
+        if isinstance(after, str) and after not in earlier:
+            sink.add(key_place(item, "after", place),
+                     f"'after' of field '{item.get('key')}' of {what} names '{after}', which is not an earlier date field")
+        if item.get("type") in DATE_TYPES:
+            earlier.add(item.get("key"))
     asset = service.get("asset")
     if isinstance(asset, dict) and isinstance(asset.get("details"), list):
         known = {item.get("key") for section in ("fields", "documents")

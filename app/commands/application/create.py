@@ -19,7 +19,7 @@ from app.files import FileStore
 from app.rules_state import rules_state
 from app.security import CUSTOMER_ROLE
 from app.sla import SlaClock
-from app.workflow.fields import jsonable, validate_fields
+from app.workflow.fields import FieldContext, jsonable, local_today, validate_fields
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
 from app.formatting import as_utc
@@ -102,7 +102,8 @@ class CreateApplicationCommand:
         request_kind = self.request_kind or (spec.get("request_kinds") or ["baru"])[0]
         if request_kind not in (spec.get("request_kinds") or ["baru"]):
             errors["request_kind"] = translate(N_("Jenis permohonan tidak tersedia untuk layanan ini."))
-        cleaned, field_errors = validate_fields(spec.get("fields", []), self.fields, {})
+        cleaned, field_errors = validate_fields(spec.get("fields", []), self.fields, {},
+                                                context=FieldContext(today=local_today(service.agency.timezone)))
         errors.update(field_errors)
         company = self._section(spec.get("company_data", "none"), COMPANY_FIELDS, self.company,
                                 "company", errors, required_keys=("name",))
