@@ -23,7 +23,7 @@ from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
-from app.workflow.fields import FieldValueError, clean_npwp, condition_holds
+from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)
 from models.base import utcnow
@@ -421,11 +421,9 @@ def wizard(service_key: str):
         return redirect(url_for("portal_apply.wizard", service_key=service.key))
 
     errors: dict[str, str] = {}
-    visible_docs = [d for d in spec.get("documents", [])
-                    if condition_holds(d.get("when"), lambda key: form.fields.get(key))]
+    visible_docs = required_documents(spec, form.fields)
     files = collect_uploads(visible_docs, errors, kept)
-    missing = [d for d in visible_docs if d.get("required") and d["key"] not in files and d["key"] not in errors]
-    for doc in missing:
+    for doc in missing_documents(spec, form.fields, set(files) | set(errors)):
         errors[doc["key"]] = _("Dokumen wajib diunggah.")
     if errors:
         errors.update({k: v for k, v in precheck(spec, form).items() if k not in errors})

@@ -125,6 +125,12 @@ def condition_holds(condition: Mapping[str, Any] | None, lookup: Callable[[str],
     return True
 
 
+def missing_documents(service: Mapping[str, Any], data: Mapping[str, Any], present: Collection[str]) -> list[dict]:
+    """The documents that apply to ``data`` (``when``), are required and are not in ``present``:
+    the one rule of the wizard, the edit/revision page and the ``documents_complete`` guard."""
+    return [d for d in required_documents(service, data) if d.get("required", True) and d["key"] not in present]
+
+
 def required_documents(service: Mapping[str, Any], data: Mapping[str, Any]) -> list[dict]:
     """The service's required-document specs whose ``when`` holds for ``data`` (each keeps its own
     ``required`` flag: false means the document applies but is optional)."""
