@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.commands.providers import (AddProviderCustomerCommand, ReleaseProviderCustomerCommand,
                                     RequestOwnerRegistrationCommand, TransferInstrumentCommand, lookup_npwp,
                                     own_customer, provider_agencies, provider_customers)
-from app.errors import ForbiddenError, NotFoundError, ValidationError
+from app.errors import N_, ForbiddenError, NotFoundError, ValidationError
 from app.extensions import db
 from app.portal.auth import login_required_customer
 from models import Asset, AssetTransfer
@@ -19,15 +19,15 @@ from models.participants import CUSTOMER_ACTIVE, OWNER_APPROVED, OWNER_REFUSED, 
 portal_providers = Blueprint("portal_providers", __name__, url_prefix="/portal")
 
 STATUS_LABELS = {
-    CUSTOMER_ACTIVE: ("Pelanggan", "info"),
-    OWNER_REQUESTED: ("Menunggu persetujuan admin", "warn"),
-    OWNER_APPROVED: ("Terdaftar sebagai pemilik", "ok"),
-    OWNER_REFUSED: ("Pendaftaran pemilik ditolak", "danger"),
+    CUSTOMER_ACTIVE: (N_("Pelanggan"), "info"),
+    OWNER_REQUESTED: (N_("Menunggu persetujuan admin"), "warn"),
+    OWNER_APPROVED: (N_("Terdaftar sebagai pemilik"), "ok"),
+    OWNER_REFUSED: (N_("Pendaftaran pemilik ditolak"), "danger"),
 }
-CUSTOMER_FIELDS = (("name", "Nama pelanggan / perusahaan"), ("address", "Alamat"), ("phone", "Telepon"),
-                   ("email", "Email"))
-PIC_FIELDS = (("pic_name", "Nama PIC"), ("pic_nik", "NIK PIC"), ("pic_email", "Email PIC"),
-              ("pic_phone", "Telepon/WhatsApp PIC"))
+CUSTOMER_FIELDS = (("name", N_("Nama pelanggan / perusahaan")), ("address", N_("Alamat")), ("phone", N_("Telepon")),
+                   ("email", N_("Email")))
+PIC_FIELDS = (("pic_name", N_("Nama PIC")), ("pic_nik", N_("NIK PIC")), ("pic_email", N_("Email PIC")),
+              ("pic_phone", N_("Telepon/WhatsApp PIC")))
 
 
 @portal_providers.before_request
