@@ -131,9 +131,9 @@ class NpwpLookup:
         p = self.profile
         if p is None:
             return {"npwp": self.npwp}
+        # only what identifies the holder: their phone and email stay theirs (UU PDP)
         return {"npwp": self.npwp, "name": p.organisation_name or p.full_name,
-                "address": p.organisation_address or p.full_address,
-                "phone": p.organisation_phone or p.phone, "email": p.organisation_email or p.user.email}
+                "address": p.organisation_address or p.full_address, "phone": "", "email": ""}
 
 
 def lookup_npwp(raw: str) -> NpwpLookup:

@@ -137,7 +137,7 @@ def test_npwp_lookup_finds_a_registered_customer_and_links_them(app, factories):
     from app.extensions import db
     from models import CustomerProfile
     provider, provider_id = make_provider(app, factories)
-    holder_id, _u = factories.customer("company")
+    holder_id, holder_name = factories.customer("company")
     npwp = fresh_npwp()
     with app.app_context():
         profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == holder_id))
@@ -148,6 +148,7 @@ def test_npwp_lookup_finds_a_registered_customer_and_links_them(app, factories):
     dotted = f"{npwp[1:3]}.{npwp[3:6]}.{npwp[6:9]}.{npwp[9]}-{npwp[10:13]}.{npwp[13:]}" if npwp[0] == "0" else npwp
     page = provider.post("/portal/pelanggan/tambah", data={"npwp": dotted, "langkah": "cek"}).get_data(as_text=True)
     assert 'id="npwp-found"' in page and "PT Pelanggan Terdaftar" in page
+    assert f"{holder_name}@" not in page and "081234567890" not in page   # the holder's contacts stay private
     assert add_customer(provider, npwp).status_code == 302
     row = customer_row(app, provider_id, npwp)
     assert row.customer_user_id == holder_id and row.name == "PT Pelanggan Terdaftar"
