@@ -34,6 +34,11 @@ STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_list", "Recap"), ("can_export", "Recap"), ("menu_access", "Recap"),
     ("can_show", "IkmReport"), ("menu_access", "IKM Report"), ("menu_access", "Laporan"),
     ("can_show", "RulesScreen"), ("menu_access", "Rules"), ("menu_access", "Konfigurasi"),
+    # participant groups (views/participants.py): deciding also needs a role named by the rules
+    ("can_list", "OwnerRegistration"), ("can_decide", "OwnerRegistration"), ("menu_access", "Owner Registrations"),
+    ("can_list", "InstrumentRegister"), ("can_show", "InstrumentRegister"), ("menu_access", "Instrument Register"),
+    ("can_list", "ParticipantRegister"), ("can_show", "ParticipantRegister"),
+    ("menu_access", "Participant Register"), ("menu_access", "Peserta"),
 ]
 
 # agency administrators (views/agency_admin.py): staff who configure their own agency

@@ -13,6 +13,7 @@ from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer,
 from models.ops import WorkerHeartbeat
 from models.security import AuthStamp, SecurityEvent, UserSessionStamp
 from models.people import CaptchaChallenge
+from models.participants import Participant, ProviderCustomer
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -24,4 +25,5 @@ __all__ = [
     "WorkerHeartbeat",
     "SecurityEvent", "UserSessionStamp", "AuthStamp",
     "CaptchaChallenge", "DocumentAccess",
+    "Participant", "ProviderCustomer",
 ]

@@ -43,6 +43,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     init_ops(app)  # /healthz, /readyz, /metrics, `flask doctor`, `flask backup` (issue 9)
     from views.security_log import register_security_log
     register_security_log(appbuilder)  # the security log, administrators only (issue 8)
+    from views.participants import register as register_participants
+    register_participants(appbuilder)  # participant groups: owner registrations, instrument/owner registers (issue 14)
     from views.api_contract import init_api_contract
     init_api_contract(appbuilder, app)  # completed OpenAPI, 401 for every bad token, JSON errors (issue 8)
 

@@ -213,6 +213,15 @@ class RegisterCustomerCommand:
         agency = (form.agency.data or "").strip()
         if agency and agency not in _agencies():
             errors["agency"] = _("Pilih instansi dari daftar.")
+        groups = (_agencies().get(agency) or {}).get("participant_groups") or [] if agency else []
+        chosen = (form.participant_group.data or "").strip()
+        if groups:
+            keys = {f"{agency}:{g['key']}" for g in groups}
+            if chosen not in keys:
+                errors["participant_group"] = _("Pilih kelompok peserta sesuai status Anda.")
+            values["participant_group"] = chosen.split(":", 1)[1] if chosen in keys else None
+        elif chosen:
+            errors["participant_group"] = _("Instansi yang dipilih tidak memiliki kelompok peserta.")
         username = (form.username.data or "").strip()
         if username and not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
             errors["username"] = _("Nama pengguna hanya boleh huruf, angka, titik, garis bawah dan tanda hubung.")
@@ -282,6 +291,12 @@ class RegisterCustomerCommand:
                 profile.organisation_phone = values["organisation_phone"]
             db.session.add(profile)
             agency = (form.agency.data or "").strip()
+            if values.get("participant_group"):
+                from app.commands.providers import set_participant_group
+                from models import Agency
+                agency_row = db.session.scalar(select(Agency).where(Agency.key == agency))
+                if agency_row is not None:
+                    set_participant_group(user.id, agency_row.id, values["participant_group"])
             if agency and _agencies()[agency].get("account_activation") == "admin":
                 tokens.issue(user.id, f"{tokens.AWAIT_ACTIVATION}:{agency}"[:32], digits=None)
             _send_verification(user, profile)
@@ -320,6 +335,17 @@ class RegisterCustomerCommand:
             raise
 
 
+def _participant_group_choices():
+    """"agency:group" for every agency that declares participant groups."""
+    from app.workflow.fields import label_text
+    choices = [("", _("— Pilih bila instansi meminta —"))]
+    for key, agency in _agencies().items():
+        for group in agency.get("participant_groups") or []:
+            choices.append((f"{key}:{group['key']}",
+                            f"{agency.get('short_name') or agency['name']} — {label_text(group['label'])}"))
+    return choices
+
+
 def _agency_choices():
     choices = [("", _("— Semua / belum tahu —"))]
     for key, agency in sorted(_agencies().items(), key=lambda item: item[1].get("short_name") or item[1]["name"]):
@@ -334,6 +360,7 @@ def _agency_choices():
 def register():
     form = RegisterForm()
     form.agency.choices = _agency_choices()
+    form.participant_group.choices = _participant_group_choices()
     kind = request.values.get("kind") or form.kind.data or "person"
     form.organisation_type.choices = INSTITUTION_TYPES if kind == "institution" else COMPANY_TYPES
     if request.method == "GET":

@@ -23,7 +23,7 @@ from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
-from app.workflow.fields import FieldValueError, clean_npwp, condition_holds
+from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)
 from models.base import utcnow
@@ -421,11 +421,9 @@ def wizard(service_key: str):
         return redirect(url_for("portal_apply.wizard", service_key=service.key))
 
     errors: dict[str, str] = {}
-    visible_docs = [d for d in spec.get("documents", [])
-                    if condition_holds(d.get("when"), lambda key: form.fields.get(key))]
+    visible_docs = required_documents(spec, form.fields)
     files = collect_uploads(visible_docs, errors, kept)
-    missing = [d for d in visible_docs if d.get("required") and d["key"] not in files and d["key"] not in errors]
-    for doc in missing:
+    for doc in missing_documents(spec, form.fields, set(files) | set(errors)):
         errors[doc["key"]] = _("Dokumen wajib diunggah.")
     if errors:
         errors.update({k: v for k, v in precheck(spec, form).items() if k not in errors})
@@ -475,7 +473,10 @@ def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
     from app.workflow.fields import validate_fields
 
     errors: dict[str, str] = {}
-    _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {})
+    from app.workflow.fields import FieldContext, local_today
+    agency = (rules_state().file_rules.data.get("agencies") or {}).get(spec.get("agency")) or {}
+    _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {},
+                                             context=FieldContext(today=local_today(agency.get("timezone"))))
     errors.update({k: str(translate(getattr(v, "template", str(v)), **(getattr(v, "params", None) or {})))
                    for k, v in field_errors.items()})
     for prefix, mode, specs, values, required in (
@@ -640,7 +641,9 @@ def own_asset(asset_id: int) -> Asset:
 @portal_apply.route("/alat")
 @login_required_customer
 def assets():
-    return render_template("portal/apply/assets.html", assets=my_assets(), kinds=asset_kinds())
+    from app.commands.providers import provider_agencies
+    return render_template("portal/apply/assets.html", assets=my_assets(), kinds=asset_kinds(),
+                           is_provider=bool(provider_agencies(current_user)))
 
 
 @portal_apply.route("/alat/baru", methods=["GET", "POST"])
@@ -765,8 +768,8 @@ def asset_transfer(asset_id: int):
     if error:
         flash(error, "danger")
         return redirect(url_for("portal_apply.asset_detail", asset_id=asset.id) + "#alihkan")
-    db.session.add(AssetTransfer(asset_id=asset.id, from_user_id=current_user.id, to_user_id=recipient.id))
-    asset.owner_id = recipient.id
+    from app.commands.providers import transfer_asset
+    transfer_asset(asset, current_user, recipient.id)
     db.session.commit()
     flash(_("Kepemilikan alat %(name)s dialihkan.", name=asset.name), "success")
     return redirect(url_for("portal_apply.assets"))

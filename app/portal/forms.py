@@ -70,6 +70,9 @@ class RegisterForm(FlaskForm):
                       validators=[InputRequired(REQUIRED)])
     agency = SelectField(_l("Instansi yang akan Anda tuju"), choices=[], validate_choice=False,
                          validators=[Optional()])
+    # "agency:group" of an agency that declares participant_groups (e.g. Pemilik / Penyedia Alat)
+    participant_group = SelectField(_l("Kelompok peserta"), choices=[], validate_choice=False,
+                                    validators=[Optional()])
     # identity
     nik = StringField(_l("NIK (16 digit, sesuai KTP)"), validators=[DataRequired(REQUIRED)],
                       render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})

@@ -23,7 +23,7 @@ from app.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
-from app.workflow.fields import condition_holds
+from app.workflow.fields import missing_documents, required_documents
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
                     SurveyResponse)
 
@@ -498,9 +498,14 @@ def revise(app_id: int, action: str):
             sections["location"].update(lat=request.form.get("location.lat", "").strip(),
                                         lng=request.form.get("location.lng", "").strip())
             section_updates["location"] = _location_for_command(sections["location"])
-        visible = [d for d in spec.get("documents", [])
-                   if condition_holds(d.get("when"), lambda key: values.get(key))]
+        visible = required_documents(spec, values)
         files = collect_uploads(visible, errors) if "documents" in parts else {}
+        if "documents" in parts:
+            # the wizard's rule: a document required only when its condition holds (e.g. the old
+            # SKHP for tera ulang) is asked for when a change of the fields makes it apply
+            kept = {f.doc_key for f in application.files if f.purpose == "requirement" and not f.superseded}
+            for doc in missing_documents(spec, values, set(files) | kept | set(errors)):
+                errors[doc["key"]] = _("Dokumen wajib diunggah.")
         if spec.get("declaration") and not request.form.get("declaration"):
             errors["declaration"] = _("Pernyataan wajib disetujui.")
         if not errors:
@@ -522,9 +527,11 @@ def revise(app_id: int, action: str):
                 return redirect(url_for("portal_requests.detail", app_id=app_id))
         application = own_application(app_id)
     current = {f.doc_key: f for f in application.files if f.purpose == "requirement" and not f.superseded}
+    applicable = {d["key"] for d in required_documents(spec, values)}
     documents = [{**d, "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
                   "accept": accept_attr(d.get("types")), "max_mb": d.get("max_mb") or 20,
-                  "library": my_library(d.get("types")), "current": current.get(d["key"])}
+                  "library": my_library(d.get("types")), "current": current.get(d["key"]),
+                  "applies": d["key"] in applicable}
                  for d in spec.get("documents", [])]
     _data, _spec, wf = rules_of(application)
     notes = [e for e in customer_timeline(application, wf) if e["note"] and not e["by_customer"]]
@@ -646,10 +653,11 @@ def own_file(app_id: int, file_id: int):
 def init_portal_followup(app: Flask) -> None:
     """Register the follow-up half of the portal: applying, requests, support, public tracking."""
     from app.portal.apply import portal_apply
+    from app.portal.providers import portal_providers
     from app.portal.public import init_public
     from app.portal.support import portal_support
 
-    for blueprint in (portal_apply, portal_requests, portal_support):
+    for blueprint in (portal_apply, portal_requests, portal_support, portal_providers):
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)
     init_public(app)

@@ -222,6 +222,13 @@ class RulesCrossChecker:
                     self.check_staff_role(
                         signatory.get("role"), key_place(signatory, "role", where), f"signatory '{signatory.get('key')}' of agency '{key}'"
                     )
+            for index, group in enumerate(_list(agency.get("participant_groups"))):
+                manages = group.get("manages_customers") if isinstance(group, dict) else None
+                if isinstance(manages, dict):
+                    where = item_place(agency["participant_groups"], index, place)
+                    for role in _list(manages.get("approved_by")):
+                        self.check_staff_role(role, key_place(group, "manages_customers", where),
+                                              f"approved_by of participant group '{group.get('key')}' of agency '{key}'")
 
     def check_signed_documents_have_signers(self) -> None:
         for key, document in self.documents.items():

@@ -128,6 +128,8 @@ _ONLY_ON = {
     "subject": TEXT_TYPES,
     "min": NUMBER_TYPES | DATE_TYPES,
     "max": NUMBER_TYPES | DATE_TYPES,
+    "not_future": DATE_TYPES,
+    "after": DATE_TYPES,
 }
 
 
@@ -190,6 +192,9 @@ def field_record(in_form: bool) -> Record:
             "role": optional(KEY),
             "document": optional(OneOf(FILE_DOCUMENT_KINDS)),
             "subject": optional(Boolean()),
+            # date constraints: not after today (agency zone); on or after another date field
+            "not_future": optional(Boolean()),
+            "after": optional(KEY),
         },
         extra_check=_field_spec_check(in_form),
     )
@@ -497,6 +502,25 @@ SIGNATORY = Record(
     }
 )
 SERVICE_CLASS = Record({"key": required(KEY), "label": required(LABEL)})
+MANAGES_CUSTOMERS = Record({"register_as": required(KEY), "approved_by": required(ListOf(KEY, min_items=1, unique_values=True))})
+PARTICIPANT_GROUP = Record(
+    {"key": required(KEY), "label": required(LABEL), "description": optional(LABEL),
+     "manages_customers": optional(MANAGES_CUSTOMERS)}
+)
+
+
+def _agency_check(agency: dict, place: Place, what: str, sink: ProblemSink) -> None:
+    groups = agency.get("participant_groups")
+    groups = [g for g in groups if isinstance(g, dict)] if isinstance(groups, list) else []
+    keys = {g.get("key") for g in groups}
+    for group in groups:
+        manages = group.get("manages_customers")
+        if isinstance(manages, dict) and isinstance(manages.get("register_as"), str) \
+                and manages["register_as"] not in keys:
+            sink.add(key_place(manages, "register_as", place),
+                     f"register_as '{manages['register_as']}' of {what} is not one of its participant groups")
+
+
 AGENCY = Record(
     {
         "name": required(TEXT),
@@ -512,7 +536,9 @@ AGENCY = Record(
         "extra_days_off": optional(ListOf(ISO_DATE, unique_values=True)),
         "service_classes": required(ListOf(SERVICE_CLASS, noun="service class", name_key="key", min_items=1)),
         "complaint_channel": optional(TEXT),
-    }
+        "participant_groups": optional(ListOf(PARTICIPANT_GROUP, noun="participant group", name_key="key")),
+    },
+    extra_check=_agency_check,
 )
 
 CATALOGUE_ITEM = Record(
@@ -541,13 +567,34 @@ REQUIRED_DOCUMENT = Record(
         "retention_days": optional(Integer(1, expects="a whole number of days, one or more")),
     }
 )
-ASSET = Record({"kind": required(KEY), "label": required(LABEL)})
+# details: service field or document keys shown with the instrument on the staff page (e.g. old SKHP)
+ASSET = Record({"kind": required(KEY), "label": required(LABEL),
+                "details": optional(ListOf(KEY, min_items=1, unique_values=True))})
 PRESENCE = OneOf(("none", "optional", "required"))
 
 
 def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) -> None:
     if service.get("cart") is True and not service.get("catalogue"):
         sink.add(key_place(service, "cart", place), f"{what} has a cart but no catalogue items")
+    earlier: set[str] = set()
+    for item in service.get("fields") if isinstance(service.get("fields"), list) else ():
+        if not isinstance(item, dict):
+            continue
+        after = item.get("after")
+        if isinstance(after, str) and after not in earlier:
+            sink.add(key_place(item, "after", place),
+                     f"'after' of field '{item.get('key')}' of {what} names '{after}', which is not an earlier date field")
+        if item.get("type") in DATE_TYPES:
+            earlier.add(item.get("key"))
+    asset = service.get("asset")
+    if isinstance(asset, dict) and isinstance(asset.get("details"), list):
+        known = {item.get("key") for section in ("fields", "documents")
+                 for item in (service.get(section) if isinstance(service.get(section), list) else ())
+                 if isinstance(item, dict)}
+        for key in asset["details"]:
+            if isinstance(key, str) and key not in known:
+                sink.add(key_place(asset, "details", place),
+                         f"asset detail '{key}' of {what} is neither a field nor a document of the service")
 
 
 SERVICE = Record(

@@ -21,7 +21,7 @@ from app.workflow.errors import (
     WorkflowPermissionError,
 )
 from app.workflow.effects import effect_name_and_args
-from app.workflow.fields import FieldContext, UploadedFileInfo, label_text, validate_fields
+from app.workflow.fields import FieldContext, UploadedFileInfo, label_text, local_today, validate_fields
 from app.workflow.guards import GuardContext, evaluate_guards
 
 FINAL_KINDS = frozenset({"final_success", "final_rejected", "final_cancelled"})
@@ -135,6 +135,7 @@ class WorkflowEngine:
             assignee_candidates=assignee_candidates or {},
             bank_account_keys=frozenset(account["key"] for account in agency.get("bank_accounts") or ()),
             offered_slot_ids=frozenset(snapshot.facts.offered_slot_ids),
+            today=local_today(agency.get("timezone")),
         )
 
     # ------------------------------------------------------------ queries

@@ -51,6 +51,14 @@ class FieldContext:
     assignee_candidates: Mapping[str, Collection[int]] = field(default_factory=dict)
     bank_account_keys: frozenset[str] = frozenset()
     offered_slot_ids: frozenset[int] = frozenset()
+    today: str | None = None   # ISO date in the agency's zone, for ``not_future`` (default: Asia/Jakarta)
+
+
+def local_today(timezone: str | None = None) -> str:
+    """Today's ISO date in ``timezone`` (default WIB): a date typed at 07:00 WITA is not "future"."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(timezone or "Asia/Jakarta")).date().isoformat()
 
 
 class FieldValueError(ValueError):
@@ -121,6 +129,12 @@ def condition_holds(condition: Mapping[str, Any] | None, lookup: Callable[[str],
     if "filled" in condition:
         return (not is_empty(value)) is bool(condition["filled"])
     return True
+
+
+def missing_documents(service: Mapping[str, Any], data: Mapping[str, Any], present: Collection[str]) -> list[dict]:
+    """The documents that apply to ``data`` (``when``), are required and are not in ``present``:
+    the one rule of the wizard, the edit/revision page and the ``documents_complete`` guard."""
+    return [d for d in required_documents(service, data) if d.get("required", True) and d["key"] not in present]
 
 
 def required_documents(service: Mapping[str, Any], data: Mapping[str, Any]) -> list[dict]:
@@ -571,4 +585,31 @@ def validate_fields(
             seen[key] = None
             continue
         cleaned[key] = seen[key] = value
+    _check_dates(field_specs, cleaned, errors, lookup, context)
     return cleaned, errors
+
+
+def _check_dates(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors: dict,
+                 lookup: Callable[[str], Any], context: FieldContext) -> None:
+    """The date constraints between values: ``not_future: true`` (not after today in the agency's
+    zone) and ``after: <field>`` (on or after that field's date, from this form or the application)."""
+    labels = {spec["key"]: spec.get("label") for spec in field_specs}
+    today = None
+    for spec in field_specs:
+        key, value = spec["key"], cleaned.get(spec["key"])
+        if key in errors or value in (None, "") or spec.get("type") not in DATE_TYPES:
+            continue
+        if spec.get("not_future"):
+            today = today or context.today or local_today()
+            if str(value)[:10] > today:
+                errors[key] = Message(N_("Tanggal tidak boleh melewati hari ini."))
+                continue
+        other = spec.get("after")
+        if other:
+            other_value = lookup(other)
+            mine, theirs = _comparable(value), _comparable(other_value or "")
+            if len(mine) == 10 or len(theirs) == 10:   # a date against a date and time: compare the days
+                mine, theirs = mine[:10], theirs[:10]
+            if other_value not in (None, "") and other not in errors and mine < theirs:
+                errors[key] = Message(N_("Tidak boleh sebelum %(other)s."),
+                                      other=label_text(labels.get(other)) or other)

@@ -302,6 +302,7 @@ def test_metrologi_instrument_tera_ulang_slot_payment(page, app, offices, factor
     page.select_option("[name='f.jenis_layanan']", "tera_ulang")
     page.select_option("[name='f.jenis_uttp']", "timbangan")
     page.fill("[name='f.no_skhp_lama']", "0123/SKHP/UPTD-MET-BPN/V/2025")     # shown for tera ulang only
+    page.fill("[name='f.tgl_uji_lama']", "2025-05-10")
     page.fill("[name='f.tgl_skhp_lama']", "2025-05-12")
     shot("wizard-tera-ulang")
     next_step(page)

@@ -192,7 +192,8 @@ def test_instruments_register_apply_history_and_transfer(app, customer, factorie
     assert client.get(f"/portal/alat/{asset_id}/foto").status_code == 200
     response = client.post("/portal/ajukan/metrologi_tera", data={
         "asset_id": str(asset_id), "f.jenis_layanan": "tera_ulang", "f.jenis_uttp": "timbangan",
-        "f.no_skhp_lama": "0123/SKHP/UPTD-MET-BPN/V/2025", "f.tgl_skhp_lama": "2025-05-12",
+        "f.no_skhp_lama": "0123/SKHP/UPTD-MET-BPN/V/2025", "f.tgl_uji_lama": "2025-05-10",
+        "f.tgl_skhp_lama": "2025-05-12",
         "doc.foto_kondisi": upload(PNG_BYTES, "kondisi.png"), "doc.surat_permohonan": upload(PDF_BYTES, "surat.pdf"),
         "doc.skhp_lama": upload(PDF_BYTES, "skhp.pdf"), "action": "submit"}, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]

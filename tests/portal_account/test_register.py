@@ -134,6 +134,10 @@ def test_admin_activation_agency(app, client, registration):
     from tests.conftest import api_login  # noqa: F401  (admin logs in through FAB)
 
     form = registration(agency="metrologi")
+    # Metrologi declares participant groups: the registration asks for one (on its field)
+    refused = client.post("/portal/daftar", data=form)
+    assert refused.status_code == 200 and "Pilih kelompok peserta sesuai status Anda." in refused.get_data(as_text=True)
+    form = registration(agency="metrologi", participant_group="metrologi:penyedia")
     assert client.post("/portal/daftar", data=form).status_code == 302
     code = code_in(last_email(app, form["email"])["body"])
     response = client.post("/portal/verifikasi", data={"email": form["email"], "code": code})
@@ -153,6 +157,13 @@ def test_admin_activation_agency(app, client, registration):
     assert "sudah aktif" in last_email(app, form["email"])["subject"]
     response = client.post("/portal/masuk", data={"identifier": form["nik"], "password": form["password"]})
     assert response.status_code == 302 and response.location.endswith("/portal/")
+    from app.commands.providers import participant_group_of
+    from app.extensions import db
+    from models import Agency
+    from sqlalchemy import select
+    with app.app_context():
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.key == "metrologi"))
+        assert participant_group_of(user_id, agency_id) == "penyedia"
 
 
 def test_customers_cannot_open_the_activation_screen(app, client, registered):

@@ -25,7 +25,7 @@ from views.backoffice.common import (platform_errors, SlaBadges, customer_names,
 from views.backoffice.forms import MessageForm, build_transition_form, collect_values
 
 PURPOSES = {"requirement": _l("Persyaratan"), "payment_proof": _l("Bukti bayar"), "result": _l("Hasil layanan"),
-            "other": _l("Lampiran")}
+            "other": _l("Lampiran"), "asset_photo": _l("Foto alat")}
 PAYMENT_STATUSES = {"unpaid": _l("Belum dibayar"), "submitted": _l("Menunggu verifikasi"), "valid": _l("Valid"),
                     "suspended": _l("Ditangguhkan"), "invalid": _l("Tidak valid")}
 DOCUMENT_STATUSES = {"pending": _l("Sedang dibuat"), "ready": _l("Siap"), "failed": _l("Gagal dibuat")}
@@ -104,9 +104,10 @@ def page_context(application: Application) -> dict:
                  "to": state_label(e.to_state), "note": e.note} for e in events]
     doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
     form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}
-    files = [{"id": f.id, "name": f.file.original_name, "kind": f.file.kind, "size": f.file.size,
+    files = [{"id": f.id, "doc_key": f.doc_key, "purpose_key": f.purpose, "name": f.file.original_name, "kind": f.file.kind, "size": f.file.size,
               "purpose": PURPOSES.get(f.purpose, f.purpose),
-              "label": doc_labels.get(f.doc_key) or form_labels.get(f.doc_key) or f.doc_key,
+              "label": doc_labels.get(f.doc_key) or form_labels.get(f.doc_key)
+              or (PURPOSES["asset_photo"] if f.purpose == "asset_photo" else f.doc_key),
               "superseded": f.superseded, "at": local_time(f.created_at, tz),
               "previewable": f.file.kind in PREVIEWABLE}
              for f in application.files]
@@ -141,9 +142,32 @@ def page_context(application: Application) -> dict:
         "timeline": timeline, "sla": SlaBadges().badge(application),
         "messages": [{"m": m, "who": senders.get(m.sender_id, ""), "staff": m.sender_id != application.customer_id,
                       "at": local_time(m.created_at, tz)} for m in messages],
+        "asset": asset_panel(application, service, files, tz),
         "survey": survey, "assignee": user_name(application.assignee) if application.assignee_id else "",
         "declaration": _declaration(service, application, events, tz),
         "local_time": lambda v: local_time(v, tz), "rupiah": rupiah,
+    }
+
+
+def asset_panel(application: Application, service: dict, files: list[dict], tz: str) -> dict | None:
+    """The instrument applied for: its photo (the file routes), its data, and the fields and
+    documents the rules list in ``asset.details`` (e.g. the old SKHP)."""
+    spec = service.get("asset")
+    asset = application.asset
+    if not spec or asset is None:
+        return None
+    details = spec.get("details") or []
+    field_specs = [f for f in service.get("fields", []) if f["key"] in details]
+    doc_keys = [k for k in details if k not in {f["key"] for f in field_specs}]
+    current = [f for f in files if not f["superseded"]]
+    return {
+        "label": text(spec.get("label")) or spec["kind"], "asset": asset,
+        "photo": next((f for f in current if f["purpose_key"] == "asset_photo"), None),
+        "rows": [(_l("Nama alat"), asset.name), (_l("Merek"), asset.brand), (_l("Model/tipe"), asset.model),
+                 (_l("Nomor seri"), asset.serial_number), (_l("Kapasitas"), asset.capacity),
+                 (_l("Lokasi alat"), asset.location)],
+        "details": [row for row in field_rows(field_specs, application.data or {}, tz) if row[1] != "-"],
+        "documents": [f for key in doc_keys for f in current if f["doc_key"] == key],
     }
 
 

@@ -11,12 +11,15 @@ from app.commands.application.effects import EffectContext, assign_number
 from app.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
 from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
+
+ASSET_PHOTO_PURPOSE = "asset_photo"   # ApplicationFile.purpose of the instrument's photo at submission
+ASSET_PHOTO_KEY = "foto_alat"
 from app.extensions import db
 from app.files import FileStore
 from app.rules_state import rules_state
 from app.security import CUSTOMER_ROLE
 from app.sla import SlaClock
-from app.workflow.fields import jsonable, validate_fields
+from app.workflow.fields import FieldContext, jsonable, local_today, validate_fields
 from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
@@ -103,7 +106,8 @@ class CreateApplicationCommand:
         request_kind = self.request_kind or (spec.get("request_kinds") or ["baru"])[0]
         if request_kind not in (spec.get("request_kinds") or ["baru"]):
             errors["request_kind"] = translate(N_("Jenis permohonan tidak tersedia untuk layanan ini."))
-        cleaned, field_errors = validate_fields(spec.get("fields", []), self.fields, {})
+        cleaned, field_errors = validate_fields(spec.get("fields", []), self.fields, {},
+                                                context=FieldContext(today=local_today(service.agency.timezone)))
         errors.update(field_errors)
         company = self._section(spec.get("company_data", "none"), COMPANY_FIELDS, self.company,
                                 "company", errors, required_keys=("name",))
@@ -139,6 +143,12 @@ class CreateApplicationCommand:
         session.flush()
         attach_files(application, requirements, purpose="requirement", store=self.store,
                      actor=self.actor, event=event)
+        if asset is not None and asset.photo_file_id:
+            # the instrument as it was applied for: staff see its photo through the file routes
+            from models import ApplicationFile
+            session.add(ApplicationFile(application_id=application.id, file_id=asset.photo_file_id,
+                                        purpose=ASSET_PHOTO_PURPOSE, doc_key=ASSET_PHOTO_KEY,
+                                        audit_event_id=event.id, uploaded_by_id=self.actor.id))
         # Every application gets a real receipt now (the rules' receipt_numbering or the platform's
         # random default): the number the customer is shown is the one /lacak finds.
         key, numbering = receipt_numbering(data, spec)

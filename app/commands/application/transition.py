@@ -30,7 +30,7 @@ from app.rules_state import rules_state
 from app.sla import SlaClock
 from app.workflow.engine import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
-from app.workflow.fields import jsonable, label_text, validate_fields
+from app.workflow.fields import FieldContext, jsonable, label_text, local_today, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
 from app.formatting import as_utc
 from models.base import utcnow
@@ -257,7 +257,8 @@ class ApplicationTransitionCommand:
         if "customer" not in roles or state_kind != "waiting_customer":
             return {"_updates": translate(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
         merged = {**(application.data or {}), **self.updates}
-        cleaned, errors = validate_fields(service_spec.get("fields", []), merged, {})
+        cleaned, errors = validate_fields(service_spec.get("fields", []), merged, {},
+                                          context=FieldContext(today=local_today(application.agency.timezone)))
         if not errors:
             application.data = jsonable(cleaned)
         return dict(errors)
