@@ -1,7 +1,7 @@
 """participant groups per agency and the customers of equipment providers
 
 Revision ID: metro01a2b3c4
-Revises: i1b2c3d4e5f6
+Revises: perf01a2b3c4d
 Create Date: 2026-11-29 22:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'metro01a2b3c4'
-down_revision = 'i1b2c3d4e5f6'
+down_revision = 'perf01a2b3c4d'
 branch_labels = None
 depends_on = None
 
