@@ -42,6 +42,8 @@ run: demo
 	@echo "SatuPintu on http://$(HOST):$(PORT)  (back office: /login/, API docs: /swagger/v1)"
 	@# the outbox worker (emails, inbox, WhatsApp, PDFs, SLA tick) runs beside the web server and stops with it
 	@echo "SMTP catcher on $(MAIL_SERVER):$(MAIL_PORT) (MAIL_PORT): emails sent from now on arrive in instance/mail/new/ (one file per email; the demo history is marked delivered, not sent)"
+	@# a Maildir needs its three folders; aiosmtpd makes them only when instance/mail does not exist yet
+	@mkdir -p instance/mail/cur instance/mail/new instance/mail/tmp
 	$(PY) -m aiosmtpd -n -l $(MAIL_SERVER):$(MAIL_PORT) -c aiosmtpd.handlers.Mailbox instance/mail & mail=$$!; \
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker $$mail 2>/dev/null; wait $$worker $$mail' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
