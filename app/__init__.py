@@ -63,6 +63,8 @@ def register_extensions(app: Flask) -> None:
     install_sqlite_pragmas(app)
     from app import formatting
     formatting.init_app(app)  # waktu / tanggal / angka / rupiah / telepon filters on every template
+    from app.rules import labels
+    labels.init_app(app)  # rules_label: a rules label in the language being shown
     with app.app_context():
         AppBuilder().init_app(app, db.session)  # one per app: see app.extensions
 

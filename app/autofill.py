@@ -52,8 +52,9 @@ def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
     today = today or date.today()
     kind = spec.get("type", "text")
     if kind in ("text", "textarea"):
-        text = f"Contoh {spec.get('label', spec['key'])}" if kind == "text" else \
-            f"Keterangan contoh untuk {spec.get('label', spec['key'])}."
+        from app.workflow.fields import label_text
+        label = label_text(spec.get("label")) or spec["key"]
+        text = f"Contoh {label}" if kind == "text" else f"Keterangan contoh untuk {label}."
         return text[: int(spec.get("max_length") or 200)]
     if kind == "number":
         return spec.get("min", 1) or 1

@@ -46,9 +46,10 @@ def rules_activate(path: str | None) -> None:
             click.echo(str(problem), err=True)
         sys.exit(1)
     except RulesStrandError as error:
+        from app.rules.messages import cli_locale, render
         db.session.rollback()
         for problem in error.problems:
-            click.echo(problem, err=True)
+            click.echo(render(problem, cli_locale(None, current_app.config.get("BABEL_DEFAULT_LOCALE"))), err=True)
         sys.exit(1)
     click.echo(f"active rules version {version.id} ({version.sha256[:12]})")
 

@@ -27,12 +27,8 @@ def document_spec(application: Application, doc_key: str) -> dict | None:
 
 def document_label(application: Application | None, doc_key: str) -> str:
     spec = document_spec(application, doc_key) if application is not None else None
-    label = (spec or {}).get("label") or doc_key
-    if isinstance(label, dict):   # a label per language
-        from flask_babel import get_locale
-
-        label = label.get(str(get_locale() or "id")) or label.get("id") or next(iter(label.values()), doc_key)
-    return str(label)
+    from app.rules.labels import rules_label
+    return rules_label((spec or {}).get("label"), default=doc_key)
 
 
 def is_personal(item: ApplicationFile) -> bool:

@@ -105,13 +105,13 @@ class Application(Model, TimestampMixin):
 
     @property
     def state_label(self) -> str:
-        from app.workflow.fields import label_text
-        return label_text(self._state_spec().get("label")) or self.state
+        from app.rules.labels import rules_label
+        return rules_label(self._state_spec().get("label")) or self.state
 
     @property
     def state_staff_label(self) -> str:
-        from app.workflow.fields import label_text
-        return label_text(self._state_spec().get("staff_label")) or self.state_label
+        from app.rules.labels import rules_label
+        return rules_label(self._state_spec().get("staff_label")) or self.state_label
 
 
 class CartLine(Model):

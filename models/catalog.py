@@ -127,6 +127,32 @@ class ServiceType(Model, TimestampMixin):
     def __repr__(self) -> str:
         return self.name
 
+    def _spec(self) -> dict:
+        from app.rules_state import rules_state
+        try:
+            return rules_state().rules_for(self.rules_version_id).data["services"].get(self.key) or {}
+        except (KeyError, LookupError):
+            return {}
+
+    @property
+    def display_name(self) -> str:
+        """The service's name in the language being shown (``name`` is the stored Indonesian one)."""
+        from app.rules.labels import rules_label
+        return rules_label(self._spec().get("name"), default=self.name)
+
+    @property
+    def display_class_label(self) -> str:
+        from app.rules.labels import rules_label
+        spec = self._spec()
+        if not spec:
+            return self.class_label
+        from app.rules_state import rules_state
+        classes = rules_state().rules_for(self.rules_version_id).data["agencies"].get(spec.get("agency"), {})
+        for item in classes.get("service_classes") or []:
+            if item.get("key") == spec.get("class"):
+                return rules_label(item.get("label"), default=self.class_label)
+        return self.class_label
+
 
 class CatalogueItem(Model):
     __tablename__ = "catalogue_item"

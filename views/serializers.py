@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from app.formatting import isoformat, zone_name
 from app.notify import display_name
-from app.workflow.fields import label_text
+from app.rules.labels import rules_label
 from app.rules_state import rules_state
 from models import Application
 
 
-label = label_text  # a rules label (text or {id, en}) as text
+label = rules_label  # a rules label (text or {id, en}) in the language being shown
 
 
 def state_labels(application: Application, state: str | None = None) -> dict:
@@ -55,7 +55,7 @@ def application_summary(application: Application, customer_name: str | None = No
 
     return {
         "id": application.id, "number": application.number, "receipt": application.receipt,
-        "service": application.service_type.key, "service_name": application.service_type.name,
+        "service": application.service_type.key, "service_name": application.service_type.display_name,
         "agency": application.agency.key, "state": application.state,
         "state_label": labels["customer"], "state_staff_label": labels["staff"],
         "state_kind": application.state_kind, "request_kind": application.request_kind,

@@ -20,7 +20,8 @@ def sample_context(doc_key: str, rules_data: dict) -> dict:
              "price": Decimal("150000"), "amount": Decimal("300000"), "note": ""},
             {"code": "C-02", "name": "Layanan Contoh Kedua", "unit": "per lokasi", "qty": 1,
              "price": Decimal("85000"), "amount": Decimal("85000"), "note": ""}]
-    label = spec.get("label", doc_key)
+    from app.workflow.fields import label_text
+    label = label_text(spec.get("label")) or doc_key
     return {
         "agency": {"name": "Instansi Contoh", "short_name": "PTSP Contoh", "code": "CTH",
                    "address": "Jl. Contoh No. 1, Jakarta 10110", "phone": "(021) 1234567",

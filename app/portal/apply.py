@@ -22,6 +22,7 @@ from app.extensions import db
 from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
+from app.rules.labels import rules_label
 from app.rules_state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
@@ -57,10 +58,10 @@ def service_and_spec(service_key: str) -> tuple[ServiceType, dict, dict]:
     return service, spec, data
 
 
+
 def text_of(label) -> str:
-    if isinstance(label, dict):
-        return label.get("id") or next(iter(label.values()), "")
-    return "" if label is None else str(label)
+    """A rules label in the language being shown."""
+    return rules_label(label)
 
 
 def types_text(types) -> str:

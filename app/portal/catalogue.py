@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.notify import rupiah
 from app.portal import portal
-from app.workflow.fields import label_text
+from app.rules.labels import rules_label as label_text  # display: the language being shown
 from app.workflow.procedure import procedure_steps
 from models.catalog import Agency, CatalogueItem, ServiceType
 
@@ -52,9 +52,9 @@ def public_services() -> list[dict]:
         spec = (rules.get("services") or {}).get(service.key)
         if spec is None:
             continue
-        services.append({"key": service.key, "name": service.name, "row": service, "agency": agency,
+        services.append({"key": service.key, "name": service.display_name, "row": service, "agency": agency,
                          "agency_spec": (rules.get("agencies") or {}).get(agency.key, {}),
-                         "class_label": service.class_label, "spec": spec})
+                         "class_label": service.display_class_label, "spec": spec})
     return services
 
 
@@ -106,7 +106,7 @@ def _search(services: list[dict], query: str) -> list[dict]:
 
     def haystack(service):
         spec, agency = service["spec"], service["agency"]
-        parts = [service["name"], spec.get("description", ""), spec.get("code", ""), spec.get("product", ""),
+        parts = [service["name"], label_text(spec.get("description")), spec.get("code", ""), spec.get("product", ""),
                  agency.name, agency.short_name or "", agency.code, service["class_label"] or ""]
         parts += [item.get("name", "") for item in spec.get("catalogue") or []]
         parts += [label_text(doc.get("label")) for doc in spec.get("documents") or []]

@@ -23,7 +23,8 @@ from app.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
-from app.workflow.fields import missing_documents, required_documents
+from app.rules.labels import display_language
+from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
                     SurveyResponse)
 
@@ -113,9 +114,20 @@ def note_is_public(workflow: dict, event: AuditEvent) -> bool:
     spec = _transition_spec(workflow, event.action, event.from_state) or {}
     for field in spec.get("form", []):
         if field.get("key") in ("catatan", "note"):
-            words = text_of(field.get("label")).lower()
+            words = label_text(field.get("label")).lower()  # the Indonesian words, whatever is shown
             return "pelanggan" in words or "pemohon" in words
     return False
+
+
+def timeline_text(workflow: dict, event: AuditEvent) -> str:
+    """What a timeline entry says: the stored (Indonesian) text, or the rules' label in the language
+    being shown when the event is one of the workflow's transitions."""
+    stored = event.timeline_label or event.action_label or event.action
+    if display_language() == "id":
+        return stored
+    spec = _transition_spec(workflow, event.action, event.from_state)
+    # platform entries ("Permohonan dibuat", reminders…) are catalog messages
+    return text_of(spec.get("timeline") or spec.get("label")) if spec else _(stored)
 
 
 def customer_timeline(application: Application, workflow: dict, *, public: bool = False) -> list[dict]:
@@ -124,7 +136,7 @@ def customer_timeline(application: Application, workflow: dict, *, public: bool 
         state = workflow["states"].get(event.to_state, {})
         show_note = note_is_public(workflow, event) if not public else \
             state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)
-        entries.append({"label": _(event.timeline_label or event.action_label or event.action),
+        entries.append({"label": timeline_text(workflow, event),
                         "state": text_of(state.get("label", event.to_state)), "at": event.created_at,
                         "note": event.note if show_note else "",
                         "by_customer": "customer" in (event.actor_roles or [])})

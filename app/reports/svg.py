@@ -58,9 +58,8 @@ KIND_COLOURS = {"working": ("#d9edf7", "#31708f"), "waiting_customer": ("#fcf8e3
 
 
 def _label(value) -> str:
-    if isinstance(value, dict):
-        return value.get("id") or next(iter(value.values()), "")
-    return str(value or "")
+    from app.rules.labels import rules_label
+    return rules_label(value)
 
 
 def _wrap(text: str, width: int = 22) -> list[str]:

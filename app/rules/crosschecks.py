@@ -11,9 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
 from app.rules.schema import BUILTIN_ROLES, FINAL_STATE_KINDS
-from app.rules.validators import describe, suggestion
+from app.rules.validators import described, did_you_mean, named, of
 from app.rules.yaml_source import item_place, key_place
 from app.workflow.effects import EFFECTS, effect_name_and_args
 from app.workflow.fields import BILLING_CODE_LENGTH, NUMBER_TYPES
@@ -21,6 +22,8 @@ from app.workflow.guards import GUARDS, guard_name_and_args
 from app.workflow.numbering import TOKEN_RE, format_number
 
 DEFAULT_REQUEST_KINDS = ("baru",)
+AGENCY, DOCUMENT, NUMBERING, REQUEST_KIND = N_("instansi"), N_("dokumen"), N_("penomoran"), N_("jenis permohonan")
+SERVICE, SURVEY, WORKFLOW, FIELD, STATE = N_("jenis layanan"), N_("survei"), N_("alur kerja"), N_("isian"), N_("status")
 
 
 def _mapping(value: Any) -> dict:
@@ -75,7 +78,7 @@ class RulesCrossChecker:
         self.request_kinds = _mapping(sections.get("request_kinds"))
         self.signed_documents: set[str] = set()
 
-    def add(self, place: Place, message: str) -> None:
+    def add(self, place: Place, message: Message | str) -> None:
         self.sink.add(place, message)
 
     def run(self) -> None:
@@ -93,34 +96,36 @@ class RulesCrossChecker:
 
     # ------------------------------------------------------------ small reference helpers
 
-    def check_staff_role(self, role: Any, place: Place, subject: str) -> None:
+    def check_staff_role(self, role: Any, place: Place, subject: Any) -> None:
         if not isinstance(role, str):
             return
         if role in BUILTIN_ROLES:
-            self.add(place, f"{subject} names built-in role '{role}'; a staff role is needed here")
+            self.add(place, N_("%(subject)s menyebut peran bawaan '%(role)s'; di sini diperlukan peran petugas", subject=subject, role=role))
         elif role not in self.staff_roles:
-            self.add(place, f"{subject} names unknown role '{role}'{suggestion(role, self.staff_roles)}")
+            self.add(place, N_("%(subject)s menyebut peran '%(role)s' yang tidak dikenal%(suggestion)s", subject=subject, role=role,
+                               suggestion=did_you_mean(role, self.staff_roles)))
 
-    def check_exists(self, name: Any, collection: dict, noun: str, place: Place, subject: str | None = None) -> bool:
+    def check_exists(self, name: Any, collection: dict, noun: Any, place: Place, subject: Any = None) -> bool:
         if not isinstance(name, str):
             return False
         if name in collection:
             return True
-        where = f" (in {subject})" if subject else ""
-        self.add(place, f"{noun} '{name}' is not defined{where}{suggestion(name, collection)}")
+        where = N_(" (di %(subject)s)", subject=subject) if subject else ""
+        self.add(place, N_("%(noun)s '%(name)s' tidak didefinisikan%(where)s%(suggestion)s", noun=noun, name=name, where=where,
+                           suggestion=did_you_mean(name, collection)))
         return False
 
-    def check_template_file(self, relative: Any, place: Place, noun: str) -> None:
+    def check_template_file(self, relative: Any, place: Place, noun: Any) -> None:
         if not isinstance(relative, str) or not relative.strip():
             return
         base = self.base_dir.resolve()
         target = (base / relative).resolve()
         if Path(relative).is_absolute() or (target != base and base not in target.parents):
-            self.add(place, f"{noun} '{relative}' must be inside the rules folder")
+            self.add(place, N_("%(noun)s '%(name)s' harus berada di dalam folder aturan", noun=noun, name=relative))
         elif not target.is_file():
-            self.add(place, f"{noun} '{relative}' not found")
+            self.add(place, N_("%(noun)s '%(name)s' tidak ditemukan", noun=noun, name=relative))
 
-    def check_notify(self, entry: Any, place: Place, subject: str, *, on_overdue: bool = False) -> None:
+    def check_notify(self, entry: Any, place: Place, subject: Any, *, on_overdue: bool = False) -> None:
         if not isinstance(entry, dict):
             return
         recipient = entry.get("to")
@@ -128,14 +133,15 @@ class RulesCrossChecker:
             if recipient.startswith("role:"):
                 self.check_staff_role(recipient[5:], key_place(entry, "to", place), subject)
             elif recipient == "actor" and on_overdue:
-                self.add(key_place(entry, "to", place), f"{subject} notifies 'actor', but no one acts when a state is overdue")
+                self.add(key_place(entry, "to", place), N_("%(subject)s memberi tahu 'actor', padahal tidak ada yang bertindak saat status terlambat",
+                                                           subject=subject))
         channels = _names(entry.get("channels"), key_place(entry, "channels", place))
         for channel, where in channels:
             if channel not in self.known_channels:
                 self.add(
                     where,
-                    f"unknown channel '{channel}' in {subject} (known: {', '.join(self.known_channels)})"
-                    f"{suggestion(channel, self.known_channels)}",
+                    N_("kanal '%(channel)s' tidak dikenal di %(what)s (yang dikenal: %(known)s)%(suggestion)s", channel=channel,
+                       what=subject, known=", ".join(self.known_channels), suggestion=did_you_mean(channel, self.known_channels)),
                 )
         template_key = entry.get("template")
         template_place = key_place(entry, "template", place)
@@ -144,26 +150,30 @@ class RulesCrossChecker:
         if template_key not in self.notifications:
             self.add(
                 template_place,
-                f"notification template '{template_key}' is not defined{suggestion(template_key, self.notifications)}",
+                N_("%(noun)s '%(name)s' tidak didefinisikan%(where)s%(suggestion)s", noun=N_("templat notifikasi"), name=template_key,
+                   where="", suggestion=did_you_mean(template_key, self.notifications)),
             )
             return
         template = _mapping(self.notifications[template_key])
         for channel, where in channels:
             if channel in self.known_channels and channel not in template:
-                self.add(where, f"notification template '{template_key}' has no '{channel}' variant (used by {subject})")
+                self.add(where, N_("templat notifikasi '%(name)s' tidak memiliki varian '%(channel)s' (dipakai oleh %(subject)s)",
+                                   name=template_key, channel=channel, subject=subject))
 
-    def check_value_fits_field(self, spec: dict, value: Any, place: Place, subject: str) -> None:
+    def check_value_fits_field(self, spec: dict, value: Any, place: Place, subject: Any) -> None:
         """A value a rule compares with or stores in a field must be possible for that field."""
         kind = spec.get("type")
         if kind == "select":
             options = [option.get("value") for option in _list(spec.get("options")) if isinstance(option, dict)]
             if options and value not in options and str(value) not in {str(option) for option in options}:
-                shown = ", ".join(describe(option) for option in options)
-                self.add(place, f"{subject}: {describe(value)} is not an option of field '{spec['key']}' ({shown})")
+                shown = ", ".join(str(described(option)) for option in options)
+                self.add(place, N_("%(subject)s: %(value)s bukan pilihan dari isian '%(field)s' (%(shown)s)", subject=subject,
+                                   value=described(value), field=spec["key"], shown=shown))
         elif kind == "checkbox" and not isinstance(value, bool):
-            self.add(place, f"{subject}: field '{spec['key']}' is a checkbox, so compare it with true or false")
+            self.add(place, N_("%(subject)s: isian '%(field)s' adalah kotak centang, jadi bandingkan dengan true atau false",
+                               subject=subject, field=spec["key"]))
 
-    def check_condition(self, condition: Any, fields: dict, place: Place, subject: str, missing_message: str | None = None) -> None:
+    def check_condition(self, condition: Any, fields: dict, place: Place, subject: Any, missing_message: Any = None) -> None:
         """``show_if``/``when``: the field must be in ``fields``; compared values must fit it."""
         if not isinstance(condition, dict) or not isinstance(condition.get("field"), str):
             return
@@ -171,7 +181,8 @@ class RulesCrossChecker:
         where = key_place(condition, "field", place)
         spec = fields.get(key)
         if spec is None:
-            self.add(where, missing_message or f"{subject} names unknown field '{key}'{suggestion(key, fields)}")
+            self.add(where, missing_message or N_("%(subject)s menyebut isian '%(field)s' yang tidak dikenal%(suggestion)s",
+                                                  subject=subject, field=key, suggestion=did_you_mean(key, fields)))
             return
         if "equals" in condition:
             self.check_value_fits_field(spec, condition["equals"], key_place(condition, "equals", place), subject)
@@ -183,22 +194,22 @@ class RulesCrossChecker:
     def check_roles(self) -> None:
         for key in self.roles:
             if key in BUILTIN_ROLES:
-                self.add(key_place(self.roles, key, self.root), f"role '{key}' is built in and must not be declared")
+                self.add(key_place(self.roles, key, self.root), N_("peran '%(role)s' adalah bawaan dan tidak boleh dideklarasikan", role=key))
 
     def check_documents(self) -> None:
         for key, document in self.documents.items():
             if not isinstance(document, dict):
                 continue
             place = key_place(self.documents, key, self.root)
-            self.check_template_file(document.get("template"), key_place(document, "template", place), "document template file")
+            self.check_template_file(document.get("template"), key_place(document, "template", place), N_("berkas templat dokumen"))
             if document.get("numbering") is not None:
                 self.check_exists(
-                    document.get("numbering"), self.numbering, "numbering", key_place(document, "numbering", place), f"document '{key}'"
+                    document.get("numbering"), self.numbering, NUMBERING, key_place(document, "numbering", place), named(DOCUMENT, key)
                 )
             remind = _mapping(_mapping(document.get("validity")).get("remind"))
             for index, entry in enumerate(_list(remind.get("notify"))):
                 self.check_notify(entry, item_place(remind["notify"], index, key_place(remind, "notify", place)),
-                                  f"validity reminder of document '{key}'", on_overdue=True)
+                                  N_("pengingat masa berlaku dari %(what)s", what=named(DOCUMENT, key)), on_overdue=True)
 
     def check_agencies(self) -> None:
         codes: dict[str, tuple[str, Place]] = {}
@@ -212,7 +223,8 @@ class RulesCrossChecker:
                     other, other_place = codes[code]
                     self.add(
                         key_place(agency, "code", place),
-                        f"agency code '{code}' is used by agencies '{other}' ({other_place.file}:{other_place.line}) and '{key}'",
+                        N_("kode instansi '%(code)s' dipakai oleh instansi '%(other)s' (%(place)s) dan '%(key)s'", code=code, other=other,
+                           place=f"{other_place.file}:{other_place.line}", key=key),
                     )
                 else:
                     codes[code] = (key, key_place(agency, "code", place))
@@ -220,7 +232,8 @@ class RulesCrossChecker:
                 if isinstance(signatory, dict):
                     where = item_place(agency["signatories"], index, place)
                     self.check_staff_role(
-                        signatory.get("role"), key_place(signatory, "role", where), f"signatory '{signatory.get('key')}' of agency '{key}'"
+                        signatory.get("role"), key_place(signatory, "role", where),
+                        of(named(N_("penandatangan"), signatory.get("key")), named(AGENCY, key))
                     )
             for index, group in enumerate(_list(agency.get("participant_groups"))):
                 manages = group.get("manages_customers") if isinstance(group, dict) else None
@@ -228,13 +241,14 @@ class RulesCrossChecker:
                     where = item_place(agency["participant_groups"], index, place)
                     for role in _list(manages.get("approved_by")):
                         self.check_staff_role(role, key_place(group, "manages_customers", where),
-                                              f"approved_by of participant group '{group.get('key')}' of agency '{key}'")
+                                              N_("approved_by pada kelompok peserta '%(group)s' dari instansi '%(agency)s'",
+                                                 group=group.get("key"), agency=key))
 
     def check_signed_documents_have_signers(self) -> None:
         for key, document in self.documents.items():
             if isinstance(document, dict) and document.get("signed") is True and key not in self.signed_documents:
                 place = key_place(self.documents, key, self.root)
-                self.add(key_place(document, "signed", place), f"document '{key}' is signed: true but no transition signs it")
+                self.add(key_place(document, "signed", place), N_("dokumen '%(key)s' bertanda signed: true tetapi tidak ada transisi yang menandatanganinya", key=key))
 
     # ------------------------------------------------------------ workflows
 
@@ -245,21 +259,22 @@ class RulesCrossChecker:
             id(t): item_place(workflow["transitions"], index, place)
             for index, t in enumerate(_list(workflow.get("transitions")))
         }
-        of_workflow = f"workflow '{workflow_key}'"
+        of_workflow = named(WORKFLOW, workflow_key)
         initial = workflow.get("initial")
         initial_ok = isinstance(initial, str) and initial in states
         if isinstance(initial, str) and not initial_ok:
             self.add(
                 key_place(workflow, "initial", place),
-                f"initial state '{initial}' of {of_workflow} is not one of its states{suggestion(initial, states)}",
+                N_("status awal '%(state)s' dari %(what)s bukan salah satu statusnya%(suggestion)s", state=initial, what=of_workflow,
+                   suggestion=did_you_mean(initial, states)),
             )
         if initial_ok and _mapping(states[initial]).get("kind") in FINAL_STATE_KINDS:
-            self.add(key_place(workflow, "initial", place), f"initial state '{initial}' of {of_workflow} cannot be final")
+            self.add(key_place(workflow, "initial", place), N_("status awal '%(state)s' dari %(what)s tidak boleh status akhir", state=initial, what=of_workflow))
 
         on_submit = _mapping(workflow.get("on_submit"))
         for index, entry in enumerate(_list(on_submit.get("notify"))):
             self.check_notify(entry, item_place(on_submit["notify"], index, key_place(on_submit, "notify", place)),
-                              f"on_submit of {of_workflow}")
+                              of("on_submit", of_workflow))
 
         edges: dict[str, set[str]] = {key: set() for key in states}
         has_exit: set[str] = set()
@@ -267,17 +282,21 @@ class RulesCrossChecker:
         for transition in transitions:
             where = transition_places[id(transition)]
             action = transition.get("action")
-            subject = f"transition '{action}' of {of_workflow}" if isinstance(action, str) else f"a transition of {of_workflow}"
+            subject = of(named(N_("transisi"), action), of_workflow) if isinstance(action, str) else N_(
+                "sebuah transisi dari %(what)s", what=of_workflow)
             target = transition.get("to")
             target_ok = isinstance(target, str) and target in states
             if isinstance(target, str) and not target_ok:
-                self.add(key_place(transition, "to", where), f"{subject} goes to unknown state '{target}'{suggestion(target, states)}")
+                self.add(key_place(transition, "to", where), N_("%(subject)s menuju status '%(state)s' yang tidak dikenal%(suggestion)s",
+                                                                subject=subject, state=target, suggestion=did_you_mean(target, states)))
             for source, source_place in _names(transition.get("from"), key_place(transition, "from", where)):
                 if source not in states:
-                    self.add(source_place, f"{subject} comes from unknown state '{source}'{suggestion(source, states)}")
+                    self.add(source_place, N_("%(subject)s berasal dari status '%(state)s' yang tidak dikenal%(suggestion)s",
+                                              subject=subject, state=source, suggestion=did_you_mean(source, states)))
                     continue
                 if _mapping(states[source]).get("kind") in FINAL_STATE_KINDS:
-                    self.add(source_place, f"final state '{source}' of {of_workflow} cannot have outgoing transition '{action}'")
+                    self.add(source_place, N_("status akhir '%(state)s' dari %(what)s tidak boleh memiliki transisi keluar '%(action)s'",
+                                              state=source, what=of_workflow, action=action))
                 has_exit.add(source)
                 if target_ok:
                     edges[source].add(target)
@@ -286,8 +305,8 @@ class RulesCrossChecker:
                     if first is not None:
                         self.add(
                             source_place,
-                            f"state '{source}' of {of_workflow} offers action '{action}' twice"
-                            f" (first at {first.file}:{first.line})",
+                            N_("status '%(state)s' dari %(what)s menawarkan aksi '%(action)s' dua kali (pertama di %(first)s)",
+                               state=source, what=of_workflow, action=action, first=f"{first.file}:{first.line}"),
                         )
                     else:
                         offered[(source, action)] = key_place(transition, "action", where)
@@ -297,7 +316,8 @@ class RulesCrossChecker:
             state_place = key_place(states, state_key, place)
             kind = _mapping(state).get("kind")
             if kind not in FINAL_STATE_KINDS and isinstance(kind, str) and state_key not in has_exit:
-                self.add(state_place, f"state '{state_key}' of {of_workflow} is not final but has no way out")
+                self.add(state_place, N_("status '%(state)s' dari %(what)s bukan status akhir tetapi tidak memiliki jalan keluar",
+                                         state=state_key, what=of_workflow))
             overdue = _mapping(_mapping(state).get("on_overdue"))
             if overdue:
                 self.check_on_overdue(workflow_key, state_key, overdue, key_place(state, "on_overdue", state_place), transitions)
@@ -314,11 +334,12 @@ class RulesCrossChecker:
                 if state_key not in reached:
                     self.add(
                         key_place(states, state_key, place),
-                        f"state '{state_key}' of {of_workflow} is unreachable from '{initial}'",
+                        N_("status '%(state)s' dari %(what)s tidak dapat dicapai dari '%(initial)s'", state=state_key, what=of_workflow,
+                           initial=initial),
                     )
 
     def check_on_overdue(self, workflow_key: str, state_key: str, overdue: dict, place: Place, transitions: list) -> None:
-        subject = f"on_overdue of state '{state_key}' of workflow '{workflow_key}'"
+        subject = of("on_overdue", of(named(STATE, state_key), named(WORKFLOW, workflow_key)))
         for index, entry in enumerate(_list(overdue.get("notify"))):
             self.check_notify(entry, item_place(overdue["notify"], index, place), subject, on_overdue=True)
         fire = overdue.get("fire")
@@ -332,14 +353,16 @@ class RulesCrossChecker:
             if not available:
                 self.add(
                     key_place(overdue, "fire", place),
-                    f"{subject} fires '{fire}', which is not an action available to 'system' from that state",
+                    N_("%(subject)s menjalankan '%(fire)s', yang bukan aksi yang tersedia bagi 'system' dari status itu",
+                       subject=subject, fire=fire),
                 )
 
-    def check_transition(self, workflow_key: str, transition: dict, place: Place, subject: str) -> None:
+    def check_transition(self, workflow_key: str, transition: dict, place: Place, subject: Any) -> None:
         roles = _names(transition.get("by"), key_place(transition, "by", place))
         for role, where in roles:
             if role not in BUILTIN_ROLES and role not in self.staff_roles:
-                self.add(where, f"{subject} is performed by unknown role '{role}'{suggestion(role, [*self.staff_roles, *BUILTIN_ROLES])}")
+                self.add(where, N_("%(subject)s dilakukan oleh peran '%(role)s' yang tidak dikenal%(suggestion)s", subject=subject, role=role,
+                                   suggestion=did_you_mean(role, [*self.staff_roles, *BUILTIN_ROLES])))
         form = _list(transition.get("form"))
         fields = _fields_by_key(form)
         earlier: dict[str, dict] = {}
@@ -347,12 +370,12 @@ class RulesCrossChecker:
             if not isinstance(spec, dict):
                 continue
             where = item_place(form, index, place)
-            field_subject = f"field '{spec.get('key')}' of {subject}"
+            field_subject = of(named(FIELD, spec.get("key")), subject)
             if spec.get("type") == "assignee":
                 self.check_staff_role(spec.get("role"), key_place(spec, "role", where), field_subject)
             condition = spec.get("show_if")
             if isinstance(condition, dict) and isinstance(condition.get("field"), str) and condition["field"] in earlier:
-                self.check_condition(condition, earlier, key_place(spec, "show_if", where), f"show_if of {field_subject}")
+                self.check_condition(condition, earlier, key_place(spec, "show_if", where), of("show_if", field_subject))
             if isinstance(spec.get("key"), str):
                 earlier[spec["key"]] = spec
         if roles and {role for role, _ in roles} == {"system"}:
@@ -360,16 +383,17 @@ class RulesCrossChecker:
                 if spec.get("required") is True:
                     self.add(
                         key_place(spec, "required", place),
-                        f"{subject} is performed only by 'system', which cannot fill required field '{key}'",
+                        N_("%(subject)s hanya dilakukan oleh 'system', yang tidak dapat mengisi isian wajib '%(field)s'",
+                           subject=subject, field=key),
                     )
         for name, args, entry, index in _entries(transition.get("effects"), effect_name_and_args):
             if name in EFFECTS:
                 effect_place = key_place(entry, name, item_place(transition["effects"], index, place))
-                self.check_effect(name, args, effect_place, f"effect '{name}' of {subject}", fields)
+                self.check_effect(name, args, effect_place, of(named(N_("efek"), name), subject), fields)
                 if name == "create_invoice":
-                    self.check_invoice_fire(workflow_key, transition, args, effect_place, f"effect '{name}' of {subject}")
+                    self.check_invoice_fire(workflow_key, transition, args, effect_place, of(named(N_("efek"), name), subject))
 
-    def check_invoice_fire(self, workflow_key: str, transition: dict, args: Any, place: Place, subject: str) -> None:
+    def check_invoice_fire(self, workflow_key: str, transition: dict, args: Any, place: Place, subject: Any) -> None:
         """An unpaid invoice's ``fire`` runs in the state the invoice was issued into."""
         fire = _mapping(_mapping(args).get("on_overdue")).get("fire")
         target = transition.get("to")
@@ -384,24 +408,31 @@ class RulesCrossChecker:
         )
         if not available:
             self.add(key_place(args["on_overdue"], "fire", key_place(args, "on_overdue", place)),
-                     f"on_overdue of {subject} fires '{fire}', which is not an action available to 'system'"
-                     f" from state '{target}'")
+                     N_("%(subject)s menjalankan '%(fire)s', yang bukan aksi yang tersedia bagi 'system' dari status '%(state)s'",
+                        subject=of("on_overdue", subject), fire=fire, state=target))
 
-    def check_form_field(self, fields: dict, args: dict, arg: str, types: Iterable[str], place: Place, subject: str) -> None:
+    def check_form_field(self, fields: dict, args: dict, arg: str, types: Iterable[str], place: Place, subject: Any) -> None:
         key = args.get(arg)
         if not isinstance(key, str):
             return
         where = key_place(args, arg, place)
         allowed = tuple(types)
         spec = fields.get(key)
-        wanted = " or ".join(allowed)
-        article = "an" if wanted[0] in "aeiou" else "a"
+        if allowed == ("assignee",):
+            wanted = N_("isian penugasan (assignee)")
+        else:
+            types: Any = allowed[-1]
+            for left in reversed(allowed[:-1]):
+                types = N_("%(left)s atau %(right)s", left=left, right=types)
+            wanted = N_("isian %(types)s", types=types)
         if spec is None:
-            self.add(where, f"{subject} names field '{key}', which is not in the transition's form ({article} {wanted} field is needed)")
+            self.add(where, N_("%(subject)s menyebut isian '%(field)s', yang tidak ada di formulir transisi (diperlukan %(wanted)s)",
+                               subject=subject, field=key, wanted=wanted))
         elif spec.get("type") not in allowed:
-            self.add(where, f"{subject} needs '{arg}' to be {article} {wanted} field of the form; '{key}' is a {spec.get('type')} field")
+            self.add(where, N_("%(subject)s memerlukan '%(arg)s' berupa %(wanted)s dari formulir; '%(field)s' adalah isian %(type)s",
+                               subject=subject, arg=arg, wanted=wanted, field=key, type=spec.get("type")))
 
-    def check_effect(self, name: str, args: Any, place: Place, subject: str, fields: dict) -> None:
+    def check_effect(self, name: str, args: Any, place: Place, subject: Any, fields: dict) -> None:
         if name == "notify":
             for index, entry in enumerate(_list(args)):
                 self.check_notify(entry, item_place(args, index, place), subject)
@@ -409,7 +440,7 @@ class RulesCrossChecker:
         if not isinstance(args, dict):
             return
         if name == "assign_number":
-            self.check_exists(args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject)
+            self.check_exists(args.get("numbering"), self.numbering, NUMBERING, key_place(args, "numbering", place), subject)
         elif name == "assign" and "field" in args:
             self.check_form_field(fields, args, "field", ("assignee",), place, subject)
         elif name == "record_payment_proof":
@@ -424,13 +455,13 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
         elif name == "set_billing_code":
             if "numbering" in args and self.check_exists(
-                    args.get("numbering"), self.numbering, "numbering", key_place(args, "numbering", place), subject):
+                    args.get("numbering"), self.numbering, NUMBERING, key_place(args, "numbering", place), subject):
                 pattern = _mapping(self.numbering[args["numbering"]]).get("pattern")
                 if isinstance(pattern, str) and not billing_code_pattern(pattern):
                     self.add(key_place(args, "numbering", place),
-                             f"{subject} draws from numbering '{args['numbering']}', whose pattern '{pattern}' does not"
-                             f" give {BILLING_CODE_LENGTH} digits (use digits, {{yy}}, {{yyyy}}, {{mm}}, {{dd}} and"
-                             f" {{seq:N}} only)")
+                             N_("%(subject)s mengambil dari penomoran '%(numbering)s', yang polanya '%(pattern)s' tidak menghasilkan"
+                                " %(length)s angka (pakai hanya angka, {yy}, {yyyy}, {mm}, {dd} dan {seq:N})", subject=subject,
+                                numbering=args["numbering"], pattern=pattern, length=BILLING_CODE_LENGTH))
             self.check_form_field(fields, args, "field", ("billing_code",), place, subject)
         elif name == "create_invoice":
             due = _mapping(args.get("due"))
@@ -439,9 +470,9 @@ class RulesCrossChecker:
             overdue = _mapping(args.get("on_overdue"))
             for index, entry in enumerate(_list(overdue.get("notify"))):
                 self.check_notify(entry, item_place(overdue["notify"], index, key_place(args, "on_overdue", place)),
-                                  f"on_overdue of {subject}", on_overdue=True)
+                                  of("on_overdue", subject), on_overdue=True)
             if overdue and not due:
-                self.add(key_place(args, "on_overdue", place), f"{subject} has 'on_overdue' but no 'due'")
+                self.add(key_place(args, "on_overdue", place), N_("%(what)s memiliki 'on_overdue' tetapi tidak memiliki 'due'", what=subject))
         elif name == "offer_slots":
             self.check_form_field(fields, args, "field", ("slots",), place, subject)
         elif name == "choose_slot":
@@ -449,21 +480,22 @@ class RulesCrossChecker:
         elif name == "generate":
             documents = args.get("documents")
             for index, document in enumerate(_list(documents)):
-                self.check_exists(document, self.documents, "document", item_place(documents, index, place), subject)
+                self.check_exists(document, self.documents, DOCUMENT, item_place(documents, index, place), subject)
         elif name == "sign":
             document = args.get("document")
-            if self.check_exists(document, self.documents, "document", key_place(args, "document", place), subject):
+            if self.check_exists(document, self.documents, DOCUMENT, key_place(args, "document", place), subject):
                 self.signed_documents.add(document)
                 if _mapping(self.documents[document]).get("signed") is not True:
-                    self.add(key_place(args, "document", place), f"{subject} signs document '{document}', which is not signed: true")
+                    self.add(key_place(args, "document", place), N_("%(subject)s menandatangani dokumen '%(document)s', yang tidak bertanda signed: true",
+                                                                    subject=subject, document=document))
             self.check_form_field(fields, args, "passphrase_field", ("passphrase",), place, subject)
 
     # ------------------------------------------------------------ services
 
     def check_service(self, service_key: str, service: dict, place: Place, codes: dict) -> None:
-        subject = f"service '{service_key}'"
+        subject = named(SERVICE, service_key)
         agency_key = service.get("agency")
-        if self.check_exists(agency_key, self.agencies, "agency", key_place(service, "agency", place), subject):
+        if self.check_exists(agency_key, self.agencies, AGENCY, key_place(service, "agency", place), subject):
             agency = _mapping(self.agencies[agency_key])
             classes = {
                 item["key"] for item in _list(agency.get("service_classes")) if isinstance(item, dict) and isinstance(item.get("key"), str)
@@ -472,8 +504,8 @@ class RulesCrossChecker:
             if isinstance(service_class, str) and service_class not in classes:
                 self.add(
                     key_place(service, "class", place),
-                    f"{subject} has class '{service_class}', which is not a service class of agency '{agency_key}'"
-                    f"{suggestion(service_class, classes)}",
+                    N_("%(subject)s memiliki kelas '%(class)s', yang bukan kelas layanan dari instansi '%(agency)s'%(suggestion)s",
+                       subject=subject, agency=agency_key, suggestion=did_you_mean(service_class, classes), **{"class": service_class}),
                 )
             code = service.get("code")
             if isinstance(code, str):
@@ -481,27 +513,27 @@ class RulesCrossChecker:
                 if first:
                     self.add(
                         key_place(service, "code", place),
-                        f"service code '{code}' of agency '{agency_key}' is already used by service '{first[0]}'"
-                        f" ({first[1].file}:{first[1].line})",
+                        N_("kode layanan '%(code)s' dari instansi '%(agency)s' sudah dipakai oleh layanan '%(other)s' (%(place)s)",
+                           code=code, agency=agency_key, other=first[0], place=f"{first[1].file}:{first[1].line}"),
                     )
                 else:
                     codes[(agency_key, code)] = (service_key, key_place(service, "code", place))
         if "request_kinds" in service:
             for kind, where in _names(service.get("request_kinds"), key_place(service, "request_kinds", place)):
-                self.check_exists(kind, self.request_kinds, "request kind", where, subject)
+                self.check_exists(kind, self.request_kinds, REQUEST_KIND, where, subject)
         elif "baru" not in self.request_kinds:
-            self.add(place, f"{subject} offers request kind 'baru' (the default), which is not defined in request_kinds")
+            self.add(place, N_("%(subject)s menawarkan jenis permohonan 'baru' (bawaan), yang tidak didefinisikan di request_kinds", subject=subject))
         if service.get("survey") is not None:
-            self.check_exists(service.get("survey"), self.surveys, "survey", key_place(service, "survey", place), subject)
+            self.check_exists(service.get("survey"), self.surveys, SURVEY, key_place(service, "survey", place), subject)
         if service.get("receipt_numbering") is not None:
             self.check_exists(
-                service.get("receipt_numbering"), self.numbering, "numbering", key_place(service, "receipt_numbering", place), subject
+                service.get("receipt_numbering"), self.numbering, NUMBERING, key_place(service, "receipt_numbering", place), subject
             )
         for index, item in enumerate(_list(service.get("catalogue"))):
             if isinstance(item, dict) and item.get("handler_role") is not None:
                 where = item_place(service["catalogue"], index, place)
                 self.check_staff_role(
-                    item.get("handler_role"), key_place(item, "handler_role", where), f"catalogue item '{item.get('code')}' of {subject}"
+                    item.get("handler_role"), key_place(item, "handler_role", where), of(named(N_("butir katalog"), item.get("code")), subject)
                 )
 
         fields = _fields_by_key(service.get("fields"))
@@ -510,13 +542,13 @@ class RulesCrossChecker:
             if not isinstance(spec, dict):
                 continue
             where = item_place(service["fields"], index, place)
-            field_subject = f"show_if of field '{spec.get('key')}' of {subject}"
+            field_subject = of("show_if", of(named(FIELD, spec.get("key")), subject))
             condition = spec.get("show_if")
             if isinstance(condition, dict) and isinstance(condition.get("field"), str):
                 target = condition["field"]
                 missing = None
                 if target in fields and target not in earlier:
-                    missing = f"{field_subject} names field '{target}', which must come before it"
+                    missing = N_("%(subject)s menyebut isian '%(field)s', yang harus berada sebelumnya", subject=field_subject, field=target)
                 self.check_condition(condition, earlier, key_place(spec, "show_if", where), field_subject, missing)
             if isinstance(spec.get("key"), str):
                 earlier[spec["key"]] = spec
@@ -524,13 +556,13 @@ class RulesCrossChecker:
             if not isinstance(document, dict):
                 continue
             where = item_place(service["documents"], index, place)
-            document_subject = f"'when' of required document '{document.get('key')}' of {subject}"
+            document_subject = of("'when'", of(named(N_("dokumen persyaratan"), document.get("key")), subject))
             self.check_condition(document.get("when"), fields, key_place(document, "when", where), document_subject)
             if document.get("template") is not None:
-                self.check_template_file(document.get("template"), key_place(document, "template", where), "requirement template file")
+                self.check_template_file(document.get("template"), key_place(document, "template", where), N_("berkas templat persyaratan"))
 
         workflow_key = service.get("workflow")
-        if self.check_exists(workflow_key, self.workflows, "workflow", key_place(service, "workflow", place), subject):
+        if self.check_exists(workflow_key, self.workflows, WORKFLOW, key_place(service, "workflow", place), subject):
             workflow = _mapping(self.workflows[workflow_key])
             self.check_workflow_for_service(workflow_key, workflow, service_key, service, fields)
 
@@ -542,7 +574,7 @@ class RulesCrossChecker:
             if not isinstance(transition, dict):
                 continue
             place = item_place(transitions, index, workflow_place)
-            subject = f"transition '{transition.get('action')}' of workflow '{workflow_key}'"
+            subject = of(named(N_("transisi"), transition.get("action")), named(WORKFLOW, workflow_key))
             form = _list(transition.get("form"))
             form_fields = _fields_by_key(form)
             earlier: set[str] = set()
@@ -553,14 +585,14 @@ class RulesCrossChecker:
                 if isinstance(condition, dict) and isinstance(condition.get("field"), str) and condition["field"] not in earlier:
                     target = condition["field"]
                     where = key_place(spec, "show_if", item_place(form, form_index, place))
-                    field_subject = f"show_if of field '{spec.get('key')}' of {subject}"
+                    field_subject = of("show_if", of(named(FIELD, spec.get("key")), subject))
                     self.check_condition(
                         condition,
                         fields,
                         where,
                         field_subject,
-                        f"{field_subject} names field '{target}', which is neither an earlier field of the form"
-                        f" nor a field of service '{service_key}'",
+                        N_("%(subject)s menyebut isian '%(field)s', yang bukan isian sebelumnya di formulir dan bukan isian layanan '%(service)s'",
+                           subject=field_subject, field=target, service=service_key),
                     )
                 if isinstance(spec.get("key"), str):
                     earlier.add(spec["key"])
@@ -568,11 +600,11 @@ class RulesCrossChecker:
                 if name not in GUARDS:
                     continue
                 where = item_place(transition["guards"], entry_index, place)
-                guard_subject = f"guard '{name}' of {subject}"
+                guard_subject = of(named(N_("syarat"), name), subject)
                 if name == "survey_done" and service.get("survey") is None:
-                    self.add(where, f"{guard_subject} needs a survey, but service '{service_key}' has none")
+                    self.add(where, N_("%(subject)s memerlukan survei, tetapi layanan '%(service)s' tidak memilikinya", subject=guard_subject, service=service_key))
                 if name == "cart_not_empty" and service.get("cart") is not True:
-                    self.add(where, f"{guard_subject} needs a cart, but service '{service_key}' has none")
+                    self.add(where, N_("%(subject)s memerlukan keranjang, tetapi layanan '%(service)s' tidak memilikinya", subject=guard_subject, service=service_key))
                 if name in ("field_equals", "field_in", "field_filled") and isinstance(args, dict):
                     self.check_service_field_value(
                         name, args, fields, key_place(entry, name, where), guard_subject, service_key
@@ -581,12 +613,13 @@ class RulesCrossChecker:
                 if not isinstance(args, dict):
                     continue
                 where = key_place(entry, name, item_place(transition["effects"], entry_index, place))
-                effect_subject = f"effect '{name}' of {subject}"
+                effect_subject = of(named(N_("efek"), name), subject)
                 if name == "set_field":
                     self.check_service_field_value(name, args, fields, where, effect_subject, service_key)
                 elif name == "create_invoice":
                     if args.get("amount") == "cart_total" and service.get("cart") is not True:
-                        self.add(where, f"{effect_subject} bills the cart total, but service '{service_key}' has no cart")
+                        self.add(where, N_("%(subject)s menagih total keranjang, tetapi layanan '%(service)s' tidak memiliki keranjang",
+                                           subject=effect_subject, service=service_key))
                     amount_field = args.get("amount_field")
                     if isinstance(amount_field, str):
                         spec = form_fields.get(amount_field) or fields.get(amount_field)
@@ -594,13 +627,14 @@ class RulesCrossChecker:
                         if spec is None:
                             self.add(
                                 field_place,
-                                f"{effect_subject} names field '{amount_field}', which is neither in the form"
-                                f" nor a field of service '{service_key}'",
+                                N_("%(subject)s menyebut isian '%(field)s', yang tidak ada di formulir dan bukan isian layanan '%(service)s'",
+                                   subject=effect_subject, field=amount_field, service=service_key),
                             )
                         elif not isinstance(spec.get("type"), str) or spec["type"] not in NUMBER_TYPES:
-                            self.add(field_place, f"{effect_subject} needs a money or number field; '{amount_field}' is a {spec.get('type')} field")
+                            self.add(field_place, N_("%(subject)s memerlukan isian money atau number; '%(field)s' adalah isian %(type)s",
+                                                     subject=effect_subject, field=amount_field, type=spec.get("type")))
 
-    def check_service_field_value(self, name: str, args: dict, fields: dict, place: Place, subject: str, service_key: str) -> None:
+    def check_service_field_value(self, name: str, args: dict, fields: dict, place: Place, subject: Any, service_key: str) -> None:
         key = args.get("field")
         if not isinstance(key, str):
             return
@@ -608,7 +642,8 @@ class RulesCrossChecker:
         if spec is None:
             self.add(
                 key_place(args, "field", place),
-                f"{subject} names field '{key}', which service '{service_key}' does not have{suggestion(key, fields)}",
+                N_("%(subject)s menyebut isian '%(field)s', yang tidak dimiliki layanan '%(service)s'%(suggestion)s", subject=subject,
+                   field=key, service=service_key, suggestion=did_you_mean(key, fields)),
             )
             return
         if name in ("field_equals", "set_field") and "value" in args and args["value"] is not None:

@@ -23,7 +23,7 @@ from app.rules.schema import (
     TOP_LEVEL_KEYS,
     section_schemas,
 )
-from app.rules.validators import describe, described, did_you_mean, suggestion
+from app.rules.validators import described, did_you_mean
 from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, load_yaml, to_plain
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import DEFAULT_FILE_TYPES, DEFAULT_MAX_MB

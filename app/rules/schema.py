@@ -27,11 +27,15 @@ from app.rules.validators import (
     Record,
     Scalar,
     Text,
-    describe,
+    described,
+    did_you_mean,
+    must_be,
+    named,
+    of,
     optional,
     required,
-    suggestion,
 )
+from app.rules.messages import N_
 from app.rules.yaml_source import item_place, key_place
 from app.workflow.effects import EFFECTS, NOTIFY_LIST, effect_name_and_args
 from app.workflow.fields import (
@@ -61,8 +65,8 @@ COLLECTION_SECTIONS = (
 )
 SINGLE_SECTIONS = ("calendar",)
 TOP_LEVEL_KEYS = ("version", "include", *SINGLE_SECTIONS, *COLLECTION_SECTIONS)
-CODE = Text(r"[A-Za-z0-9][A-Za-z0-9._-]*", "a code (letters, digits, '.', '_' or '-')")
-EMAIL = Text(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address")
+CODE = Text(r"[A-Za-z0-9][A-Za-z0-9._-]*", N_("kode (huruf, angka, '.', '_' atau '-')"))
+EMAIL = Text(r"[^@\s]+@[^@\s]+\.[^@\s]+", N_("sebuah alamat email"))
 
 
 def _check_iso_date(value, place, what, owner, sink):
@@ -71,10 +75,10 @@ def _check_iso_date(value, place, what, owner, sink):
             raise ValueError
         date.fromisoformat(value)
     except ValueError:
-        sink.add(place, f"{what} must be a date written YYYY-MM-DD (got {describe(value)})")
+        sink.add(place, must_be(what, N_("tanggal yang ditulis YYYY-MM-DD"), described(value)))
 
 
-ISO_DATE = Custom(_check_iso_date, "a date YYYY-MM-DD")
+ISO_DATE = Custom(_check_iso_date, N_("tanggal YYYY-MM-DD"))
 
 
 def _check_timezone(value, place, what, owner, sink):
@@ -85,10 +89,10 @@ def _check_timezone(value, place, what, owner, sink):
             raise ValueError
         ZoneInfo(value)
     except (ValueError, ZoneInfoNotFoundError):
-        sink.add(place, f"{what} must be a time zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura (got {describe(value)})")
+        sink.add(place, must_be(what, N_("zona waktu seperti Asia/Jakarta, Asia/Makassar atau Asia/Jayapura"), described(value)))
 
 
-TIMEZONE = Custom(_check_timezone, "a time zone")
+TIMEZONE = Custom(_check_timezone, N_("zona waktu"))
 
 
 def _is_iso_datetime(value) -> bool:
@@ -113,7 +117,7 @@ CONDITION = Record(
 
 def _check_option_value(value, place, what, owner, sink):
     if value is None or isinstance(value, (dict, list)):
-        sink.add(place, f"{what} must be a text, number or true/false (got {describe(value)})")
+        sink.add(place, must_be(what, N_("teks, angka atau true/false"), described(value)))
 
 
 OPTION = Record({"value": required(Custom(_check_option_value)), "label": required(LABEL)})
@@ -139,35 +143,35 @@ def _field_spec_check(in_form: bool):
         if not isinstance(kind, str) or kind not in FIELD_TYPES:
             return
         if kind in FORM_ONLY_TYPES and not in_form:
-            sink.add(key_place(spec, "type", place), f"{what}: type '{kind}' is only allowed in transition forms")
+            sink.add(key_place(spec, "type", place), N_("%(what)s: tipe '%(kind)s' hanya boleh di formulir transisi", what=what, kind=kind))
         for name, kinds in _ONLY_ON.items():
             if name in spec and kind not in kinds:
-                sink.add(key_place(spec, name, place), f"'{name}' is not allowed on a {kind} field ({what})")
+                sink.add(key_place(spec, name, place), N_("'%(name)s' tidak boleh pada isian %(kind)s (%(what)s)", name=name, kind=kind, what=what))
         if "document" in spec and kind == "file" and not in_form:
             sink.add(
                 key_place(spec, "document", place),
-                f"'document' is only allowed on file fields of transition forms ({what})",
+                N_("'document' hanya boleh pada isian berkas di formulir transisi (%(what)s)", what=what),
             )
         if kind == "select" and "options" not in spec:
-            sink.add(place, f"{what} is a select field and needs 'options'")
+            sink.add(place, N_("%(what)s adalah isian pilihan dan memerlukan 'options'", what=what))
         if kind == "assignee" and "role" not in spec:
-            sink.add(place, f"{what} is an assignee field and needs 'role' (the role its users hold)")
+            sink.add(place, N_("%(what)s adalah isian penugasan dan memerlukan 'role' (peran para penggunanya)", what=what))
         bounds = {name: spec[name] for name in ("min", "max") if name in spec}
         for name, bound in bounds.items():
             where = key_place(spec, name, place)
             if kind == "money" and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
-                sink.add(where, f"'{name}' of {what} must be a whole number of rupiah, zero or more")
+                sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan bulat rupiah, nol atau lebih", name=name, what=what))
             elif kind == "number" and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
-                sink.add(where, f"'{name}' of {what} must be a number")
+                sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan", name=name, what=what))
             elif kind == "date":
-                _check_iso_date(bound, where, f"'{name}' of {what}", what, sink)
+                _check_iso_date(bound, where, N_("'%(name)s' dari %(what)s", name=name, what=what), what, sink)
             elif kind == "datetime" and not _is_iso_datetime(bound):
-                sink.add(where, f"'{name}' of {what} must be a date and time like 2026-01-31T08:00")
+                sink.add(where, N_("'%(name)s' dari %(what)s harus tanggal dan jam seperti 2026-01-31T08:00", name=name, what=what))
         low, high = bounds.get("min"), bounds.get("max")
         if low is not None and high is not None and type(low) is type(high):
             try:
                 if low > high:
-                    sink.add(key_place(spec, "max", place), f"'max' of {what} is less than its 'min'")
+                    sink.add(key_place(spec, "max", place), N_("'max' dari %(what)s lebih kecil dari 'min'-nya", what=what))
             except TypeError:
                 pass
 
@@ -181,7 +185,7 @@ def field_record(in_form: bool) -> Record:
             "label": required(LABEL),
             "type": required(OneOf(FIELD_TYPES)),
             "required": optional(Boolean()),
-            "options": optional(ListOf(OPTION, noun="option", name_key="value", min_items=1)),
+            "options": optional(ListOf(OPTION, noun=N_("pilihan"), name_key="value", min_items=1)),
             "show_if": optional(CONDITION),
             "help": optional(LABEL),
             "min": optional(Anything()),
@@ -200,40 +204,45 @@ def field_record(in_form: bool) -> Record:
     )
 
 
-SERVICE_FIELDS = ListOf(field_record(in_form=False), noun="field", name_key="key")
-FORM_FIELDS = ListOf(field_record(in_form=True), noun="field", name_key="key")
+SERVICE_FIELDS = ListOf(field_record(in_form=False), noun=N_("isian"), name_key="key")
+FORM_FIELDS = ListOf(field_record(in_form=True), noun=N_("isian"), name_key="key")
 
 
 # ---------------------------------------------------------------- guards and effects
 
 
-def _check_registry_entry(kind: str, registry: dict, split, value, place, owner, sink) -> None:
+GUARD, EFFECT = N_("syarat"), N_("efek")
+
+
+def _check_registry_entry(kind, registry: dict, split, value, place, owner, sink) -> None:
     name, args = split(value)
     if name is None:
-        shape = "a name or a one-key mapping {name: arguments}" if kind == "guard" else "a one-key mapping {name: arguments}"
-        sink.add(place, f"each {kind} of {owner} must be {shape} (got {describe(value)})")
+        shape = N_("nama atau pemetaan satu kunci {name: arguments}") if kind is GUARD else N_("pemetaan satu kunci {name: arguments}")
+        sink.add(place, N_("setiap %(kind)s dari %(owner)s harus %(shape)s (tertulis %(got)s)", kind=kind, owner=owner,
+                           shape=shape, got=described(value)))
         return
     spec = registry.get(name)
     if spec is None:
-        sink.add(place, f"unknown {kind} '{name}' in {owner}{suggestion(name, registry)}")
+        sink.add(place, N_("%(kind)s '%(name)s' tidak dikenal di %(owner)s%(suggestion)s", kind=kind, name=name, owner=owner,
+                           suggestion=did_you_mean(name, registry)))
         return
-    subject = f"{kind} '{name}' of {owner}"
+    subject = of(named(kind, name), owner)
     if spec.args is None:
         if args not in ({}, None):
-            sink.add(place, f"{subject} takes no arguments")
+            sink.add(place, N_("%(subject)s tidak menerima argumen", subject=subject))
         return
     if isinstance(value, str):
-        sink.add(place, f"{subject} needs arguments")
+        sink.add(place, N_("%(subject)s memerlukan argumen", subject=subject))
         return
-    spec.args.check(args, key_place(value, name, place), f"arguments of {subject}", subject, sink)
+    spec.args.check(args, key_place(value, name, place), N_("argumen dari %(subject)s", subject=subject), subject, sink)
 
 
 def _check_guard(value, place, what, owner, sink):
-    _check_registry_entry("guard", GUARDS, guard_name_and_args, value, place, owner, sink)
+    _check_registry_entry(GUARD, GUARDS, guard_name_and_args, value, place, owner, sink)
 
 
 def _check_effect(value, place, what, owner, sink):
-    _check_registry_entry("effect", EFFECTS, effect_name_and_args, value, place, owner, sink)
+    _check_registry_entry(EFFECT, EFFECTS, effect_name_and_args, value, place, owner, sink)
 
 
 GUARD_LIST = ListOf(Custom(_check_guard))
@@ -257,9 +266,9 @@ def _state_check(state: dict, place: Place, what: str, sink: ProblemSink) -> Non
     final = state.get("kind") in FINAL_STATE_KINDS
     for name in ("sla", "on_overdue", "clock"):
         if final and name in state:
-            sink.add(key_place(state, name, place), f"{what} is final and cannot have '{name}'")
+            sink.add(key_place(state, name, place), N_("%(what)s adalah status akhir dan tidak boleh memiliki '%(name)s'", what=what, name=name))
     if "on_overdue" in state and "sla" not in state and not final:
-        sink.add(key_place(state, "on_overdue", place), f"{what} has 'on_overdue' but no 'sla'")
+        sink.add(key_place(state, "on_overdue", place), N_("%(what)s memiliki 'on_overdue' tetapi tidak memiliki 'sla'", what=what))
 
 
 STATE = Record(
@@ -277,8 +286,8 @@ STATE = Record(
 REVISE_PARTS = ("company", "location", "fields", "documents")
 DEFAULT_REVISE = ("fields", "documents")
 
-STATE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects="a state or a list of states")
-ROLE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects="a role or a list of roles")
+STATE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects=N_("status atau daftar status"))
+ROLE_NAMES = Either((str, KEY), (list, ListOf(KEY, min_items=1, unique_values=True)), expects=N_("peran atau daftar peran"))
 
 TRANSITION = Record(
     {
@@ -301,10 +310,10 @@ WORKFLOW = Record(
         "initial": required(KEY),
         # Sent when the customer submits the application (it is created in `initial`).
         "on_submit": optional(Record({"notify": required(NOTIFY_LIST)})),
-        "states": required(MapOf(STATE, noun="state", min_items=1)),
+        "states": required(MapOf(STATE, noun=N_("status"), min_items=1)),
         # Actions repeat across states, so transition names need not be unique (crosschecks look closer).
         "transitions": required(
-            ListOf(TRANSITION, noun="transition", name_key="action", min_items=1, unique_names=False)
+            ListOf(TRANSITION, noun=N_("transisi"), name_key="action", min_items=1, unique_names=False)
         ),
     }
 )
@@ -321,20 +330,21 @@ def _check_calendar(calendar: dict, place: Place, what: str, sink: ProblemSink) 
     if not isinstance(country, str):
         return
     if country not in holidays.list_supported_countries():
-        sink.add(key_place(calendar, "country", place), f"country '{country}' of {what} has no holiday calendar")
+        sink.add(key_place(calendar, "country", place), N_("negara '%(country)s' dari %(what)s tidak memiliki kalender libur", country=country, what=what))
         return
     supported = holidays.country_holidays(country).supported_categories
     for index, category in enumerate(categories if isinstance(categories, list) else ()):
         if isinstance(category, str) and category not in supported:
             sink.add(
                 item_place(categories, index, key_place(calendar, "categories", place)),
-                f"holiday category '{category}' is not available for {country} (available: {', '.join(supported)})",
+                N_("kategori libur '%(category)s' tidak tersedia untuk %(country)s (tersedia: %(available)s)", category=category,
+                   country=country, available=", ".join(supported)),
             )
 
 
 CALENDAR = Record(
     {
-        "country": required(Text(r"[A-Z]{2}", "a two-letter country code like ID")),
+        "country": required(Text(r"[A-Z]{2}", N_("kode negara dua huruf seperti ID"))),
         "categories": optional(ListOf(KEY, min_items=1, unique_values=True)),
     },
     extra_check=_check_calendar,
@@ -348,23 +358,25 @@ def _numbering_check(numbering: dict, place: Place, what: str, sink: ProblemSink
     pattern = numbering.get("pattern")
     if isinstance(pattern, str):
         for problem in numbering_pattern_problems(pattern):
-            sink.add(key_place(numbering, "pattern", place), f"pattern of {what} {problem}")
+            sink.add(key_place(numbering, "pattern", place), N_("pola dari %(what)s %(problem)s", what=what, problem=problem))
 
 
-def numbering_pattern_problems(pattern: str) -> list[str]:
-    """What is wrong with a numbering pattern (empty list: nothing)."""
+def numbering_pattern_problems(pattern: str) -> list:
+    """What is wrong with a numbering pattern (empty list: nothing), as messages."""
     problems = []
     tokens = re.findall(r"\{([^{}]*)\}", pattern)
     if re.sub(r"\{[^{}]*\}", "", pattern).count("{") or re.sub(r"\{[^{}]*\}", "", pattern).count("}"):
-        problems.append("has an unmatched '{' or '}'")
+        problems.append(N_("memiliki '%(open)s' atau '%(close)s' tanpa pasangan", open="{", close="}"))
     for token in tokens:
         name, _, width = token.partition(":")
         if name not in NUMBERING_TOKENS:
-            problems.append(f"has unknown token '{{{token}}}'{suggestion(name, NUMBERING_TOKENS)}")
+            problems.append(N_("memiliki token '{%(token)s}' yang tidak dikenal%(suggestion)s", token=token,
+                               suggestion=did_you_mean(name, NUMBERING_TOKENS)))
         elif width and (name != "seq" or not (width.isascii() and width.isdigit()) or not 1 <= int(width) <= 12):
-            problems.append(f"has invalid token '{{{token}}}' (only seq takes a width, 1 to 12: {{seq:4}})")
+            problems.append(N_("memiliki token '{%(token)s}' yang tidak sah (hanya seq yang memiliki lebar, 1 sampai 12: {seq:4})",
+                               token=token))
     if not any(token.partition(":")[0] in ("seq", "hex6") for token in tokens):
-        problems.append("needs {seq}, {seq:N} or {hex6} to make numbers unique")
+        problems.append(N_("memerlukan {seq}, {seq:N} atau {hex6} agar nomor unik"))
     return problems
 
 
@@ -394,14 +406,15 @@ def notification_schema(known_channels: Sequence[str]) -> Custom:
 
     def check(template, place, what, owner, sink):
         if not isinstance(template, dict):
-            sink.add(place, f"{what} must be a mapping of channels (got {describe(template)})")
+            sink.add(place, must_be(what, N_("pemetaan kanal"), described(template)))
             return
         if not template:
-            sink.add(place, f"{what} must have at least one channel ({', '.join(known)})")
+            sink.add(place, N_("%(what)s harus memiliki paling sedikit satu kanal (%(known)s)", what=what, known=", ".join(known)))
         for channel, variant in template.items():
             where = key_place(template, channel, place)
             if channel not in known:
-                sink.add(where, f"unknown channel '{channel}' in {what} (known: {', '.join(known)}){suggestion(channel, known)}")
+                sink.add(where, N_("kanal '%(channel)s' tidak dikenal di %(what)s (yang dikenal: %(known)s)%(suggestion)s", channel=channel,
+                                   what=what, known=", ".join(known), suggestion=did_you_mean(channel, known)))
                 continue
             if channel == "whatsapp":
                 fields = {"body": required(TEXT)}
@@ -409,7 +422,7 @@ def notification_schema(known_channels: Sequence[str]) -> Custom:
                 fields = {"subject": required(TEXT), "body": required(TEXT)}
             else:  # a channel registered later: a body, perhaps a subject
                 fields = {"subject": optional(TEXT), "body": required(TEXT)}
-            variant_what = f"'{channel}' of {what}"
+            variant_what = N_("'%(name)s' dari %(what)s", name=channel, what=what)
             Record(fields).check(variant, where, variant_what, what, sink)
             if not isinstance(variant, dict):
                 continue
@@ -420,9 +433,10 @@ def notification_schema(known_channels: Sequence[str]) -> Custom:
                 part_place = key_place(variant, part, where)
                 for line, message in _jinja_problems(text):
                     offset = line if "\n" in text else 0
-                    sink.add(Place(part_place.file, part_place.line + offset), f"template error in {part} of {variant_what}: {message}")
+                    sink.add(Place(part_place.file, part_place.line + offset), N_(
+                        "kesalahan templat di %(part)s dari %(what)s: %(error)s", part=part, what=variant_what, error=message))
 
-    return Custom(check, "a notification template")
+    return Custom(check, N_("templat notifikasi"))
 
 
 VALIDITY_REMIND = Record(
@@ -436,7 +450,7 @@ VALIDITY = Record(
         "years": optional(Integer(1)),
         "months": optional(Integer(1)),
         "days": optional(Integer(1)),
-        "from": optional(Text(VALIDITY_FROM_PATTERN, "issued, signed or field:<field key>")),
+        "from": optional(Text(VALIDITY_FROM_PATTERN, N_("issued, signed atau field:<kunci isian>"))),
         "remind": optional(VALIDITY_REMIND),
     },
     exactly_one_of=VALIDITY_UNITS,
@@ -475,7 +489,7 @@ def _survey_check(survey: dict, place: Place, what: str, sink: ProblemSink) -> N
         if isinstance(item, dict) and isinstance(item.get("key"), str) and item["key"] in question_keys:
             sink.add(
                 key_place(item, "key", place),
-                f"key '{item['key']}' of {what} is used by a question and by a free-text question",
+                N_("kunci '%(key)s' dari %(what)s dipakai oleh sebuah pertanyaan dan sebuah pertanyaan isian bebas", key=item["key"], what=what),
             )
 
 
@@ -483,8 +497,8 @@ SURVEY = Record(
     {
         "title": required(LABEL),
         "gates_downloads": optional(Boolean()),
-        "questions": required(ListOf(SURVEY_QUESTION, noun="question", name_key="key", min_items=1)),
-        "free_text": optional(ListOf(FREE_TEXT_QUESTION, noun="free-text question", name_key="key")),
+        "questions": required(ListOf(SURVEY_QUESTION, noun=N_("pertanyaan"), name_key="key", min_items=1)),
+        "free_text": optional(ListOf(FREE_TEXT_QUESTION, noun=N_("pertanyaan isian bebas"), name_key="key")),
     },
     extra_check=_survey_check,
 )
@@ -518,7 +532,8 @@ def _agency_check(agency: dict, place: Place, what: str, sink: ProblemSink) -> N
         if isinstance(manages, dict) and isinstance(manages.get("register_as"), str) \
                 and manages["register_as"] not in keys:
             sink.add(key_place(manages, "register_as", place),
-                     f"register_as '{manages['register_as']}' of {what} is not one of its participant groups")
+                     N_("register_as '%(group)s' dari %(what)s bukan salah satu kelompok pesertanya",
+                        group=manages["register_as"], what=what))
 
 
 AGENCY = Record(
@@ -531,12 +546,12 @@ AGENCY = Record(
         "phone": optional(TEXT),
         "email": optional(EMAIL),
         "account_activation": optional(OneOf(("email", "admin"))),
-        "bank_accounts": optional(ListOf(BANK_ACCOUNT, noun="bank account", name_key="key")),
-        "signatories": optional(ListOf(SIGNATORY, noun="signatory", name_key="key")),
+        "bank_accounts": optional(ListOf(BANK_ACCOUNT, noun=N_("rekening bank"), name_key="key")),
+        "signatories": optional(ListOf(SIGNATORY, noun=N_("penandatangan"), name_key="key")),
         "extra_days_off": optional(ListOf(ISO_DATE, unique_values=True)),
-        "service_classes": required(ListOf(SERVICE_CLASS, noun="service class", name_key="key", min_items=1)),
+        "service_classes": required(ListOf(SERVICE_CLASS, noun=N_("kelas layanan"), name_key="key", min_items=1)),
         "complaint_channel": optional(TEXT),
-        "participant_groups": optional(ListOf(PARTICIPANT_GROUP, noun="participant group", name_key="key")),
+        "participant_groups": optional(ListOf(PARTICIPANT_GROUP, noun=N_("kelompok peserta"), name_key="key")),
     },
     extra_check=_agency_check,
 )
@@ -546,7 +561,7 @@ CATALOGUE_ITEM = Record(
         "code": required(CODE),
         "name": required(TEXT),
         "unit": optional(TEXT),
-        "price": required(Integer(0, expects="a whole number of rupiah, zero or more")),
+        "price": required(Integer(0, expects=N_("bilangan bulat rupiah, nol atau lebih"))),
         "weight": optional(Nullable(Number(minimum=0))),
         "handler_role": optional(Nullable(KEY)),
         "data_required": optional(TEXT),
@@ -564,7 +579,7 @@ REQUIRED_DOCUMENT = Record(
         "help": optional(LABEL),
         # UU PDP: opening a personal document (KTP, NPWP…) is logged; kept this long after closing
         "personal": optional(Boolean()),
-        "retention_days": optional(Integer(1, expects="a whole number of days, one or more")),
+        "retention_days": optional(Integer(1, expects=N_("bilangan bulat hari, satu atau lebih"))),
     }
 )
 # details: service field or document keys shown with the instrument on the staff page (e.g. old SKHP)
@@ -575,7 +590,7 @@ PRESENCE = OneOf(("none", "optional", "required"))
 
 def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) -> None:
     if service.get("cart") is True and not service.get("catalogue"):
-        sink.add(key_place(service, "cart", place), f"{what} has a cart but no catalogue items")
+        sink.add(key_place(service, "cart", place), N_("%(what)s memiliki keranjang tetapi tidak memiliki butir katalog", what=what))
     earlier: set[str] = set()
     for item in service.get("fields") if isinstance(service.get("fields"), list) else ():
         if not isinstance(item, dict):
@@ -583,7 +598,8 @@ def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) ->
         after = item.get("after")
         if isinstance(after, str) and after not in earlier:
             sink.add(key_place(item, "after", place),
-                     f"'after' of field '{item.get('key')}' of {what} names '{after}', which is not an earlier date field")
+                     N_("'after' pada isian '%(field)s' dari %(what)s menyebut '%(after)s', yang bukan isian tanggal sebelumnya",
+                        field=item.get("key"), what=what, after=after))
         if item.get("type") in DATE_TYPES:
             earlier.add(item.get("key"))
     asset = service.get("asset")
@@ -594,7 +610,7 @@ def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) ->
         for key in asset["details"]:
             if isinstance(key, str) and key not in known:
                 sink.add(key_place(asset, "details", place),
-                         f"asset detail '{key}' of {what} is neither a field nor a document of the service")
+                         N_("rincian alat '%(key)s' dari %(what)s bukan isian maupun dokumen layanan", key=key, what=what))
 
 
 SERVICE = Record(
@@ -602,8 +618,8 @@ SERVICE = Record(
         "agency": required(KEY),
         "class": required(KEY),
         "code": required(CODE),
-        "name": required(TEXT),
-        "description": optional(TEXT),
+        "name": required(LABEL),
+        "description": optional(LABEL),
         "workflow": required(KEY),
         "request_kinds": optional(ListOf(KEY, min_items=1, unique_values=True)),
         "customer_kinds": optional(ListOf(OneOf(CUSTOMER_KINDS), min_items=1, unique_values=True)),
@@ -612,12 +628,12 @@ SERVICE = Record(
         "product": optional(TEXT),
         "receipt_numbering": optional(Nullable(KEY)),
         "cart": optional(Boolean()),
-        "catalogue": optional(ListOf(CATALOGUE_ITEM, noun="catalogue item", name_key="code")),
+        "catalogue": optional(ListOf(CATALOGUE_ITEM, noun=N_("butir katalog"), name_key="code")),
         "asset": optional(Nullable(ASSET)),
         "company_data": optional(PRESENCE),
         "location": optional(PRESENCE),
         "fields": optional(SERVICE_FIELDS),
-        "documents": optional(ListOf(REQUIRED_DOCUMENT, noun="required document", name_key="key")),
+        "documents": optional(ListOf(REQUIRED_DOCUMENT, noun=N_("dokumen persyaratan"), name_key="key")),
         "declaration": optional(Nullable(TEXT)),
         "survey": optional(Nullable(KEY)),
     },
@@ -629,13 +645,13 @@ def section_schemas(known_channels: Sequence[str]) -> dict:
     """Schema of each top-level section, keyed by section name."""
     return {
         "calendar": CALENDAR,
-        "request_kinds": MapOf(REQUEST_KIND, noun="request kind"),
-        "roles": MapOf(ROLE, noun="role"),
-        "numbering": MapOf(NUMBERING, noun="numbering"),
-        "notifications": MapOf(notification_schema(known_channels), noun="notification template"),
-        "documents": MapOf(DOCUMENT, noun="document"),
-        "surveys": MapOf(SURVEY, noun="survey"),
-        "agencies": MapOf(AGENCY, noun="agency"),
-        "workflows": MapOf(WORKFLOW, noun="workflow"),
-        "services": MapOf(SERVICE, noun="service"),
+        "request_kinds": MapOf(REQUEST_KIND, noun=N_("jenis permohonan")),
+        "roles": MapOf(ROLE, noun=N_("peran")),
+        "numbering": MapOf(NUMBERING, noun=N_("penomoran")),
+        "notifications": MapOf(notification_schema(known_channels), noun=N_("templat notifikasi")),
+        "documents": MapOf(DOCUMENT, noun=N_("dokumen")),
+        "surveys": MapOf(SURVEY, noun=N_("survei")),
+        "agencies": MapOf(AGENCY, noun=N_("instansi")),
+        "workflows": MapOf(WORKFLOW, noun=N_("alur kerja")),
+        "services": MapOf(SERVICE, noun=N_("jenis layanan")),
     }

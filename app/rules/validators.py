@@ -62,16 +62,31 @@ def did_you_mean(word: Any, choices: Iterable[str]) -> Message | str:
     return N_(" (maksud Anda '%(name)s'?)", name=close[0]) if close else ""
 
 
-def of(noun_phrase: str, owner: str) -> str:
-    return f"{noun_phrase} of {owner}" if owner else noun_phrase
+def of(noun_phrase: Message | str, owner: Message | str) -> Message | str:
+    return N_("%(what)s dari %(owner)s", what=noun_phrase, owner=owner) if owner else noun_phrase
+
+
+def named(noun: Message | str, name: Any) -> Message:
+    """``noun 'name'``, e.g. status 'terkirim'."""
+    return N_("%(noun)s '%(name)s'", noun=noun, name=name)
+
+
+def must_be(what: Any, expects: Any, got: Any, extra: Any = "") -> Message:
+    return N_("%(what)s harus %(expects)s (tertulis %(got)s)%(extra)s", what=what, expects=expects, got=got, extra=extra)
+
+
+VALUE = N_("sebuah nilai")
+A_TEXT = N_("sebuah teks")
+A_LIST = N_("sebuah daftar")
+A_MAPPING = N_("sebuah pemetaan")
 
 
 class Schema:
     """Base: checks ``value`` written at ``place``; never raises for bad input."""
 
-    expects = "a value"
+    expects: Message | str = VALUE
 
-    def check(self, value: Any, place: Place, what: str, owner: str, sink: ProblemSink) -> None:
+    def check(self, value: Any, place: Place, what: Any, owner: Any, sink: ProblemSink) -> None:
         raise NotImplementedError
 
     def accepts(self, value: Any) -> bool:
@@ -80,14 +95,15 @@ class Schema:
         return not trial.problems
 
     def wrong_type(self, value: Any, place: Place, what: str, sink: ProblemSink) -> None:
-        hint = ""
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and "text" in self.expects:
-            hint = "; put it in quotes"
-        sink.add(place, f"{what} must be {self.expects} (got {describe(value)}{hint})")
+        hint: Message | str = ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and "teks" in str(self.expects):
+            hint = N_("; beri tanda kutip")
+        sink.add(place, N_("%(what)s harus %(expects)s (tertulis %(got)s%(hint)s)", what=what, expects=self.expects,
+                           got=described(value), hint=hint))
 
 
 class Anything(Schema):
-    expects = "a value"
+    expects = VALUE
 
     def check(self, value, place, what, owner, sink):
         return None
@@ -96,7 +112,7 @@ class Anything(Schema):
 class Scalar(Schema):
     """A text, number, boolean or null (no lists or mappings)."""
 
-    expects = "a text, number, true/false or null"
+    expects = N_("teks, angka, true/false atau null")
 
     def check(self, value, place, what, owner, sink):
         if isinstance(value, (dict, list)):
@@ -104,7 +120,7 @@ class Scalar(Schema):
 
 
 class Text(Schema):
-    def __init__(self, pattern: str | None = None, expects: str = "a text", allow_empty: bool = False):
+    def __init__(self, pattern: str | None = None, expects: Message | str = A_TEXT, allow_empty: bool = False):
         self.pattern = re.compile(pattern) if pattern else None
         self.expects = expects
         self.allow_empty = allow_empty
@@ -113,27 +129,27 @@ class Text(Schema):
         if not isinstance(value, str):
             self.wrong_type(value, place, what, sink)
         elif not self.allow_empty and not value.strip():
-            sink.add(place, f"{what} must not be empty")
+            sink.add(place, N_("%(what)s tidak boleh kosong", what=what))
         elif self.pattern is not None and not self.pattern.fullmatch(value):
-            sink.add(place, f"{what} must be {self.expects} (got {describe(value)})")
+            sink.add(place, must_be(what, self.expects, described(value)))
 
 
-KEY = Text(KEY_PATTERN, "an identifier (lower-case letters, digits and _, starting with a letter)")
+KEY = Text(KEY_PATTERN, N_("pengenal (huruf kecil, angka dan _, diawali huruf)"))
 TEXT = Text()
 
 
 class Integer(Schema):
-    def __init__(self, minimum: int | None = None, maximum: int | None = None, expects: str | None = None):
+    def __init__(self, minimum: int | None = None, maximum: int | None = None, expects: Message | str | None = None):
         self.minimum, self.maximum = minimum, maximum
         if expects is None:
             if minimum is not None and maximum is not None:
-                expects = f"a whole number from {minimum} to {maximum}"
+                expects = N_("bilangan bulat dari %(minimum)s sampai %(maximum)s", minimum=minimum, maximum=maximum)
             elif minimum == 0:
-                expects = "a whole number, zero or more"
+                expects = N_("bilangan bulat, nol atau lebih")
             elif minimum is not None:
-                expects = f"a whole number of at least {minimum}"
+                expects = N_("bilangan bulat paling sedikit %(minimum)s", minimum=minimum)
             else:
-                expects = "a whole number"
+                expects = N_("bilangan bulat")
         self.expects = expects
 
     def check(self, value, place, what, owner, sink):
@@ -142,28 +158,28 @@ class Integer(Schema):
         elif (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
         ):
-            sink.add(place, f"{what} must be {self.expects} (got {value})")
+            sink.add(place, must_be(what, self.expects, value))
 
 
 class Number(Schema):
     def __init__(self, minimum: float | None = None, positive: bool = False):
         self.minimum, self.positive = minimum, positive
         if positive:
-            self.expects = "a number greater than 0"
+            self.expects = N_("bilangan lebih dari 0")
         elif minimum is not None:
-            self.expects = f"a number of at least {minimum}"
+            self.expects = N_("bilangan paling sedikit %(minimum)s", minimum=minimum)
         else:
-            self.expects = "a number"
+            self.expects = N_("bilangan")
 
     def check(self, value, place, what, owner, sink):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.wrong_type(value, place, what, sink)
         elif (self.positive and value <= 0) or (self.minimum is not None and value < self.minimum):
-            sink.add(place, f"{what} must be {self.expects} (got {value})")
+            sink.add(place, must_be(what, self.expects, value))
 
 
 class Boolean(Schema):
-    expects = "true or false"
+    expects = N_("true atau false")
 
     def check(self, value, place, what, owner, sink):
         if not isinstance(value, bool):
@@ -175,20 +191,17 @@ class OneOf(Schema):
 
     def __init__(self, choices: Sequence[str]):
         self.choices = tuple(choices)
-        self.expects = "one of " + ", ".join(self.choices)
+        self.expects = N_("salah satu dari %(choices)s", choices=", ".join(self.choices))
 
     def check(self, value, place, what, owner, sink):
         if not isinstance(value, str) or value not in self.choices:
-            sink.add(
-                place,
-                f"{what} must be {self.expects} (got {describe(value)}){suggestion(value, self.choices)}",
-            )
+            sink.add(place, must_be(what, self.expects, described(value), did_you_mean(value, self.choices)))
 
 
 class Nullable(Schema):
     def __init__(self, inner: Schema):
         self.inner = inner
-        self.expects = f"{inner.expects} or null"
+        self.expects = N_("%(expects)s atau null", expects=inner.expects)
 
     def check(self, value, place, what, owner, sink):
         if value is not None:
@@ -198,7 +211,7 @@ class Nullable(Schema):
 class Either(Schema):
     """The first alternative whose type matches checks the value (e.g. a text or a list of texts)."""
 
-    def __init__(self, *alternatives: tuple[type | tuple, Schema], expects: str):
+    def __init__(self, *alternatives: tuple[type | tuple, Schema], expects: Message | str):
         self.alternatives = alternatives
         self.expects = expects
 
@@ -213,7 +226,7 @@ class Either(Schema):
 class Label(Schema):
     """A plain (Indonesian) text or ``{id: ..., en: ...}``."""
 
-    expects = "a text or a mapping {id: ..., en: ...}"
+    expects = N_("teks atau pemetaan {id: ..., en: ...}")
 
     def check(self, value, place, what, owner, sink):
         if isinstance(value, str):
@@ -227,7 +240,7 @@ class Label(Schema):
 class Custom(Schema):
     """Delegates to ``function(value, place, what, owner, sink)``."""
 
-    def __init__(self, function: Callable, expects: str = "a value"):
+    def __init__(self, function: Callable, expects: Message | str = VALUE):
         self.function = function
         self.expects = expects
 
@@ -242,7 +255,7 @@ class ListOf(Schema):
         self,
         item: Schema,
         *,
-        noun: str | None = None,
+        noun: Message | str | None = None,
         name_key: str | None = None,
         min_items: int = 0,
         unique_names: bool = True,
@@ -250,14 +263,14 @@ class ListOf(Schema):
     ):
         self.item, self.noun, self.name_key = item, noun, name_key
         self.min_items, self.unique_names, self.unique_values = min_items, unique_names, unique_values
-        self.expects = "a list"
+        self.expects = A_LIST
 
-    def item_what(self, item: Any, index: int, what: str, owner: str) -> str:
+    def item_what(self, item: Any, index: int, what: Any, owner: Any) -> Message | str:
         if self.noun is None:
-            return f"item {index + 1} of {what}"
+            return N_("butir %(number)s dari %(what)s", number=index + 1, what=what)
         name = item.get(self.name_key) if self.name_key and isinstance(item, dict) else None
-        label = f"{self.noun} '{name}'" if isinstance(name, (str, int)) and not isinstance(name, bool) else (
-            f"{self.noun} {index + 1}"
+        label = named(self.noun, name) if isinstance(name, (str, int)) and not isinstance(name, bool) else (
+            N_("%(noun)s %(number)s", noun=self.noun, number=index + 1)
         )
         return of(label, owner)
 
@@ -266,8 +279,9 @@ class ListOf(Schema):
             self.wrong_type(value, place, what, sink)
             return
         if len(value) < self.min_items:
-            need = "at least one item" if self.min_items == 1 else f"at least {self.min_items} items"
-            sink.add(place_of(value, place), f"{what} must have {need}")
+            need = N_("paling sedikit satu butir") if self.min_items == 1 else N_(
+                "paling sedikit %(count)s butir", count=self.min_items)
+            sink.add(place_of(value, place), N_("%(what)s harus memiliki %(need)s", what=what, need=need))
         first_places: dict = {}
         for index, item in enumerate(value):
             where = item_place(value, index, place)
@@ -279,14 +293,14 @@ class ListOf(Schema):
                     if name in first_places:
                         sink.add(
                             key_place(item, self.name_key, where),
-                            f"{self.noun} '{name}' is defined twice in {owner or what}"
-                            f" (first at line {first_places[name].line})",
+                            N_("%(noun)s '%(name)s' didefinisikan dua kali di %(owner)s (pertama di baris %(line)s)",
+                               noun=self.noun, name=name, owner=owner or what, line=first_places[name].line),
                         )
                     else:
                         first_places[name] = key_place(item, self.name_key, where)
             elif self.unique_values and isinstance(item, (str, int)):
                 if item in first_places:
-                    sink.add(where, f"{what} lists {describe(item)} twice")
+                    sink.add(where, N_("%(what)s mencantumkan %(item)s dua kali", what=what, item=described(item)))
                 else:
                     first_places[item] = where
 
@@ -294,9 +308,9 @@ class ListOf(Schema):
 class MapOf(Schema):
     """A mapping ``key → value`` whose keys are identifiers; items are named ``noun 'key' of owner``."""
 
-    expects = "a mapping"
+    expects = A_MAPPING
 
-    def __init__(self, value: Schema, *, noun: str, key: Schema = KEY, min_items: int = 0):
+    def __init__(self, value: Schema, *, noun: Message | str, key: Schema = KEY, min_items: int = 0):
         self.value, self.noun, self.key, self.min_items = value, noun, key, min_items
 
     def check(self, value, place, what, owner, sink):
@@ -304,13 +318,14 @@ class MapOf(Schema):
             self.wrong_type(value, place, what, sink)
             return
         if len(value) < self.min_items:
-            sink.add(place, f"{what} must define at least one {self.noun}")
+            sink.add(place, N_("%(what)s harus mendefinisikan paling sedikit satu %(noun)s", what=what, noun=self.noun))
         for item_key, item in value.items():
             where = key_place(value, item_key, place)
             if not isinstance(item_key, str) or not KEY_RE.fullmatch(item_key):
-                sink.add(where, f"{self.noun} name {describe(item_key)} in {what} must be {KEY.expects}")
+                sink.add(where, N_("nama %(noun)s %(name)s di %(what)s harus %(expects)s", noun=self.noun,
+                                   name=described(item_key), what=what, expects=KEY.expects))
                 continue
-            item_what = of(f"{self.noun} '{item_key}'", owner)
+            item_what = of(named(self.noun, item_key), owner)
             self.value.check(item, where, item_what, item_what, sink)
 
 
@@ -331,7 +346,7 @@ def optional(schema: Schema) -> Field:
 class Record(Schema):
     """A mapping with known keys: missing required keys and unknown keys (typos) are problems."""
 
-    expects = "a mapping"
+    expects = A_MAPPING
 
     def __init__(
         self,
@@ -350,19 +365,20 @@ class Record(Schema):
             return
         for name, field in self.fields.items():
             if field.required and name not in value:
-                sink.add(place, f"{what} is missing '{name}'")
+                sink.add(place, N_("%(what)s tidak memiliki '%(name)s'", what=what, name=name))
         for name, item in value.items():
             where = key_place(value, name, place)
             field = self.fields.get(name)
             if field is None:
-                sink.add(where, f"unknown key '{name}' in {what}{suggestion(name, self.fields)}")
+                sink.add(where, N_("kunci '%(name)s' tidak dikenal di %(what)s%(suggestion)s", name=name, what=what,
+                                   suggestion=did_you_mean(name, self.fields)))
                 continue
-            field.schema.check(item, where, f"'{name}' of {what}", what, sink)
+            field.schema.check(item, where, N_("'%(name)s' dari %(what)s", name=name, what=what), what, sink)
         if self.exactly_one_of:
             present = [name for name in self.exactly_one_of if name in value]
             if len(present) != 1:
                 choices = ", ".join(f"'{name}'" for name in self.exactly_one_of)
-                sink.add(place, f"{what} must have exactly one of {choices}")
+                sink.add(place, N_("%(what)s harus memiliki tepat satu dari %(choices)s", what=what, choices=choices))
         if self.extra_check is not None:
             self.extra_check(value, place, what, sink)
 

@@ -11,6 +11,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, ScalarNode
 
+from app.rules.messages import N_
 from app.rules.problems import Place, ProblemSink
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -86,14 +87,14 @@ def _construct_mapping(loader: _LineLoader, node: MappingNode):
         if key in first_seen:
             loader.sink.add(
                 loader.place(key_node),
-                f"duplicate key '{key}' (first written at line {first_seen[key]})",
+                N_("kunci '%(key)s' ditulis dua kali (pertama di baris %(line)s)", key=key, line=first_seen[key]),
             )
         else:
             first_seen[key] = key_node.start_mark.line + 1
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         if not isinstance(key_node, ScalarNode):
-            loader.sink.add(loader.place(key_node), "a mapping key must be a plain value, not a list or mapping")
+            loader.sink.add(loader.place(key_node), N_("kunci pemetaan harus nilai biasa, bukan daftar atau pemetaan"))
             continue
         key = loader.construct_object(key_node, deep=True)
         data[key] = loader.construct_object(value_node, deep=True)
@@ -136,10 +137,10 @@ def load_yaml(text: str, file: str, sink: ProblemSink) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
-        reason = error.problem or error.context or "invalid YAML"
-        sink.add(Place(file, line), f"YAML syntax error: {reason}")
+        reason = error.problem or error.context or N_("YAML tidak sah")
+        sink.add(Place(file, line), N_("kesalahan sintaks YAML: %(reason)s", reason=reason))
     except yaml.YAMLError as error:
-        sink.add(Place(file, 1), f"YAML error: {error}")
+        sink.add(Place(file, 1), N_("kesalahan YAML: %(error)s", error=str(error)))
     finally:
         loader.dispose()
     raise YamlSyntaxProblem(file)

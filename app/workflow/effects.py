@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.rules.messages import N_
 from app.rules.validators import (
     KEY,
     Custom,
@@ -29,17 +30,17 @@ PAYMENT_DECISIONS = ("valid", "suspended", "invalid")
 
 def _must_be_true(value, place, what, owner, sink) -> None:
     if value is not True:
-        sink.add(place, f"{what} must be true")
+        sink.add(place, N_("%(what)s harus true", what=what))
 
 
 NOTIFY_ENTRY = Record(
     {
-        "to": required(Text(NOTIFY_RECIPIENT_PATTERN, "customer, assignee, actor or role:<role key>")),
+        "to": required(Text(NOTIFY_RECIPIENT_PATTERN, N_("customer, assignee, actor atau role:<kunci peran>"))),
         "channels": required(ListOf(KEY, min_items=1, unique_values=True)),
         "template": required(KEY),
     }
 )
-NOTIFY_LIST = ListOf(NOTIFY_ENTRY, noun="notification", min_items=1)
+NOTIFY_LIST = ListOf(NOTIFY_ENTRY, noun=N_("notifikasi"), min_items=1)
 
 # An invoice's due date: a period from its issue, or the date/time a form field holds
 # (e.g. the "masa berlaku kode billing" the treasurer types).
@@ -68,7 +69,7 @@ EFFECTS: dict[str, EffectSpec] = {
     for spec in (
         EffectSpec(
             "assign_number",
-            Record({"numbering": required(KEY), "to": required(Text(r"[a-z_]+", "number, receipt or a [a-z_]+ key"))}),
+            Record({"numbering": required(KEY), "to": required(Text(r"[a-z_]+", N_("number, receipt atau sebuah kunci [a-z_]+")))}),
             "assign the next number of a numbering to the application",
         ),
         EffectSpec(
@@ -90,8 +91,8 @@ EFFECTS: dict[str, EffectSpec] = {
             Record(
                 {
                     "field": optional(KEY),
-                    "actor": optional(Custom(_must_be_true, "true")),
-                    "clear": optional(Custom(_must_be_true, "true")),
+                    "actor": optional(Custom(_must_be_true, N_("true"))),
+                    "clear": optional(Custom(_must_be_true, N_("true"))),
                 },
                 exactly_one_of=("field", "actor", "clear"),
             ),

@@ -77,9 +77,10 @@ def _invalid(template: str, **params: Any) -> FieldValueError:
 
 
 def label_text(label: Any, language: str = "id") -> str:
-    """The text of a label given as a string or ``{id: ..., en: ...}``."""
+    """The text of a label given as a string (Indonesian) or ``{id: ..., en: ...}``, in ``language``;
+    Indonesian when that language is missing. Screens use ``app.rules.labels.rules_label``."""
     if isinstance(label, dict):
-        return str(label.get(language) or label.get("id") or next(iter(label.values()), ""))
+        return str(label.get(language) or label.get("id") or next(iter(label.values()), "") or "")
     return "" if label is None else str(label)
 
 

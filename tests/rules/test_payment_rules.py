@@ -64,26 +64,26 @@ def test_payment_and_validity_keys_load(tmp_path, base):
 
 
 @pytest.mark.parametrize("mutate, expected", [
-    (lambda d: d["documents"]["laporan"].update(validity={"years": 5, "months": 2}), "exactly one of"),
+    (lambda d: d["documents"]["laporan"].update(validity={"years": 5, "months": 2}), "tepat satu dari"),
     (lambda d: d["documents"]["laporan"].update(validity={"years": 0}), "years"),
     (lambda d: d["documents"]["laporan"].update(validity={"years": 1, "from": "kemarin"}),
-     "issued, signed or field:<field key>"),
+     "issued, signed atau field:<kunci isian>"),
     (lambda d: d["documents"]["laporan"]["validity"]["remind"].update(days_before=[]), "days_before"),
     (lambda d: d["documents"]["laporan"]["validity"]["remind"]["notify"][0].update(template="tidak_ada"),
      "tidak_ada"),
     (lambda d: d["documents"]["laporan"]["validity"]["remind"]["notify"][0].update(to="actor"), "actor"),
-    (lambda d: tagih(d)[0]["create_invoice"].update(due={"days": 3, "field": "batas"}), "exactly one of"),
+    (lambda d: tagih(d)[0]["create_invoice"].update(due={"days": 3, "field": "batas"}), "tepat satu dari"),
     (lambda d: tagih(d)[0]["create_invoice"].update(due={"field": "tidak_ada"}), "'tidak_ada'"),
-    (lambda d: tagih(d)[0]["create_invoice"].update(due={"field": "kode"}), "date or datetime"),
+    (lambda d: tagih(d)[0]["create_invoice"].update(due={"field": "kode"}), "isian date atau datetime"),
     (lambda d: tagih(d)[0]["create_invoice"]["on_overdue"].update(fire="unggah"),
-     "not an action available to 'system' from state 'bayar'"),
-    (lambda d: tagih(d)[0]["create_invoice"].pop("due"), "'on_overdue' but no 'due'"),
-    (lambda d: tagih(d)[1].update(set_billing_code={"field": "batas"}), "billing_code field"),
+     "bukan aksi yang tersedia bagi 'system' dari status 'bayar'"),
+    (lambda d: tagih(d)[0]["create_invoice"].pop("due"), "'on_overdue' tetapi tidak memiliki 'due'"),
+    (lambda d: tagih(d)[1].update(set_billing_code={"field": "batas"}), "isian billing_code"),
     (lambda d: tagih(d)[1].update(set_billing_code={"numbering": "tidak_ada"}), "tidak_ada"),
-    (lambda d: tagih(d)[1].update(set_billing_code={"numbering": "nomor", "field": "kode"}), "exactly one of"),
-    (lambda d: valid(d)["form"][3].update(type="text"), "ntpn field"),
-    (lambda d: valid(d)["form"][1].update(type="text"), "money or number"),
-    (lambda d: valid(d)["effects"][0]["set_payment_status"].update(date_field="jumlah"), "date field"),
+    (lambda d: tagih(d)[1].update(set_billing_code={"numbering": "nomor", "field": "kode"}), "tepat satu dari"),
+    (lambda d: valid(d)["form"][3].update(type="text"), "isian ntpn"),
+    (lambda d: valid(d)["form"][1].update(type="text"), "money atau number"),
+    (lambda d: valid(d)["effects"][0]["set_payment_status"].update(date_field="jumlah"), "isian date"),
 ])
 def test_mistakes_in_payment_and_validity_keys_are_reported(tmp_path, base, mutate, expected):
     data = with_payment(base, **GOOD_INVOICE)
@@ -116,5 +116,5 @@ def test_numbering_for_billing_codes_must_give_fifteen_digits(tmp_path, base, pa
     tagih(data)[1] = {"set_billing_code": {"numbering": "billing"}}
     path = write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False))
     _, problems = check_rules(path)
-    complaint = [p for p in problems if "does not give 15 digits" in p.text("en")]
+    complaint = [p for p in problems if "tidak menghasilkan 15 angka" in p.text()]
     assert (complaint == []) is ok, messages(problems)

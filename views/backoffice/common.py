@@ -14,7 +14,7 @@ from app.formatting import as_utc, format_datetime, format_money
 from app.rules_state import rules_state
 from app.sla import SlaClock, to_local
 from app.workflow.calendar import sla_status
-from app.workflow.fields import label_text
+from app.rules.labels import rules_label
 from models import Agency, Application, CustomerProfile, RulesVersion, ServiceType, User
 from models.base import utcnow
 
@@ -27,7 +27,7 @@ SLA_BADGES = {  # status → (css class, label: Indonesian source, translated wh
 }
 
 
-text = label_text  # a rules label (text or {id, en}) as text
+text = rules_label  # a rules label (text or {id, en}) in the language being shown
 
 
 def active_rules_data() -> dict:

@@ -17,6 +17,7 @@ from app.commands.message import PostMessageCommand
 from app.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
 from app.formatting import format_date, format_number, format_phone, typed_datetime
+from app.rules.labels import display_language
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
@@ -93,14 +94,18 @@ def page_context(application: Application) -> dict:
         spec = workflow["states"].get(key or "", {})
         return text(spec.get("staff_label") or spec.get("label")) or (key or "-")
 
+    def action_text(event):  # the stored (Indonesian) label, or the rules' label in the language shown
+        spec = next((t for t in workflow["transitions"] if t["action"] == event.action
+                     and (event.from_state is None or event.from_state in t["from"])), None)
+        return text(spec.get("label")) if spec and display_language() != "id" else translate(event.action_label or event.action)
+
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
                                 .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     actors = {e.actor_id for e in events if e.actor_id}
     names = customer_names(actors | {application.customer_id})
     system = _l("Sistem")
     timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, system) if e.actor_id else system,
-                 "what": translate(e.action_label or e.action),
-                 "from": state_label(e.from_state) if e.from_state else "",
+                 "what": action_text(e), "from": state_label(e.from_state) if e.from_state else "",
                  "to": state_label(e.to_state), "note": e.note} for e in events]
     doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
     form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}

@@ -6,7 +6,7 @@ import os
 import uuid
 
 from flask import flash, g, redirect, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, gettext as _
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -94,15 +94,15 @@ class RulesScreenView(BaseView):
             return redirect(url_for(".index"))
         storage = request.files.get("rules_file")
         if storage is None or not storage.filename:
-            flash(gettext("Pilih berkas aturan (YAML) terlebih dahulu."), "danger")
+            flash(_("Pilih berkas aturan (YAML) terlebih dahulu."), "danger")
             return redirect(url_for(".index"))
         name = safe_filename(storage.filename)
         content = storage.read(MAX_RULES_BYTES + 1)
         if len(content) > MAX_RULES_BYTES:
-            return self._page([f"{name}: berkas lebih dari 2 MB"], name, 422)
+            return self._page([_("%(name)s: berkas lebih dari 2 MB", name=name)], name, 422)
         rules, problems = check_uploaded(content, name)
         if problems:
-            flash(gettext("Aturan ditolak: %(num)s masalah ditemukan. Tidak ada yang diubah.", num=len(problems)), "danger")
+            flash(_("Aturan ditolak: %(count)s masalah ditemukan. Tidak ada yang diubah.", count=len(problems)), "danger")
             return self._page(problems, name, 422)
         try:
             version = ActivateRulesCommand(rules, source_name=name, actor_id=g.user.id).run()
@@ -110,6 +110,7 @@ class RulesScreenView(BaseView):
         except RulesStrandError as error:
             db.session.rollback()
             flash(error.text, "danger")
-            return self._page(error.problems, name, 409)
-        flash(gettext("Aturan versi %(version)s aktif.", version=version.id), "success")
+            from app.rules.messages import render
+            return self._page([render(problem, str(get_locale() or "id")) for problem in error.problems], name, 409)
+        flash(_("Aturan versi %(id)s aktif.", id=version.id), "success")
         return redirect(url_for(".index"))

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.files import (FileStore, IncomingFile, check_file, content_problem, filename_problem, store_file,
                        too_large_message)
 from app.workflow.engine import UploadedFileInfo
+from app.workflow.fields import label_text
 from models import Application, ApplicationFile, AuditEvent, StoredFile, User
 
 FILE_PURPOSE_RESULT = "result"
@@ -62,7 +63,7 @@ def attach_files(application: Application, uploads: dict[str, Upload], *, purpos
         file_purpose = purpose or upload.spec.get("document") or "other"
         is_customer = actor is not None and actor.id == application.customer_id
         stored = store_file(store, upload.incoming, owner_id=actor.id if actor else None,
-                            label=upload.spec.get("label", key) if isinstance(upload.spec.get("label"), str) else key,
+                            label=label_text(upload.spec.get("label")) or key,
                             in_library=is_customer)
         session.add(stored)
         session.flush()

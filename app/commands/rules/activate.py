@@ -22,9 +22,10 @@ class RulesStrandError(SatuPintuError):
     code = "rules_strand"
     message = N_("Aturan baru ditolak karena masih ada permohonan berjalan pada status yang dihapus.")
 
-    def __init__(self, problems: list[str]):
-        super().__init__(details={"problems": problems})
-        self.problems = problems
+    def __init__(self, problems: list):
+        from app.rules.messages import render
+        super().__init__(details={"problems": [render(problem) for problem in problems]})
+        self.problems = problems  # messages: render(problem, locale) shows one
 
 
 class ActivateRulesCommand:
@@ -76,9 +77,10 @@ class ActivateRulesCommand:
                     .where(ServiceType.workflow_key == wf_key, Application.state == state,
                            Application.state_kind.not_in(FINAL_KINDS)))
                 if count:
-                    problems.append(
-                        f"state '{state}' of workflow '{wf_key}' is removed but "
-                        f"{count} live application(s) are in it")
+                    from app.rules import messages as rules_messages
+                    problems.append(rules_messages.N_(
+                        "status '%(state)s' dari alur kerja '%(workflow)s' dihapus, padahal %(count)s permohonan berjalan"
+                        " masih berada di status itu", state=state, workflow=wf_key, count=count))
         if problems:
             raise RulesStrandError(problems)
 
