@@ -44,6 +44,9 @@ def agency_roles(data: dict, agency_key: str) -> list[str]:
         for field in (f for t in data["workflows"][service["workflow"]]["transitions"] for f in t.get("form", [])):
             if field.get("type") == "assignee" and field.get("role") and field["role"] not in roles:
                 roles.append(field["role"])
+        work_role = (service.get("work_items") or {}).get("assignee_role")
+        if work_role and work_role not in roles:
+            roles.append(work_role)
     return roles
 
 

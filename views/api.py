@@ -24,7 +24,7 @@ from app.rules_state import rules_state
 from app.workflow.engine import ApplicationSnapshot
 from models import Application, AuditEvent, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body
-from views.serializers import application_detail, application_summary, label, timeline
+from views.serializers import application_detail, application_summary, label, timeline, work_items_detail
 
 MAX_PAGE_SIZE = 100
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -209,7 +209,10 @@ class ApplicationApi(ContractErrors, BaseApi):
               content: {application/json: {schema: {type: object, properties: {result: {type: object}}}}}
         """
         application = _load(pk)
-        return self.response(200, result=application_detail(application, _events(application)))
+        body = application_detail(application, _events(application))
+        if application.customer_id != g.user.id:   # the work rows are the office's, not the customer's
+            body["work_items"] = work_items_detail(application)
+        return self.response(200, result=body)
 
     @expose("/<int:pk>/timeline", methods=["GET"])
     @protect()

@@ -21,6 +21,7 @@ class Office:
     staff: dict[str, ApiClient] = field(default_factory=dict)
     customers: dict[str, ApiClient] = field(default_factory=dict)
     assets: dict[int, int] = field(default_factory=dict)   # customer user id -> asset id
+    app: object = None   # the Flask app, for the work rows (work_items), done through their commands
 
     def staff_by_id(self, user_id: int) -> ApiClient | None:
         return next((c for c in self.staff.values() if c.user_id == user_id), None)
@@ -95,11 +96,55 @@ class Office:
         customer = customer or self.customers_by_id(detail)
         if "survey_done" in guard_names(transition) and "customer" in transition["by"]:
             self.answer_survey(app_id, customer)
+        for guard in transition.get("guards", []):
+            if isinstance(guard, dict) and "work_items_done" in guard:
+                self.complete_rows(app_id, guard["work_items_done"]["step"])
         form_fields, files = self.form_for(transition, detail)
         form_fields.update(fields or {})
         actor = self.actor_for(transition, detail, customer)
         return actor.transition(app_id, transition["action"], form_fields, files=files or None,
                                 updates=updates)
+
+    def complete_rows(self, app_id: int, step: str) -> None:
+        """Take every work row of the application up to ``step`` as the users the rules name."""
+        from app.autofill import fill_form
+        from app.commands.work_items import AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows, work_items_spec
+        from app.extensions import db
+        from app.files import IncomingFile
+        from models import Application, User
+
+        order = ["assign", "enter", "verify", "validate"]
+        with self.app.app_context():
+            application = db.session.get(Application, app_id)
+            spec = work_items_spec(application)
+
+            def actor(step_name):
+                by = spec[step_name]["by"]
+                by = [by] if isinstance(by, str) else by
+                if "assignee" in by and application.assignee_id:
+                    return db.session.get(User, application.assignee_id)
+                return db.session.get(User, next(self.staff[r].user_id for r in by if r in self.staff))
+            for current in order[:order.index(step) + 1]:
+                application = db.session.get(Application, app_id)
+                if current == "assign":
+                    analyst = self.staff[spec["assignee_role"]].user_id
+                    ensure_rows(application)
+                    db.session.commit()
+                    application = db.session.get(Application, app_id)
+                    if any(row.status == "new" for row in application.work_items):
+                        AssignWorkItemsCommand(app_id, actor("assign"), {
+                            row.id: analyst for row in application.work_items}).run()
+                    continue
+                status = {"enter": ("assigned", "returned"), "verify": ("entered",), "validate": ("verified",)}[current]
+                for row in list(application.work_items):
+                    if row.status not in status:
+                        continue
+                    if current == "enter":
+                        values, files = fill_form(spec["columns"])
+                        WorkItemStepCommand(row.id, db.session.get(User, row.assignee_id), "enter", values=values,
+                                            files={k: _incoming(name, data) for k, (data, name) in files.items()}).run()
+                    else:
+                        WorkItemStepCommand(row.id, actor(current), current).run()
 
     def customers_by_id(self, detail: dict) -> ApiClient:
         # the application's owner among our customers
@@ -125,3 +170,12 @@ def transition(workflow: dict, action: str, from_state: str | None = None) -> di
         if t["action"] == action and (from_state is None or from_state in t["from"]):
             return t
     raise KeyError(action)
+
+
+def _incoming(filename: str, data: bytes):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.files import IncomingFile
+    return IncomingFile.from_storage(FileStorage(io.BytesIO(data), filename=filename))
