@@ -116,15 +116,14 @@ def _results_uploaded(args, context: GuardContext):
 
 
 def _work_items_done(args, context: GuardContext):
-    from app.workflow.work_items import STEP_LABELS, pending_rows
+    from app.workflow.work_items import PENDING_MESSAGES, pending_rows
     step = args["step"]
     statuses = context.facts.work_items
     if not statuses:
         return Message(N_("Belum ada baris pekerjaan (parameter) pada permohonan ini."))
     pending = pending_rows(statuses, step)
     if pending:
-        return Message(N_("%(pending)s dari %(total)s baris belum %(step)s."),
-                       pending=pending, total=len(statuses), step=STEP_LABELS[step])
+        return Message(PENDING_MESSAGES[step], pending=pending, total=len(statuses))
     return None
 
 

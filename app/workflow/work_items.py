@@ -12,8 +12,10 @@ from app.workflow.errors import N_
 # assigned → entered → verified → validated; "returned" goes back to the row's assignee.
 RANK = {"new": 0, "assigned": 1, "returned": 1, "entered": 2, "verified": 3, "validated": 4}
 STEP_RANK = {"assign": 1, "enter": 2, "verify": 3, "validate": 4}
-STEP_LABELS = {"assign": N_("ditugaskan"), "enter": N_("diisi hasilnya"), "verify": N_("diverifikasi"),
-               "validate": N_("divalidasi")}
+PENDING_MESSAGES = {"assign": N_("%(pending)s dari %(total)s baris belum ditugaskan."),
+                    "enter": N_("%(pending)s dari %(total)s baris belum diisi hasilnya."),
+                    "verify": N_("%(pending)s dari %(total)s baris belum diverifikasi."),
+                    "validate": N_("%(pending)s dari %(total)s baris belum divalidasi.")}
 STATUS_LABELS = {"new": N_("Belum ditugaskan"), "assigned": N_("Ditugaskan"), "returned": N_("Dikembalikan"),
                  "entered": N_("Hasil diisi"), "verified": N_("Diverifikasi"), "validated": N_("Divalidasi")}
 # which row statuses each step acts on, and what the row becomes
