@@ -107,44 +107,14 @@ class Office:
 
     def complete_rows(self, app_id: int, step: str) -> None:
         """Take every work row of the application up to ``step`` as the users the rules name."""
-        from app.autofill import fill_form
-        from app.commands.work_items import AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows, work_items_spec
+        from app.demo import complete_work_rows
         from app.extensions import db
-        from app.files import IncomingFile
-        from models import Application, User
+        from models import User
 
-        order = ["assign", "enter", "verify", "validate"]
         with self.app.app_context():
-            application = db.session.get(Application, app_id)
-            spec = work_items_spec(application)
-
-            def actor(step_name):
-                by = spec[step_name]["by"]
-                by = [by] if isinstance(by, str) else by
-                if "assignee" in by and application.assignee_id:
-                    return db.session.get(User, application.assignee_id)
-                return db.session.get(User, next(self.staff[r].user_id for r in by if r in self.staff))
-            for current in order[:order.index(step) + 1]:
-                application = db.session.get(Application, app_id)
-                if current == "assign":
-                    analyst = self.staff[spec["assignee_role"]].user_id
-                    ensure_rows(application)
-                    db.session.commit()
-                    application = db.session.get(Application, app_id)
-                    if any(row.status == "new" for row in application.work_items):
-                        AssignWorkItemsCommand(app_id, actor("assign"), {
-                            row.id: analyst for row in application.work_items}).run()
-                    continue
-                status = {"enter": ("assigned", "returned"), "verify": ("entered",), "validate": ("verified",)}[current]
-                for row in list(application.work_items):
-                    if row.status not in status:
-                        continue
-                    if current == "enter":
-                        values, files = fill_form(spec["columns"])
-                        WorkItemStepCommand(row.id, db.session.get(User, row.assignee_id), "enter", values=values,
-                                            files={k: _incoming(name, data) for k, (data, name) in files.items()}).run()
-                    else:
-                        WorkItemStepCommand(row.id, actor(current), current).run()
+            complete_work_rows(app_id, step, {role: db.session.get(User, client.user_id)
+                                              for role, client in self.staff.items()})
+            db.session.remove()
 
     def customers_by_id(self, detail: dict) -> ApiClient:
         # the application's owner among our customers
@@ -171,11 +141,3 @@ def transition(workflow: dict, action: str, from_state: str | None = None) -> di
             return t
     raise KeyError(action)
 
-
-def _incoming(filename: str, data: bytes):
-    import io
-
-    from werkzeug.datastructures import FileStorage
-
-    from app.files import IncomingFile
-    return IncomingFile.from_storage(FileStorage(io.BytesIO(data), filename=filename))
