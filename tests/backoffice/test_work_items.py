@@ -335,3 +335,17 @@ def test_rows_in_the_api_for_staff_only(app, testing):
     assert customer.status_code == 200 and "work_items" not in customer.get_json()["result"]
     other = next(iter(testing["other"].staff.values())).get(f"/api/v1/application/{app_id}")
     assert other.status_code == 404
+
+
+def test_customer_tariff_page_lists_parameters_prices_and_order_id(app, testing):
+    from tests.conftest import sign_in
+
+    client = sign_in(app.test_client(), testing["customer"].user_id)
+    page = client.get(f"/portal/permohonan/{testing['id']}").get_data(as_text=True)
+    order_id = _numbers(app, testing["id"])["order_id"]
+    assert order_id in page and "Rincian tarif" in page
+    catalogue = {i["code"]: i for i in testing["office"].data["services"][SERVICE]["catalogue"]}
+    for code in PARAMETERS:
+        price = "Rp " + f"{catalogue[code]['price']:,}".replace(",", ".")
+        assert code in page and catalogue[code]["name"] in page.replace("&#34;", '"') and price in page, code
+    assert "Analis" not in page and "187,5" not in page    # the work rows stay in the office
