@@ -528,6 +528,13 @@ class RulesCrossChecker:
             self.check_workflow_for_service(workflow_key, workflow, service_key, service, fields)
             if isinstance(service.get("work_items"), dict):
                 self.check_work_items(service["work_items"], workflow, key_place(service, "work_items", place), subject)
+            adjust = service.get("cart_adjust")
+            if isinstance(adjust, dict):
+                where = key_place(service, "cart_adjust", place)
+                for role, role_place in _names(adjust.get("by"), key_place(adjust, "by", where)):
+                    self.check_staff_role(role, role_place, f"cart_adjust of {subject}")
+                for state, state_place in _names(adjust.get("states"), key_place(adjust, "states", where)):
+                    self.check_exists(state, _mapping(workflow.get("states")), "state", state_place, f"cart_adjust of {subject}")
 
     def check_work_items(self, spec: dict, workflow: dict, place: Place, subject: str) -> None:
         """The rows' staff role and each step's roles and states exist; ``enter`` is the row's own."""

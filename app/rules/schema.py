@@ -590,6 +590,8 @@ SERVICE = Record(
         "declaration": optional(Nullable(TEXT)),
         "survey": optional(Nullable(KEY)),
         "work_items": optional(WORK_ITEMS),
+        # who may change the cart's quantities and unit prices, in which states (before invoicing)
+        "cart_adjust": optional(WORK_ITEM_STEP),
     },
     extra_check=_service_check,
 )

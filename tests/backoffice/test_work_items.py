@@ -349,3 +349,60 @@ def test_customer_tariff_page_lists_parameters_prices_and_order_id(app, testing)
         price = "Rp " + f"{catalogue[code]['price']:,}".replace(",", ".")
         assert code in page and catalogue[code]["name"] in page.replace("&#34;", '"') and price in page, code
     assert "Analis" not in page and "187,5" not in page    # the work rows stay in the office
+
+
+def test_team_lead_adjusts_tariff_lines_before_approving(app, offices):  # noqa: F811
+    from decimal import Decimal
+
+    from app.extensions import db
+    from models import Application, AuditEvent
+
+    office = offices["sippt"]
+    workflow = office.data["workflows"]["sippt_pengujian"]
+    customer = office.customers["company"]
+    response = customer.create(SERVICE, files={"surat_permohonan": (PDF_BYTES, "surat.pdf")},
+                               fields={"nama_sampel": "Air limbah", "jumlah_sampel": 1, "kemasan": "botol 1 L",
+                                       "tujuan_pengujian": "lingkungan", "penyerahan_sampel": "diantar"},
+                               declaration=True, cart=[{"code": code, "quantity": 1} for code in PARAMETERS])
+    app_id = response.get_json()["result"]["id"]
+    office.drive(app_id, path_to(workflow, "persetujuan_tarif"))
+    lead = html_login(app, office.staff["ketua_tim_pji"].username)
+    cs = html_login(app, office.staff["cs"].username)
+    assert "Sesuaikan tarif" in page_of(lead, f"/backoffice/permohonan/{app_id}")
+    assert "Sesuaikan tarif" not in page_of(cs, f"/backoffice/permohonan/{app_id}")
+    page = page_of(lead, f"/backoffice/permohonan/{app_id}/tarif")
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    ids = [int(i) for i in re.findall(r'name="line-(\d+)-quantity"', page)]
+    assert len(ids) == 3
+
+    def totals():
+        with app.app_context():
+            application = db.session.get(Application, app_id)
+            result = (application.total_amount, [(l.quantity, l.unit_price) for l in application.cart_lines])
+            db.session.remove()
+            return result
+    before = totals()
+    for bad in ({"quantity": "0"}, {"quantity": "1,5"}, {"unit_price": "-5"}, {"unit_price": "12.000,50"}):
+        data = {"version": version, **{f"line-{i}-quantity": "1" for i in ids},
+                **{f"line-{i}-unit_price": "100000" for i in ids}}
+        data.update({f"line-{ids[0]}-{k}": v for k, v in bad.items()})
+        refused = lead.post(f"/backoffice/permohonan/{app_id}/tarif", data=data)
+        assert refused.status_code == 422, bad
+        assert 'aria-invalid="true"' in refused.get_data(as_text=True)
+        assert totals() == before
+    forbidden = cs.post(f"/backoffice/permohonan/{app_id}/tarif", data={"version": version})
+    assert forbidden.status_code == 403 and totals() == before
+    done = lead.post(f"/backoffice/permohonan/{app_id}/tarif", data={
+        "version": version, f"line-{ids[0]}-quantity": "2", f"line-{ids[0]}-unit_price": "80000",
+        f"line-{ids[1]}-quantity": "1", f"line-{ids[1]}-unit_price": "200000",
+        f"line-{ids[2]}-quantity": "1", f"line-{ids[2]}-unit_price": "125000", "note": "Duplo untuk kadar air."})
+    assert done.status_code == 302
+    total, lines = totals()
+    assert total == Decimal(160000 + 200000 + 125000) and lines[0] == (2, Decimal(80000))
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.application_id == app_id,
+                                                           AuditEvent.action == "sesuaikan_tarif"))
+        assert event.note == "Duplo untuk kadar air." and event.values["total"]["to"] == "485000.00"
+        db.session.remove()
+    act(lead, app_id, "setujui_tarif")
+    assert lead.get(f"/backoffice/permohonan/{app_id}/tarif").status_code == 302   # approved: no more changes

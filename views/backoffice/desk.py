@@ -128,7 +128,13 @@ def page_context(application: Application) -> dict:
         "survey": survey, "assignee": user_name(application.assignee) if application.assignee_id else "",
         "local_time": lambda v: local_time(v, tz), "rupiah": rupiah,
         "work_rows": _work_rows(application),
+        "can_adjust_cart": _can_adjust_cart(application),
     }
+
+
+def _can_adjust_cart(application: Application) -> bool:
+    from app.commands.cart import may_adjust_cart
+    return may_adjust_cart(application, g.user)
 
 
 def _work_rows(application: Application) -> dict | None:
