@@ -128,8 +128,11 @@ def _load(pk: int) -> Application:
 
 
 def _events(application: Application):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
-                              .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    from app.commands.work_items import ROW_ACTION_PREFIX
+    stmt = select(AuditEvent).where(AuditEvent.application_id == application.id)
+    if application.customer_id == g.user.id:   # the office's work rows stay in the office
+        stmt = stmt.where(AuditEvent.action.not_like(f"{ROW_ACTION_PREFIX}%"))
+    return db.session.scalars(stmt.order_by(AuditEvent.created_at, AuditEvent.id)).all()
 
 
 class ApplicationApi(ContractErrors, BaseApi):

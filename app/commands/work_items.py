@@ -21,6 +21,9 @@ from app.workflow.work_items import TO_STATUS, step_allowed
 from models import Application, AuditEvent, User, WorkItem
 from models.base import utcnow
 
+# the audit actions of row steps start with this: the office's work, left out of the customer's timeline
+ROW_ACTION_PREFIX = "baris_"
+
 STEP_TIMELINE = {
     "assign": N_("Penugasan baris pekerjaan"), "enter": N_("Hasil diisi: %(row)s"),
     "verify": N_("Hasil diverifikasi: %(row)s"), "validate": N_("Hasil divalidasi: %(row)s"),
@@ -125,7 +128,7 @@ class AssignWorkItemsCommand:
             row.assignee_id = user.id
             row.status = TO_STATUS["assign"]
         if changes:
-            _audit(application, self.actor, roles, "baris_tugaskan", translate(STEP_TIMELINE["assign"]),
+            _audit(application, self.actor, roles, f"{ROW_ACTION_PREFIX}tugaskan", translate(STEP_TIMELINE["assign"]),
                    note="; ".join(f"{row.name}: {user.username}" for row, user in changes),
                    values={"rows": {str(row.id): user.id for row, user in changes}})
         db.session.flush()
@@ -201,7 +204,7 @@ class WorkItemStepCommand:
                 raise ValidationError(details={"field_errors": {"note": translate(N_("Tuliskan yang perlu diperbaiki."))}})
             row.note = self.note
         label = translate(STEP_TIMELINE[self.step], row=row.name)
-        event = _audit(application, self.actor, roles, f"baris_{self.step}", label,
+        event = _audit(application, self.actor, roles, f"{ROW_ACTION_PREFIX}{self.step}", label,
                        note=self.note if self.step == "return" else "", values={"row": row.id})
         if uploads:
             saved = attach_files(application, uploads, purpose="result", store=self.store, actor=self.actor,

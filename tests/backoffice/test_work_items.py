@@ -333,6 +333,8 @@ def test_rows_in_the_api_for_staff_only(app, testing):
     assert {r["assignee_id"] for r in staff["work_items"]} == {testing["a"].user_id, testing["b"].user_id}
     customer = testing["customer"].get(f"/api/v1/application/{app_id}")
     assert customer.status_code == 200 and "work_items" not in customer.get_json()["result"]
+    assert "baris_tugaskan" in [e["action"] for e in staff["timeline"]]
+    assert not [e for e in customer.get_json()["result"]["timeline"] if e["action"].startswith("baris_")]
     other = next(iter(testing["other"].staff.values())).get(f"/api/v1/application/{app_id}")
     assert other.status_code == 404
 
@@ -348,7 +350,7 @@ def test_customer_tariff_page_lists_parameters_prices_and_order_id(app, testing)
     for code in PARAMETERS:
         price = "Rp " + f"{catalogue[code]['price']:,}".replace(",", ".")
         assert code in page and catalogue[code]["name"] in page.replace("&#34;", '"') and price in page, code
-    assert "Analis" not in page and "187,5" not in page    # the work rows stay in the office
+    assert "Analis" not in page and "Penugasan baris" not in page    # the work rows stay in the office
 
 
 def test_team_lead_adjusts_tariff_lines_before_approving(app, offices):  # noqa: F811
