@@ -44,6 +44,19 @@ def agency_roles(data: dict, agency_key: str) -> list[str]:
         for field in (f for t in data["workflows"][service["workflow"]]["transitions"] for f in t.get("form", [])):
             if field.get("type") == "assignee" and field.get("role") and field["role"] not in roles:
                 roles.append(field["role"])
+        work_role = (service.get("work_items") or {}).get("assignee_role")
+        if work_role and work_role not in roles:
+            roles.append(work_role)
+    return roles
+
+
+def work_row_roles(data: dict, agency_key: str) -> list[str]:
+    """The roles whose holders get work rows (``work_items.assignee_role``) in an agency's services."""
+    roles = []
+    for service in data["services"].values():
+        role = (service.get("work_items") or {}).get("assignee_role")
+        if service["agency"] == agency_key and role and role not in roles:
+            roles.append(role)
     return roles
 
 
@@ -75,6 +88,16 @@ def load_staff(data: dict) -> dict[str, dict[str, User]]:
             if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
                 db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=label))
             staff[agency_key][role] = user
+        # a second holder of each work-row role, so rows can go to different people (work_items)
+        for role in work_row_roles(data, agency_key):
+            label = data["roles"].get(role, {}).get("label", role)
+            label = f"{label.get('id') if isinstance(label, dict) else label} 2"
+            username = f"{staff_username(agency_key, role)}_2"
+            user = ensure_user(username, label[:64], agency.code[:64], f"{username}@demo.satupintu.local",
+                               [sm.find_role(role)])
+            if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
+                db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=label))
+            staff[agency_key][f"{role}_2"] = user
         # one agency administrator per agency (built-in role, not in the rules)
         for role in (AGENCY_ADMIN_ROLE,):
             user = ensure_user(staff_username(agency_key, role), AGENCY_ADMIN_LABEL[:64], agency.code[:64],
@@ -166,6 +189,10 @@ def drive(application_id: int, path: list[dict], data: dict, customer: User, sta
             survey = data["surveys"][data["services"][application.service_type.key]["survey"]]
             SubmitSurveyCommand(application_id, customer,
                                 {q["key"]: q["options"][-1]["score"] for q in survey["questions"]}).run()
+        for guard in transition.get("guards", []):
+            if isinstance(guard, dict) and "work_items_done" in guard:
+                complete_work_rows(application_id, guard["work_items_done"]["step"], staff)
+        application = db.session.get(Application, application_id)
         agency = data["agencies"][application.agency.key]
         fields, files = fill_form(
             transition.get("form", []), overrides=_paid_in_full(transition, application),
@@ -175,6 +202,47 @@ def drive(application_id: int, path: list[dict], data: dict, customer: User, sta
         ApplicationTransitionCommand(
             application_id, actor, transition["action"], fields=fields,
             files={k: IncomingFile.from_storage(_Named(*v)) for k, v in files.items()}).run()
+
+
+def complete_work_rows(application_id: int, step: str, staff: dict[str, User]) -> None:
+    """Take every work row (``work_items``) of an application up to ``step`` through the row
+    commands, as the users the rules name: rows go in turn to the holders of the rows' role
+    (``staff`` by role; ``<role>_2`` too when present), and each enters sample values and files."""
+    from app.commands.work_items import AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows, work_items_spec
+
+    order = ["assign", "enter", "verify", "validate"]
+    application = db.session.get(Application, application_id)
+    spec = work_items_spec(application)
+
+    def actor(name: str) -> User:
+        by = spec[name]["by"]
+        by = [by] if isinstance(by, str) else list(by)
+        if "assignee" in by and application.assignee is not None:
+            return application.assignee
+        return next(staff[r] for r in by if r in staff)
+
+    for current in order[:order.index(step) + 1]:
+        application = db.session.get(Application, application_id)
+        if current == "assign":
+            ensure_rows(application)
+            db.session.commit()
+            role = spec["assignee_role"]
+            holders = [staff[role]] + ([staff[f"{role}_2"]] if f"{role}_2" in staff else [])
+            rows = list(db.session.get(Application, application_id).work_items)
+            if any(row.status == "new" for row in rows):
+                AssignWorkItemsCommand(application_id, actor("assign"), {
+                    row.id: holders[i % len(holders)].id for i, row in enumerate(rows)}).run()
+            continue
+        wanted = {"enter": ("assigned", "returned"), "verify": ("entered",), "validate": ("verified",)}[current]
+        for row in list(application.work_items):
+            if row.status not in wanted:
+                continue
+            if current == "enter":
+                values, files = fill_form(spec["columns"])
+                WorkItemStepCommand(row.id, row.assignee, "enter", values=values,
+                                    files={k: IncomingFile.from_storage(_Named(*v)) for k, v in files.items()}).run()
+            else:
+                WorkItemStepCommand(row.id, actor(current), current).run()
 
 
 def _paid_in_full(transition: dict, application: Application) -> dict:
@@ -264,6 +332,9 @@ def print_accounts() -> None:
         for role in agency_roles(data, agency_key):
             label = data["roles"].get(role, {}).get("label", role)
             click.echo(f"  {staff_username(agency_key, role):<28} {label.get('id') if isinstance(label, dict) else label}")
+        for role in work_row_roles(data, agency_key):
+            label = data["roles"].get(role, {}).get("label", role)
+            click.echo(f"  {staff_username(agency_key, role) + '_2':<28} {label.get('id') if isinstance(label, dict) else label} 2")
         click.echo(f"  {staff_username(agency_key, AGENCY_ADMIN_ROLE):<28} {AGENCY_ADMIN_LABEL}")
     click.echo("  -- Pelanggan (customers)")
     for username, kind, name, *_ in CUSTOMERS:

@@ -5,7 +5,7 @@ from flask_appbuilder.security.sqla.models import User
 from models.activity import (AuditEvent, Complaint, DocumentAccess, InboxMessage, Message, OutboxMessage,
                              SurveyResponse)
 from models.application import (Application, ApplicationFile, CartLine, GeneratedDocument,
-                                IdempotencyRecord, Payment, ScheduleSlot, StoredFile)
+                                IdempotencyRecord, Payment, ScheduleSlot, StoredFile, WorkItem)
 from models.catalog import (Agency, AgencyDayOff, BankAccount, CatalogueItem, DocumentTemplateVersion,
                             NumberSequence, RulesVersion, ServiceType, Signatory)
 from models.people import (AccountToken, ApplicationDraft, Asset, AssetTransfer, CustomerProfile,
@@ -26,4 +26,5 @@ __all__ = [
     "SecurityEvent", "UserSessionStamp", "AuthStamp",
     "CaptchaChallenge", "DocumentAccess",
     "Participant", "ProviderCustomer",
+    "WorkItem",
 ]

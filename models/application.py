@@ -73,6 +73,9 @@ class Application(Model, TimestampMixin):
     slots: Mapped[list["ScheduleSlot"]] = relationship(back_populates="application",
                                                        cascade="all, delete-orphan",
                                                        order_by="ScheduleSlot.starts_at")
+    work_items: Mapped[list["WorkItem"]] = relationship(back_populates="application",
+                                                       cascade="all, delete-orphan",
+                                                       order_by="WorkItem.position")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -258,3 +261,30 @@ class IdempotencyRecord(Model, TimestampMixin):
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     status_code: Mapped[int] = mapped_column(Integer, nullable=False)
     response: Mapped[dict] = mapped_column(JSONType, nullable=False)
+
+
+class WorkItem(Model, TimestampMixin):
+    """One row of an application's work (e.g. one test parameter of a lab order), made from a cart
+    line: the staff member assigned to it, the values entered for it and where it stands
+    (assigned → entered → verified → validated; returned sends it back to its assignee)."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (Index("ix_work_item_assignee_status", "assignee_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), nullable=False, index=True)
+    cart_line_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cart_line.id"))
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    code: Mapped[str] = mapped_column(String(64), default="", nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
+    values: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    # column key -> [application_file.id, ...]: the raw-data files of this row
+    files: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)  # why it was returned
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    application: Mapped[Application] = relationship(back_populates="work_items")
+    assignee: Mapped[Optional[User]] = relationship(foreign_keys=[assignee_id])
+
+    __mapper_args__ = {"version_id_col": version}

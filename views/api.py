@@ -26,7 +26,7 @@ from app.workflow.engine import ApplicationSnapshot
 from models import Application, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body
 from views.serializers import (application_detail, application_summary, customer_name_column, detail_options,
-                               events_with_actors, label, timeline)
+                               events_with_actors, label, timeline, work_items_detail)
 
 MAX_PAGE_SIZE = 100
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -130,7 +130,11 @@ def _load(pk: int, options=()) -> Application:
 
 
 def _events(application: Application):
-    return events_with_actors(application.id)
+    from app.commands.work_items import ROW_ACTION_PREFIX
+    events = events_with_actors(application.id)
+    if application.customer_id == g.user.id:   # the office's work rows stay in the office
+        events = [e for e in events if not (e.action or "").startswith(ROW_ACTION_PREFIX)]
+    return events
 
 
 class ApplicationApi(ContractErrors, BaseApi):
@@ -216,7 +220,10 @@ class ApplicationApi(ContractErrors, BaseApi):
         row = db.session.execute(select(Application, customer_name_column()).where(Application.id == pk)
                                  .options(*detail_options())).first()
         application = ensure_visible(row[0] if row else None, g.user)
-        return self.response(200, result=application_detail(application, _events(application), row[1] or ""))
+        body = application_detail(application, _events(application), row[1] or "")
+        if application.customer_id != g.user.id:   # the work rows are the office's, not the customer's
+            body["work_items"] = work_items_detail(application)
+        return self.response(200, result=body)
 
     @expose("/<int:pk>/timeline", methods=["GET"])
     @protect()

@@ -158,3 +158,14 @@ def application_detail(application: Application, events, customer_name: str | No
         "timeline": timeline(application, events),
     })
     return body
+
+
+def work_items_detail(application: Application) -> list[dict]:
+    """The application's work rows (``work_items`` in the rules) for staff: assignee, status, values
+    and the ids of their raw-data files (downloadable at /unduh/berkas/<id>)."""
+    tz = application.timezone
+    return [{"id": row.id, "position": row.position, "code": row.code, "name": row.name,
+             "assignee_id": row.assignee_id, "status": row.status, "values": dict(row.values or {}),
+             "files": {key: list(ids) for key, ids in (row.files or {}).items()}, "note": row.note,
+             "version": row.version, "updated_at": isoformat(row.updated_at, tz) if row.updated_at else None}
+            for row in application.work_items]

@@ -146,6 +146,30 @@ def _number_values(values: dict, locale: str) -> dict:
             for k, v in values.items()}
 
 
+def work_items_info(application: Application, service_spec: dict) -> dict | None:
+    """The work rows (``work_items`` in the rules) with their column values as printed."""
+    spec = service_spec.get("work_items")
+    if not spec:
+        return None
+    columns = [c for c in spec.get("columns", []) if c.get("type") != "file"]
+
+    def cell(column, value):
+        if value in (None, ""):
+            return "-"
+        if column.get("type") == "select":
+            for option in column.get("options", []):
+                if str(option.get("value")) == str(value):
+                    return _text(option.get("label"), str(value))
+        return str(value)
+
+    return {"label": _text(spec.get("label")),
+            "columns": [{"key": c["key"], "label": _text(c.get("label"), c["key"])} for c in columns],
+            "rows": [{"no": row.position, "code": row.code, "name": row.name, "status": row.status,
+                      "validated": row.status == "validated",
+                      "values": {c["key"]: cell(c, (row.values or {}).get(c["key"])) for c in columns}}
+                     for row in application.work_items]}
+
+
 def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
     application = doc.application
     agency = application.agency
@@ -181,6 +205,7 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
                      "signed": bool(doc.signed)},
         "customer": {"name": display_name(application.customer),
                      "address": profile.full_address if profile else "",
+                     "organisation": (profile.organisation_name or "") if profile else "",
                      "phone": format_phone(profile.phone) if profile and profile.phone else ""},
         "service": {"name": application.service_type.name, "code": application.service_type.code},
         "app": {
@@ -209,6 +234,9 @@ def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
         "asset": {"name": asset.name, "brand": asset.brand, "model": asset.model,
                   "serial": asset.serial_number, "capacity": asset.capacity} if asset else None,
         "values": _number_values(values, locale),
+        "work_items": work_items_info(application, service_spec),
+        # the date of each action's latest audit event (e.g. when the sample was received)
+        "action_dates": {e.action: local_date(application, e.created_at, locale) for e in events},
         "signatory": signatory_info(signatory),
         "qr_img": qr_img_tag(url),
         "verify_url": url,

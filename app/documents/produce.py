@@ -96,3 +96,27 @@ def produce_document(doc: GeneratedDocument, *, store: FileStore,
     doc.error = ""
     db.session.flush()
     return doc
+
+
+def draft_document(application, doc_key: str, signatory_id: int | None = None):
+    """An unsaved stand-in for ``doc_key`` of ``application``: what it would print now (no number,
+    no signature, verification code DRAF). Never added to the session."""
+    from types import SimpleNamespace
+
+    spec = rules_state().rules_for(application.rules_version_id).data["documents"][doc_key]
+    return SimpleNamespace(application=application, doc_key=doc_key, kind=spec.get("kind", "other"),
+                           number=None, verify_code="DRAF", signatory_id=signatory_id, signed=False,
+                           created_at=None, valid_from=None, valid_until=None, id=None)
+
+
+def render_draft_html(application, doc_key: str, signatory_id: int | None = None) -> str:
+    """The draft's HTML (the same template and context the PDF is rendered from), for an inline view."""
+    from app.documents.render import render_html
+
+    rules = rules_state().rules_for(application.rules_version_id)
+    template = template_source(rules, doc_key)
+    try:
+        return render_html(template.source, document_context(draft_document(application, doc_key, signatory_id),
+                                                              rules.data))
+    except RenderError as error:
+        raise DocumentError(reason=str(error)) from error

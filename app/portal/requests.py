@@ -132,7 +132,10 @@ def timeline_text(workflow: dict, event: AuditEvent) -> str:
 
 def customer_timeline(application: Application, workflow: dict, *, public: bool = False) -> list[dict]:
     entries = []
+    from app.commands.work_items import ROW_ACTION_PREFIX
     for event in events_of(application):
+        if event.action.startswith(ROW_ACTION_PREFIX):   # the office's work rows stay in the office
+            continue
         state = workflow["states"].get(event.to_state, {})
         show_note = note_is_public(workflow, event) if not public else \
             state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)

@@ -588,6 +588,24 @@ ASSET = Record({"kind": required(KEY), "label": required(LABEL),
 PRESENCE = OneOf(("none", "optional", "required"))
 
 
+WORK_ITEM_STEPS = ("assign", "enter", "verify", "validate")
+WORK_ITEM_STEP = Record({"by": required(ROLE_NAMES), "states": required(STATE_NAMES)})
+# The rows of an application's work, one per cart line (a lab order's test parameters): who assigns
+# a row to whom, the columns its assignee enters, and who verifies and validates each row in which
+# states. ``enter`` is always done by the row's own assignee (``by`` must say ``row_assignee``).
+WORK_ITEMS = Record(
+    {
+        "label": required(LABEL),
+        "assignee_role": required(KEY),
+        "columns": required(FORM_FIELDS),
+        "assign": required(WORK_ITEM_STEP),
+        "enter": required(WORK_ITEM_STEP),
+        "verify": optional(WORK_ITEM_STEP),
+        "validate": optional(WORK_ITEM_STEP),
+    }
+)
+
+
 def _service_check(service: dict, place: Place, what: str, sink: ProblemSink) -> None:
     if service.get("cart") is True and not service.get("catalogue"):
         sink.add(key_place(service, "cart", place), N_("%(what)s memiliki keranjang tetapi tidak memiliki butir katalog", what=what))
@@ -636,6 +654,9 @@ SERVICE = Record(
         "documents": optional(ListOf(REQUIRED_DOCUMENT, noun=N_("dokumen persyaratan"), name_key="key")),
         "declaration": optional(Nullable(TEXT)),
         "survey": optional(Nullable(KEY)),
+        "work_items": optional(WORK_ITEMS),
+        # who may change the cart's quantities and unit prices, in which states (before invoicing)
+        "cart_adjust": optional(WORK_ITEM_STEP),
     },
     extra_check=_service_check,
 )

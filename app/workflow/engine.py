@@ -40,6 +40,7 @@ class Facts:
     has_assignee: bool = False
     cart_lines: int = 0
     results: int = 0  # attached documents of kind "result"
+    work_items: tuple[str, ...] = ()  # the status of each work row (see app/workflow/work_items.py)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from app.rules.validators import KEY, ListOf, Record, Scalar, Schema, required
+from app.rules.validators import KEY, ListOf, OneOf, Record, Scalar, Schema, required
 from app.workflow.errors import N_, Message
 from app.workflow.fields import is_empty, label_text, required_documents, same_value
 
@@ -115,6 +115,18 @@ def _results_uploaded(args, context: GuardContext):
     return None
 
 
+def _work_items_done(args, context: GuardContext):
+    from app.workflow.work_items import PENDING_MESSAGES, pending_rows
+    step = args["step"]
+    statuses = context.facts.work_items
+    if not statuses:
+        return Message(N_("Belum ada baris pekerjaan (parameter) pada permohonan ini."))
+    pending = pending_rows(statuses, step)
+    if pending:
+        return Message(PENDING_MESSAGES[step], pending=pending, total=len(statuses))
+    return None
+
+
 def _field_equals(args, context: GuardContext):
     key, expected = args["field"], args["value"]
     if not same_value(context.data.get(key), expected):
@@ -155,6 +167,8 @@ GUARDS: dict[str, GuardSpec] = {
         GuardSpec("has_assignee", _has_assignee),
         GuardSpec("cart_not_empty", _cart_not_empty),
         GuardSpec("results_uploaded", _results_uploaded),
+        GuardSpec("work_items_done", _work_items_done,
+                  Record({"step": required(OneOf(("assign", "enter", "verify", "validate")))})),
         GuardSpec(
             "field_equals",
             _field_equals,

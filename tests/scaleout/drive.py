@@ -72,8 +72,9 @@ class HttpClient:
         return HttpResponse(response)
 
 
-def provision() -> tuple[dict, dict, dict, str]:
-    """Staff and customers in the deployment's database; returns (rules data, staff, customers, admin)."""
+def provision() -> tuple[dict, dict, dict, str, object]:
+    """Staff and customers in the deployment's database; returns (rules data, staff, customers, admin,
+    the app: the work rows of an order are taken through their commands on that database)."""
     from app import create_app
     from app.demo import load_customers, load_staff
     from app.rules_state import rules_state
@@ -84,7 +85,7 @@ def provision() -> tuple[dict, dict, dict, str]:
         staff = {role: (user.id, user.username) for role, user in load_staff(data)[AGENCY].items()}
         customers = {user.username: (user.id, user.username, user.email) for user in load_customers()}
         admin = app.config["ADMIN_USERNAME"]
-    return data, staff, customers, admin
+    return data, staff, customers, admin, app
 
 
 def wait_for(what: str, check, seconds: float):
@@ -113,7 +114,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
 
-    data, staff_users, customer_users, admin_name = provision()
+    data, staff_users, customer_users, admin_name, app = provision()
     http = HttpClient(args.base)
     staff = {role: ApiClient(http, api_login(http, username), user_id, username)
              for role, (user_id, username) in staff_users.items()}
@@ -121,7 +122,7 @@ def main() -> int:
     customer = ApiClient(http, api_login(http, budi), budi_id, budi)
     admin = ApiClient(http, api_login(http, admin_name, os.environ["ADMIN_PASSWORD"]), 0, admin_name)
     office = Office(AGENCY, data, staff=staff, customers={"person": customer, "company": customer,
-                                                          "institution": customer})
+                                                          "institution": customer}, app=app)
 
     path = happy_path(data["workflows"][data["services"][SERVICE]["workflow"]])
     actions = [t["action"] for t in path]

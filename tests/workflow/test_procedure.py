@@ -25,7 +25,7 @@ EXPECTED = {
                          "menunggu_pembayaran", "verifikasi_pembayaran", "penerimaan_sampel", "verifikasi_sampel",
                          "validasi_analis", "pengujian", "verifikasi_hasil", "validasi_hasil", "penerbitan_no_lhu",
                          "cetak_elhu", "tte_kepala_balai", "pengecekan_cs", "survei_pelanggan",
-                         "konfirmasi_selesai", "selesai"],
+                         "selesai"],
                         [("order_ditolak", "validasi_cs"), ("dibatalkan", "validasi_cs")]),
     "kaltim_perizinan": (["verifikasi", "pemeriksaan_kabid", "penandatanganan", "selesai"],
                          [("revisi", "verifikasi"), ("ditolak", "verifikasi"), ("ditolak_batas_revisi", "revisi")]),

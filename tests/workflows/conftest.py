@@ -30,7 +30,7 @@ def offices(app, factories, rules_data, api_client):
                  for kind in ("person", "company", "institution")}
     result = {}
     for agency_key in rules_data["agencies"]:
-        office = Office(agency_key, rules_data, customers=customers)
+        office = Office(agency_key, rules_data, customers=customers, app=app)
         for role in agency_roles(rules_data, agency_key):
             office.staff[role] = signed_in(api_client, factories.staff(agency_key, role))
         with app.app_context():

@@ -21,6 +21,7 @@ class Office:
     staff: dict[str, ApiClient] = field(default_factory=dict)
     customers: dict[str, ApiClient] = field(default_factory=dict)
     assets: dict[int, int] = field(default_factory=dict)   # customer user id -> asset id
+    app: object = None   # the Flask app, for the work rows (work_items), done through their commands
 
     def staff_by_id(self, user_id: int) -> ApiClient | None:
         return next((c for c in self.staff.values() if c.user_id == user_id), None)
@@ -95,11 +96,25 @@ class Office:
         customer = customer or self.customers_by_id(detail)
         if "survey_done" in guard_names(transition) and "customer" in transition["by"]:
             self.answer_survey(app_id, customer)
+        for guard in transition.get("guards", []):
+            if isinstance(guard, dict) and "work_items_done" in guard:
+                self.complete_rows(app_id, guard["work_items_done"]["step"])
         form_fields, files = self.form_for(transition, detail)
         form_fields.update(fields or {})
         actor = self.actor_for(transition, detail, customer)
         return actor.transition(app_id, transition["action"], form_fields, files=files or None,
                                 updates=updates)
+
+    def complete_rows(self, app_id: int, step: str) -> None:
+        """Take every work row of the application up to ``step`` as the users the rules name."""
+        from app.demo import complete_work_rows
+        from app.extensions import db
+        from models import User
+
+        with self.app.app_context():
+            complete_work_rows(app_id, step, {role: db.session.get(User, client.user_id)
+                                              for role, client in self.staff.items()})
+            db.session.remove()
 
     def customers_by_id(self, detail: dict) -> ApiClient:
         # the application's owner among our customers
@@ -125,3 +140,4 @@ def transition(workflow: dict, action: str, from_state: str | None = None) -> di
         if t["action"] == action and (from_state is None or from_state in t["from"]):
             return t
     raise KeyError(action)
+

@@ -19,6 +19,10 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(ComplaintDeskView, "Complaints", label=_("Pengaduan & Pesan"), icon="fa-comments",
                         category="Permohonan", category_label=_("Permohonan"))
     appbuilder.add_view_no_menu(ApplicationDeskView)
+    from views.backoffice.work_items import WorkItemView
+    appbuilder.add_view_no_menu(WorkItemView)
+    from views.backoffice.cart import CartAdjustView
+    appbuilder.add_view_no_menu(CartAdjustView)
     for view, name, label, icon in (
         (DashboardView, "Dashboard", _("Dasbor"), "fa-dashboard"),
         (RecapView, "Recap", _("Rekap & Ekspor Excel"), "fa-table"),

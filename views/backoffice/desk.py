@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
@@ -151,6 +151,8 @@ def page_context(application: Application) -> dict:
         "survey": survey, "assignee": user_name(application.assignee) if application.assignee_id else "",
         "declaration": _declaration(service, application, events, tz),
         "local_time": lambda v: local_time(v, tz), "rupiah": rupiah,
+        "work_rows": _work_rows(application),
+        "can_adjust_cart": _can_adjust_cart(application),
     }
 
 
@@ -176,6 +178,54 @@ def asset_panel(application: Application, service: dict, files: list[dict], tz: 
     }
 
 
+def _can_adjust_cart(application: Application) -> bool:
+    from app.commands.cart import may_adjust_cart
+    return may_adjust_cart(application, g.user)
+
+
+def _work_rows(application: Application) -> dict | None:
+    from views.backoffice.work_items import rows_context
+    return rows_context(application)
+
+
+def _signing_document(application: Application, user, action: str | None = None):
+    """``(doc_key, signatory_id)`` of the document a signing action available to ``user`` now would
+    sign (the rules' ``sign`` effect), else None."""
+    from models import Signatory
+
+    data = rules_data_of(application)
+    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
+    actions = {a["action"] for a in available_actions(application, user)}
+    for transition in workflow["transitions"]:
+        if application.state not in transition["from"] or transition["action"] not in actions:
+            continue
+        if action is not None and transition["action"] != action:
+            continue
+        for effect in transition.get("effects") or ():
+            if isinstance(effect, dict) and "sign" in effect:
+                signatory = db.session.scalar(select(Signatory.id).where(
+                    Signatory.agency_id == application.agency_id, Signatory.user_id == user.id))
+                return effect["sign"]["document"], signatory
+    return None
+
+
+def _signing_draft(application: Application, action: str) -> dict | None:
+    """What the signing form shows before the passphrase: the draft, inline and as a PDF link."""
+    from app.documents.produce import DocumentError, render_draft_html
+
+    signing = _signing_document(application, g.user, action)
+    if signing is None:
+        return None
+    try:
+        html = render_draft_html(application, signing[0], signing[1])
+    except DocumentError as error:
+        html, problem = "", error.text
+    else:
+        problem = ""
+    return {"doc_key": signing[0], "html": html, "problem": problem,
+            "label": text(rules_data_of(application).get("documents", {}).get(signing[0], {}).get("label"))}
+
+
 def _profile(user_id: int):
     from models import CustomerProfile
     return db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user_id))
@@ -184,7 +234,7 @@ def _profile(user_id: int):
 class ApplicationDeskView(BaseView):
     route_base = "/backoffice/permohonan"
     class_permission_name = "ApplicationDesk"
-    method_permission_name = {"show": "show", "act": "act", "message": "message", "preview": "show"}
+    method_permission_name = {"show": "show", "act": "act", "message": "message", "preview": "show", "draft": "show"}
     default_view = "show"
 
     @expose("/<int:pk>")
@@ -241,7 +291,27 @@ class ApplicationDeskView(BaseView):
         form.idempotency_key.data = uuid.uuid4().hex
         context = page_context(application)
         return self.render_template("backoffice/transition.html", option=option, form=form,
-                                    errors=errors, reasons=reasons, **context), status
+                                    errors=errors, reasons=reasons, draft=_signing_draft(application, action),
+                                    **context), status
+
+    @expose("/<int:pk>/draf/<doc_key>")
+    @has_access
+    @platform_errors
+    def draft(self, pk: int, doc_key: str):
+        """The PDF a signing action would sign, rendered now (unsigned, marked DRAF), shown inline
+        in a CSP sandbox like every preview; only for a document the current action signs."""
+        from app.documents.produce import draft_document, render_document
+        from app.downloads import content_disposition, protect
+
+        application = load(pk)
+        signing = _signing_document(application, g.user)
+        if signing is None or signing[0] != doc_key:
+            abort(404)
+        pdf = render_document(draft_document(application, doc_key, signing[1]))
+        response = make_response(pdf)
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = content_disposition("inline", f"DRAF-{doc_key}.pdf")
+        return protect(response)
 
     @expose("/<int:pk>/pesan", methods=["POST"])
     @has_access

@@ -59,7 +59,26 @@ def queue_condition(user, all_services=None, versions=None):
             if assignee_states:
                 conditions.append(and_(*in_version, Application.assignee_id == user.id,
                                        Application.state.in_(sorted(assignee_states))))
+    conditions.append(work_rows_condition(user, versions))
     return or_(*conditions) if conditions else false()
+
+
+def work_rows_condition(user, versions):
+    """SQL condition: the user has a work row to enter (assigned or returned to them) on the
+    application while its state lets rows be entered (``work_items.enter.states`` in the rules)."""
+    from app.workflow.work_items import step_states
+    from models import WorkItem
+
+    states: set[str] = set()
+    for version in versions:
+        for service in rules_state().rules_for(version).data.get("services", {}).values():
+            if service.get("work_items"):
+                states |= step_states(service["work_items"], "enter")
+    if not states:
+        return false()
+    mine = select(WorkItem.application_id).where(WorkItem.assignee_id == user.id,
+                                                 WorkItem.status.in_(("assigned", "returned")))
+    return and_(Application.id.in_(mine), Application.state.in_(sorted(states)))
 
 
 def action_labels(application: Application, roles: set[str], user_id: int) -> list[str]:
@@ -72,6 +91,11 @@ def action_labels(application: Application, roles: set[str], user_id: int) -> li
         by = set(transition["by"])
         if by & roles or ("assignee" in by and application.assignee_id == user_id):
             labels.append(text(transition["label"]))
+    rows = [row for row in application.work_items
+            if row.assignee_id == user_id and row.status in ("assigned", "returned")]
+    if rows:
+        from flask_babel import gettext
+        labels.append(gettext("Isi hasil: %(rows)s", rows=", ".join(row.name for row in rows)))
     return labels
 
 

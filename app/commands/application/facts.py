@@ -22,4 +22,5 @@ def compute_facts(application: Application) -> Facts:
         has_assignee=application.assignee_id is not None,
         cart_lines=len(application.cart_lines),
         results=sum(1 for f in files if f.purpose == "result"),
+        work_items=tuple(item.status for item in application.work_items),
     )
