@@ -571,13 +571,13 @@ class RulesCrossChecker:
             if isinstance(adjust, dict):
                 where = key_place(service, "cart_adjust", place)
                 for role, role_place in _names(adjust.get("by"), key_place(adjust, "by", where)):
-                    self.check_staff_role(role, role_place, f"cart_adjust of {subject}")
+                    self.check_staff_role(role, role_place, of("cart_adjust", subject))
                 for state, state_place in _names(adjust.get("states"), key_place(adjust, "states", where)):
-                    self.check_exists(state, _mapping(workflow.get("states")), "state", state_place, f"cart_adjust of {subject}")
+                    self.check_exists(state, _mapping(workflow.get("states")), STATE, state_place, of("cart_adjust", subject))
 
     def check_work_items(self, spec: dict, workflow: dict, place: Place, subject: str) -> None:
         """The rows' staff role and each step's roles and states exist; ``enter`` is the row's own."""
-        subject = f"work_items of {subject}"
+        subject = of("work_items", subject)
         self.check_staff_role(spec.get("assignee_role"), key_place(spec, "assignee_role", place), subject)
         states = _mapping(workflow.get("states"))
         for step in ("assign", "enter", "verify", "validate"):
@@ -587,12 +587,14 @@ class RulesCrossChecker:
             where = key_place(spec, step, place)
             for role, role_place in _names(step_spec.get("by"), key_place(step_spec, "by", where)):
                 if step == "enter" and role != "row_assignee":
-                    self.add(role_place, f"{subject}: 'enter' is done by the row's assignee; write by: [row_assignee]")
+                    self.add(role_place, N_("%(subject)s: 'enter' dikerjakan oleh petugas baris itu sendiri; tulis by: [row_assignee]",
+                                             subject=subject))
                 elif step != "enter" and role not in self.staff_roles and role != "assignee":
-                    self.add(role_place, f"{subject}: step '{step}' names unknown role '{role}'"
-                                         f"{suggestion(role, [*self.staff_roles, 'assignee'])}")
+                    self.add(role_place, N_("%(subject)s: langkah '%(step)s' menyebut peran '%(role)s' yang tidak dikenal%(suggestion)s",
+                                            subject=subject, step=step, role=role,
+                                            suggestion=did_you_mean(role, [*self.staff_roles, "assignee"])))
             for state, state_place in _names(step_spec.get("states"), key_place(step_spec, "states", where)):
-                self.check_exists(state, states, "state", state_place, subject)
+                self.check_exists(state, states, STATE, state_place, subject)
 
     def check_workflow_for_service(self, workflow_key: str, workflow: dict, service_key: str, service: dict, fields: dict) -> None:
         """Checks of a shared workflow that depend on the service using it (its fields, cart, survey)."""
