@@ -350,7 +350,10 @@ def test_customer_tariff_page_lists_parameters_prices_and_order_id(app, testing)
     for code in PARAMETERS:
         price = "Rp " + f"{catalogue[code]['price']:,}".replace(",", ".")
         assert code in page and catalogue[code]["name"] in page.replace("&#34;", '"') and price in page, code
-    assert "Analis" not in page and "Penugasan baris" not in page    # the work rows stay in the office
+    # the work rows stay in the office (the main path's state labels, "Analis melakukan pengujian…",
+    # are the customer's to see)
+    for row_words in ("Penugasan baris", "Hasil diisi", "Hasil diverifikasi", "Hasil divalidasi", "Isi hasil"):
+        assert row_words not in page, row_words
 
 
 def test_team_lead_adjusts_tariff_lines_before_approving(app, offices):  # noqa: F811

@@ -63,17 +63,37 @@ def queue_condition(user, all_services=None, versions=None):
     return or_(*conditions) if conditions else false()
 
 
-def work_rows_condition(user, versions):
-    """SQL condition: the user has a work row to enter (assigned or returned to them) on the
-    application while its state lets rows be entered (``work_items.enter.states`` in the rules)."""
+def work_row_states(versions) -> set[str]:
+    """The states in which some service of these rules versions lets its work rows be entered."""
     from app.workflow.work_items import step_states
-    from models import WorkItem
 
     states: set[str] = set()
     for version in versions:
         for service in rules_state().rules_for(version).data.get("services", {}).values():
             if service.get("work_items"):
                 states |= step_states(service["work_items"], "enter")
+    return states
+
+
+def rows_to_enter(user_id: int, applications: list[Application]) -> dict[int, list]:
+    """The user's work rows still to enter (assigned or returned), by application, in one statement."""
+    from models import WorkItem
+
+    rows: dict[int, list] = {}
+    if applications:
+        for row in db.session.scalars(select(WorkItem).where(
+                WorkItem.application_id.in_([a.id for a in applications]), WorkItem.assignee_id == user_id,
+                WorkItem.status.in_(("assigned", "returned"))).order_by(WorkItem.id)):
+            rows.setdefault(row.application_id, []).append(row)
+    return rows
+
+
+def work_rows_condition(user, versions):
+    """SQL condition: the user has a work row to enter (assigned or returned to them) on the
+    application while its state lets rows be entered (``work_items.enter.states`` in the rules)."""
+    from models import WorkItem
+
+    states = work_row_states(versions)
     if not states:
         return false()
     mine = select(WorkItem.application_id).where(WorkItem.assignee_id == user.id,
@@ -81,7 +101,7 @@ def work_rows_condition(user, versions):
     return and_(Application.id.in_(mine), Application.state.in_(sorted(states)))
 
 
-def action_labels(application: Application, roles: set[str], user_id: int) -> list[str]:
+def action_labels(application: Application, roles: set[str], user_id: int, my_rows: list = ()) -> list[str]:
     data = rules_state().rules_for(application.rules_version_id).data
     workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
     labels = []
@@ -91,11 +111,9 @@ def action_labels(application: Application, roles: set[str], user_id: int) -> li
         by = set(transition["by"])
         if by & roles or ("assignee" in by and application.assignee_id == user_id):
             labels.append(text(transition["label"]))
-    rows = [row for row in application.work_items
-            if row.assignee_id == user_id and row.status in ("assigned", "returned")]
-    if rows:
+    if my_rows:
         from flask_babel import gettext
-        labels.append(gettext("Isi hasil: %(rows)s", rows=", ".join(row.name for row in rows)))
+        labels.append(gettext("Isi hasil: %(rows)s", rows=", ".join(row.name for row in my_rows)))
     return labels
 
 
@@ -147,10 +165,14 @@ class WorkQueueView(BaseView):
             .order_by(Application.id.desc() if order == "newest" else Application.id.asc())
             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
         rows = [a for a, _ in found]
+        # the "Isi hasil" labels: one statement, and none when no application on the page is in a
+        # state where work rows are entered
+        entering = work_row_states([v for v, _ in versions])
+        my_rows = rows_to_enter(user.id, [a for a in rows if a.state in entering])
         names = {a.customer_id: name or "" for a, name in found}
         roles = role_names(user)
         items = [{"app": a, "customer": names.get(a.customer_id, ""), "sla": badges.badge(a),
-                  "actions": action_labels(a, roles, user.id)} for a in rows]
+                  "actions": action_labels(a, roles, user.id, my_rows.get(a.id, ()))} for a in rows]
         return self.render_template(
             "backoffice/queue.html", items=items, services=services, states=state_choices(services, active),
             count=count, capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,
