@@ -61,7 +61,8 @@ clean:
 
 ## make bench: ms per page of every generated document next to a bare xhtml2pdf render (needs `make demo`),
 ## and the issue-12 table side by side (SatuPintu, bare Flask L0, plain Flask-AppBuilder under gunicorn,
-## wrk) on a PostgreSQL database of BENCH_ROWS applications (BENCH_DATABASE_URL; built anew each run)
+## wrk) on a PostgreSQL database of BENCH_ROWS applications (BENCH_DATABASE_URL; built anew each run;
+## a local PostgreSQL is installed and started like .ci/run does when missing, else one line says what to do)
 BENCH_ROWS ?= 1000000
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/satupintu_bench
 bench: demo

@@ -120,16 +120,18 @@ def users_with_role(role: str, agency_id: int, service_type_id: int | None = Non
     """Staff of an agency holding a role (and handling the service, when they are restricted)."""
     from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 
-    stmt = (select(User).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+    # the users with their profiles and services in one statement (not a profile read per user)
+    stmt = (select(User, StaffProfile).join(assoc_user_role, assoc_user_role.c.user_id == User.id)
             .join(Role, Role.id == assoc_user_role.c.role_id)
             .join(StaffProfile, StaffProfile.user_id == User.id)
-            .where(Role.name == role, StaffProfile.agency_id == agency_id, User.active.is_(True)))
-    users = list(db.session.scalars(stmt).unique())
+            .where(Role.name == role, StaffProfile.agency_id == agency_id, User.active.is_(True))
+            .options(joinedload(StaffProfile.services)))
+    pairs = list(dict.fromkeys((user, profile) for user, profile in db.session.execute(stmt).unique()))
+    users = [user for user, _profile in pairs]
     if service_type_id is None:
         return users
     result = []
-    for user in users:
-        profile = staff_profile(user)
+    for user, profile in pairs:
         ids = {s.id for s in profile.services}
         if not ids or service_type_id in ids:
             result.append(user)

@@ -48,13 +48,29 @@ def phone_of(user: User) -> str:
     return profile.phone if profile and profile.phone else ""
 
 
-def display_name(user: User | None) -> str:
+def display_name(user: User | None, profiles: dict | None = None) -> str:
+    """The profile's full name, else the account's name. ``profiles`` (user id -> profile, from
+    profiles_of) spares the statement when the caller has read them already."""
     if user is None:
         return ""
-    profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
+    if profiles is not None and user.id in profiles:
+        profile = profiles[user.id]
+    else:
+        profile = db.session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == user.id))
     if profile:
         return profile.full_name
     return f"{user.first_name} {user.last_name}".strip()
+
+
+def profiles_of(users) -> dict:
+    """user id -> CustomerProfile (or None) for ``users``, in one statement."""
+    ids = {u.id for u in users if u is not None and getattr(u, "id", None)}
+    if not ids:
+        return {}
+    with db.session.no_autoflush:
+        found = {p.user_id: p for p in db.session.scalars(
+            select(CustomerProfile).where(CustomerProfile.user_id.in_(ids)))}
+    return {i: found.get(i) for i in ids}
 
 
 def resolve_recipients(target: str, application: Application, actor: User | None) -> list[User]:
@@ -81,6 +97,7 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     label = state.get("label", application.state)
     zone = formatting.zone_key(application.agency)
+    profiles = profiles_of([application.customer, actor])   # the customer and the actor: one statement
     return {
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,
@@ -94,8 +111,8 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
         "service": {"name": application.service_type.name, "code": application.service_type.code},
         "agency": {"name": application.agency.name, "short_name": application.agency.short_name,
                    "phone": format_phone(application.agency.phone) if application.agency.phone else "", "email": application.agency.email},
-        "customer": {"name": display_name(application.customer), "email": application.customer.email},
-        "actor": {"name": display_name(actor)} if actor else {"name": "Sistem"},
+        "customer": {"name": display_name(application.customer, profiles), "email": application.customer.email},
+        "actor": {"name": display_name(actor, profiles)} if actor else {"name": "Sistem"},
         "note": note or "",
         "step": {"label": step or "",
                  "at": format_datetime(step_at, zone, locale=LOCALE) if step_at else ""},
@@ -115,9 +132,15 @@ def queue_notifications(entries: list[dict], application: Application, rules_dat
     """One outbox row per recipient and channel for each ``notify`` entry."""
     rows = []
     templates = rules_data.get("notifications", {})
-    for entry in entries:
-        template = templates.get(entry["template"], {})
-        for recipient in resolve_recipients(entry["to"], application, actor):
+    # every recipient first (their reads do not flush half-built rows), then the rows in one flush
+    with db.session.no_autoflush:
+        targets = [(entry, templates.get(entry["template"], {}),
+                    resolve_recipients(entry["to"], application, actor)) for entry in entries]
+        wants_phone = [r for entry, _t, recipients in targets if "whatsapp" in entry.get("channels", [])
+                       for r in recipients]
+        profiles = profiles_of(wants_phone) if wants_phone else {}
+    for entry, template, recipients in targets:
+        for recipient in recipients:
             for channel in entry.get("channels", []):
                 variant = template.get(channel, {})
                 row = OutboxMessage(kind="notification", channel=channel, application_id=application.id,
@@ -129,12 +152,13 @@ def queue_notifications(entries: list[dict], application: Application, rules_dat
                 if channel == "email":
                     row.recipient_address = recipient.email or ""
                 elif channel == "whatsapp":
-                    row.recipient_address = phone_of(recipient)
+                    profile = profiles.get(recipient.id)
+                    row.recipient_address = profile.phone if profile and profile.phone else ""
                 else:
                     row.recipient_address = str(recipient.id)
                 if not row.recipient_address:
                     row.status = "dead"
                     row.last_error = f"recipient {recipient.username} has no address for {channel}"
-                db.session.add(row)
                 rows.append(row)
+    db.session.add_all(rows)
     return rows

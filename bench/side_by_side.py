@@ -99,6 +99,47 @@ def jwt(base: str, username: str, password: str) -> str:
     return response.json()["access_token"]
 
 
+def _reachable(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.rsplit("/", 1)[0] + "/postgres", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    finally:
+        engine.dispose()
+
+
+def ensure_postgres(url: str) -> bool:
+    """A local PostgreSQL the way .ci/run gets one: installed with apt-get when missing, its cluster
+    started with pg_ctlcluster when not running. False (after one line saying what to do) if still not."""
+    if _reachable(url):
+        return True
+    host = re.sub(r"^.*@|[:/].*$", "", url.split("://", 1)[-1])
+    if host in ("127.0.0.1", "localhost") and os.geteuid() == 0:
+        if shutil.which("pg_ctlcluster") is None:
+            print("PostgreSQL not installed: installing it (apt-get install postgresql)")
+            subprocess.run(["apt-get", "update", "-qq"], check=False)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
+                           check=False, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        clusters = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+        if clusters and shutil.which("pg_ctlcluster"):
+            print("PostgreSQL not running: starting it")
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[0], "main", "start"],
+                           check=False)
+            for _ in range(30):
+                if _reachable(url):
+                    return True
+                time.sleep(1)
+    print(f"PostgreSQL is not reachable at {url}: install and start it as root (apt-get install -y postgresql "
+          "&& pg_ctlcluster <version> main start, user postgres with trust on 127.0.0.1) or set "
+          "BENCH_DATABASE_URL=postgresql://user@host:port/db, then run make bench again.", file=sys.stderr)
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get(
@@ -113,10 +154,13 @@ def main() -> int:
     parser.add_argument("--transitions", type=int, default=100, help="transitions timed (0: none)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=False)   # a fresh machine has no package lists
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)
     from config import DEMO_PASSWORD
 
     url = args.database_url
+    if not ensure_postgres(url):
+        return 2
     if not args.reuse:
         from sqlalchemy import create_engine, text
 

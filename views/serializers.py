@@ -107,17 +107,59 @@ def timeline(application: Application, events) -> list[dict]:
 
 
 def detail_options() -> list:
-    """Loader options for application_detail: what it shows, in a fixed number of statements."""
-    from sqlalchemy.orm import joinedload, selectinload
+    """Loader options for application_detail's own row: service type and agency joined. Its
+    collections come from load_detail_collections, each only when detail_flags says it has rows."""
+    from sqlalchemy.orm import joinedload
 
-    from models import ApplicationFile, CartLine, Payment
+    return [joinedload(Application.service_type), joinedload(Application.agency)]
 
-    return [joinedload(Application.service_type), joinedload(Application.agency),
-            selectinload(Application.cart_lines).joinedload(CartLine.item),
-            selectinload(Application.files).joinedload(ApplicationFile.file),
-            selectinload(Application.payments).joinedload(Payment.bank_account),
-            selectinload(Application.slots),
-            selectinload(Application.documents)]
+
+def _detail_collections() -> dict:
+    """The collections the detail shows: relationship name -> (child class, loader options)."""
+    from sqlalchemy.orm import joinedload
+
+    from models import ApplicationFile, CartLine, GeneratedDocument, Payment, ScheduleSlot, WorkItem
+
+    return {"cart_lines": (CartLine, [joinedload(CartLine.item)]),
+            "files": (ApplicationFile, [joinedload(ApplicationFile.file)]),
+            "payments": (Payment, [joinedload(Payment.bank_account)]),
+            "slots": (ScheduleSlot, []),
+            "documents": (GeneratedDocument, []),
+            "work_items": (WorkItem, [])}
+
+
+def detail_flags(work_items: bool = True) -> list:
+    """One EXISTS column per collection of the detail, to select with the application: an empty
+    collection (most of them, for most applications) then costs no statement of its own."""
+    from sqlalchemy import exists
+
+    return [exists().where(child.application_id == Application.id).label(f"has_{name}")
+            for name, (child, _options) in _detail_collections().items()
+            if work_items or name != "work_items"]
+
+
+def load_detail_collections(application: Application, row, skip=()) -> None:
+    """Fill the detail's collections: an empty one without a statement, the others one statement
+    each, in the relationship's order (``row`` carries the detail_flags columns); those in ``skip``
+    are not read here (the caller does not show them)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import with_parent
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from app.extensions import db
+
+    flags = row._mapping
+    for name, (child, options) in _detail_collections().items():
+        flag = f"has_{name}"
+        if flag not in flags or name in skip:
+            continue
+        if not flags[flag]:
+            set_committed_value(application, name, [])
+            continue
+        order = getattr(Application, name).property.order_by or [child.id]
+        items = db.session.scalars(select(child).where(with_parent(application, getattr(Application, name)))
+                                   .options(*options).order_by(*order)).unique().all()
+        set_committed_value(application, name, list(items))
 
 
 def application_detail(application: Application, events, customer_name: str | None = None) -> dict:

@@ -63,37 +63,17 @@ def queue_condition(user, all_services=None, versions=None):
     return or_(*conditions) if conditions else false()
 
 
-def work_row_states(versions) -> set[str]:
-    """The states in which some service of these rules versions lets its work rows be entered."""
+def work_rows_condition(user, versions):
+    """SQL condition: the user has a work row to enter (assigned or returned to them) on the
+    application while its state lets rows be entered (``work_items.enter.states`` in the rules)."""
     from app.workflow.work_items import step_states
+    from models import WorkItem
 
     states: set[str] = set()
     for version in versions:
         for service in rules_state().rules_for(version).data.get("services", {}).values():
             if service.get("work_items"):
                 states |= step_states(service["work_items"], "enter")
-    return states
-
-
-def rows_to_enter(user_id: int, applications: list[Application]) -> dict[int, list]:
-    """The user's work rows still to enter (assigned or returned), by application, in one statement."""
-    from models import WorkItem
-
-    rows: dict[int, list] = {}
-    if applications:
-        for row in db.session.scalars(select(WorkItem).where(
-                WorkItem.application_id.in_([a.id for a in applications]), WorkItem.assignee_id == user_id,
-                WorkItem.status.in_(("assigned", "returned"))).order_by(WorkItem.id)):
-            rows.setdefault(row.application_id, []).append(row)
-    return rows
-
-
-def work_rows_condition(user, versions):
-    """SQL condition: the user has a work row to enter (assigned or returned to them) on the
-    application while its state lets rows be entered (``work_items.enter.states`` in the rules)."""
-    from models import WorkItem
-
-    states = work_row_states(versions)
     if not states:
         return false()
     mine = select(WorkItem.application_id).where(WorkItem.assignee_id == user.id,
@@ -101,7 +81,25 @@ def work_rows_condition(user, versions):
     return and_(Application.id.in_(mine), Application.state.in_(sorted(states)))
 
 
-def action_labels(application: Application, roles: set[str], user_id: int, my_rows: list = ()) -> list[str]:
+ROW_NAME_SEPARATOR = "\x1f"
+
+
+def my_rows_column(user_id: int):
+    """The names of the user's work rows to enter (assigned or returned to them) on an application, in
+    row order, as one column of the page's select (not a read of the rows per application)."""
+    from sqlalchemy import func
+    from models import WorkItem
+
+    names = (select(WorkItem.name.label("name"))
+             .where(WorkItem.application_id == Application.id, WorkItem.assignee_id == user_id,
+                    WorkItem.status.in_(("assigned", "returned")))
+             .order_by(WorkItem.position).subquery())
+    return (select(func.aggregate_strings(names.c.name, ROW_NAME_SEPARATOR)).scalar_subquery()
+            .label("my_rows"))
+
+
+def action_labels(application: Application, roles: set[str], user_id: int,
+                  my_rows: list[str] | None = None) -> list[str]:
     data = rules_state().rules_for(application.rules_version_id).data
     workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
     labels = []
@@ -111,9 +109,12 @@ def action_labels(application: Application, roles: set[str], user_id: int, my_ro
         by = set(transition["by"])
         if by & roles or ("assignee" in by and application.assignee_id == user_id):
             labels.append(text(transition["label"]))
+    if my_rows is None:
+        my_rows = [row.name for row in application.work_items
+                   if row.assignee_id == user_id and row.status in ("assigned", "returned")]
     if my_rows:
         from flask_babel import gettext
-        labels.append(gettext("Isi hasil: %(rows)s", rows=", ".join(row.name for row in my_rows)))
+        labels.append(gettext("Isi hasil: %(rows)s", rows=", ".join(my_rows)))
     return labels
 
 
@@ -160,19 +161,15 @@ class WorkQueueView(BaseView):
         count = capped_count(stmt)
         # one statement for the page: service type and agency joined, the customer's name as a column
         found = db.session.execute(
-            stmt.add_columns(customer_name_column(with_organisation=True))
+            stmt.add_columns(customer_name_column(with_organisation=True), my_rows_column(user.id))
             .options(joinedload(Application.service_type), joinedload(Application.agency))
             .order_by(Application.id.desc() if order == "newest" else Application.id.asc())
             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        rows = [a for a, _ in found]
-        # the "Isi hasil" labels: one statement, and none when no application on the page is in a
-        # state where work rows are entered
-        entering = work_row_states([v for v, _ in versions])
-        my_rows = rows_to_enter(user.id, [a for a in rows if a.state in entering])
-        names = {a.customer_id: name or "" for a, name in found}
         roles = role_names(user)
-        items = [{"app": a, "customer": names.get(a.customer_id, ""), "sla": badges.badge(a),
-                  "actions": action_labels(a, roles, user.id, my_rows.get(a.id, ()))} for a in rows]
+        items = [{"app": a, "customer": name or "", "sla": badges.badge(a),
+                  "actions": action_labels(a, roles, user.id,
+                                           my_rows=my_rows.split(ROW_NAME_SEPARATOR) if my_rows else [])}
+                 for a, name, my_rows in found]
         return self.render_template(
             "backoffice/queue.html", items=items, services=services, states=state_choices(services, active),
             count=count, capped=count > COUNT_CAP, page=page, page_size=PAGE_SIZE,

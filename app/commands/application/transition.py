@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import ensure_visible, users_with_role, workflow_roles
@@ -121,6 +122,9 @@ class ApplicationTransitionCommand:
             if result is not None:
                 return result
             result = self._run()
+            if result.body is None and not result.replayed:
+                # the answer is known after the last flush; built now, it needs no reload after commit
+                result.body = result.to_dict()
             session.commit()
             return result
         except (StaleDataError, IntegrityError, OperationalError) as error:
@@ -156,8 +160,11 @@ class ApplicationTransitionCommand:
         seen = self.expected_version
         if seen is None:
             seen = session.scalar(select(Application.version).where(Application.id == self.application_id))
+        # service type and agency with it (every transition reads both); the lock stays on the application
         application = session.scalar(select(Application).where(Application.id == self.application_id)
-                                     .with_for_update().execution_options(populate_existing=True))
+                                     .options(joinedload(Application.service_type, innerjoin=True),
+                                              joinedload(Application.agency, innerjoin=True))
+                                     .with_for_update(of=Application).execution_options(populate_existing=True))
         # A request with the same key may have committed while we waited for the row lock.
         replay = self._replay()
         if replay is not None:
@@ -221,6 +228,7 @@ class ApplicationTransitionCommand:
                            values=public_values,
                            rules_version_id=application.rules_version_id, created_at=self.now)
         session.add(event)
+        application.updated_at = self.now   # in the state's UPDATE, not a second one after the effects
         session.flush()
         saved = attach_files(application, form_uploads, purpose=None, store=self.store,
                              actor=self.actor, form_spec=form_spec, event=event)
