@@ -146,7 +146,7 @@ def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> l
             new_path = path + [transition]
             if nxt == target_state:
                 return new_path
-            kind = workflow["states"][nxt].get("kind", "working")
+            kind = workflow.get("states")[nxt].get("kind") or "working"
             if avoid_final and kind.startswith("final"):
                 continue
             seen.add(nxt)
@@ -157,7 +157,7 @@ def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> l
 def happy_path(workflow: dict) -> list[dict]:
     """The longest way to a final_success state that visits no state twice: the demo shows the
     most steps (BMKG's paid path rather than its zero-tariff shortcut)."""
-    states = workflow["states"]
+    states = workflow.get("states")
     best: list[dict] = []
 
     def walk(state: str, path: list[dict], seen: set[str]) -> None:

@@ -164,3 +164,97 @@ class Rules:
             "states": sum(len(workflow.get("states") or {}) for workflow in workflows),
             "transitions": sum(len(workflow.get("transitions") or ()) for workflow in workflows),
         }
+
+    # ------------------------------------------------------------ call-site accessors
+    # What code outside ``app/rules/`` reads: none of it indexes ``data`` itself, so a misspelt
+    # section is a KeyError naming what is missing, and the storage shape can change here alone.
+    # Callers read what these return (``spec["label"]``, ``spec.get(...)``) and never mutate it.
+
+    def has_service(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("services")
+
+    def has_document(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("documents")
+
+    def has_agency(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("agencies")
+
+    def workflows(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("workflows").items())
+
+    def agencies(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("agencies").items())
+
+    def documents(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("documents").items())
+
+    def notifications(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("notifications").items())
+
+    def agency_keys(self) -> list[str]:
+        return list(self._section("agencies"))
+
+    def document_keys(self) -> list[str]:
+        return list(self._section("documents"))
+
+    def role_keys(self) -> set[str]:
+        """The declared staff role keys (built-ins not included)."""
+        return set(self._section("roles"))
+
+    def role(self, key: str) -> dict:
+        return self._get("roles", key, "role")
+
+    def services_of_agency(self, agency_key: str) -> Iterator[tuple[str, dict]]:
+        """The services an agency offers, in the rules' order."""
+        return ((key, spec) for key, spec in self.services() if spec["agency"] == agency_key)
+
+    def workflow_key_for(self, service_key: str) -> str:
+        return self.service(service_key)["workflow"]
+
+    def states(self, workflow_key: str) -> Mapping[str, dict]:
+        """A workflow's states, key → spec (read-only)."""
+        return self.workflow(workflow_key)["states"]
+
+    def states_for(self, service_key: str) -> Mapping[str, dict]:
+        return self.states(self.workflow_key_for(service_key))
+
+    def state_for(self, service_key: str, state_key: str) -> dict:
+        return self.state(self.workflow_key_for(service_key), state_key)
+
+    def initial_state_for(self, service_key: str) -> str:
+        return self.workflow_for(service_key)["initial"]
+
+    def transitions(self, workflow_key: str) -> list[dict]:
+        """A workflow's transitions in the rules' order (read-only)."""
+        return self.workflow(workflow_key)["transitions"]
+
+    def transitions_for(self, service_key: str) -> list[dict]:
+        return self.transitions(self.workflow_key_for(service_key))
+
+    def transition(self, workflow_key: str, action: str, from_state: str | None = None) -> dict:
+        """The first transition of ``action`` (leaving ``from_state`` when given)."""
+        for transition in self.transitions(workflow_key):
+            if transition["action"] == action and (from_state is None or from_state in transition["from"]):
+                return transition
+        where = f" from state '{from_state}'" if from_state is not None else ""
+        raise KeyError(f"action '{action}'{where} is not defined in workflow '{workflow_key}'")
+
+    def transition_for(self, service_key: str, action: str, from_state: str | None = None) -> dict:
+        return self.transition(self.workflow_key_for(service_key), action, from_state)
+
+    def survey_for(self, service_key: str) -> dict | None:
+        """The satisfaction survey a service asks for, or None when it asks for none."""
+        key = self.service(service_key).get("survey")
+        return self.survey(key) if key else None
+
+    def numbering_or_none(self, key: str | None) -> dict | None:
+        return self._section("numbering").get(key) if key else None
+
+    def calendar(self) -> dict | None:
+        return self.data.get("calendar")
+
+    def request_kind(self, key: str) -> dict:
+        return self._get("request_kinds", key, "request kind")
+
+    def request_kinds(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("request_kinds").items())
