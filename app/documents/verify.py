@@ -67,7 +67,7 @@ def _certificate(doc: GeneratedDocument) -> bytes | None:
 def verify_document(doc: GeneratedDocument) -> Verification:
     application = doc.application
     try:
-        spec = rules_state().rules_for(application.rules_version_id).data["documents"].get(doc.doc_key, {})
+        spec = rules_state().rules_for(application.rules_version_id).document(doc.doc_key)
     except LookupError:
         spec = {}
     label = spec.get("label") or KIND_LABELS.get(doc.kind, doc.kind)

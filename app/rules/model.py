@@ -179,6 +179,9 @@ class Rules:
     def has_agency(self, key: str | None) -> bool:
         return bool(key) and key in self._section("agencies")
 
+    def has_workflow(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("workflows")
+
     def workflows(self) -> Iterator[tuple[str, dict]]:
         return iter(self._section("workflows").items())
 
