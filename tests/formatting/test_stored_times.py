@@ -86,11 +86,12 @@ def test_commands_refuse_a_naive_now(ctx, command):
 # ------------------------------------------------------------------ deadlines
 
 def clock(zone: str, extra_days_off=()):
+    from app.rules.model import Rules
     from app.sla import SlaClock
     from models import Agency
 
-    return SlaClock({"calendar": {"country": "ID", "categories": ["public", "government"]},
-                     "agencies": {"h7": {"extra_days_off": list(extra_days_off)}}},
+    return SlaClock(Rules({"calendar": {"country": "ID", "categories": ["public", "government"]},
+                           "agencies": {"h7": {"extra_days_off": list(extra_days_off)}}}),
                     Agency(key="h7", timezone=zone))
 
 
