@@ -74,7 +74,7 @@ class Rules:
 
     def to_dict(self) -> dict:
         """A deep copy of the rules data (JSON-serialisable): what the app stores as a version.
-        For reads on a hot path use ``rules.data`` directly and do not mutate it."""
+        Code outside ``app/rules/`` reads through the accessors below, never ``rules.data``."""
         return plain_copy(self.data)
 
     @classmethod
