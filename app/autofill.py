@@ -7,6 +7,8 @@ from collections import deque
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from app.workflow.guards import guard_name_and_args
+
 # Minimal but real files: the platform parses uploads (pikepdf, Pillow), so they must be valid
 SAMPLE_PDF = (b"%PDF-1.3\n1 0 obj\n<< /Pages 2 0 R /Type /Catalog >>\nendobj\n2 0 obj\n"
               b"<< /Count 1 /Kids [ 3 0 R ] /Type /Pages >>\nendobj\n3 0 obj\n"
@@ -120,11 +122,12 @@ def required_field_values(workflow: dict, path: list[dict]) -> dict:
     """Application field values that the guards along ``path`` expect (field_equals / field_in)."""
     values = {}
     for transition in path:
-        for guard in transition.get("guards", []):
-            if isinstance(guard, dict) and "field_equals" in guard:
-                values[guard["field_equals"]["field"]] = guard["field_equals"]["value"]
-            elif isinstance(guard, dict) and "field_in" in guard:
-                values[guard["field_in"]["field"]] = guard["field_in"]["values"][0]
+        for guard in transition.get("guards") or []:
+            name, args = guard_name_and_args(guard)
+            if name == "field_equals":
+                values[args["field"]] = args["value"]
+            elif name == "field_in":
+                values[args["field"]] = args["values"][0]
     return values
 
 

@@ -18,6 +18,9 @@ from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.security import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.signing import create_signing_key
+from app.workflow.effects import effect_name_and_args
+from app.workflow.fields import label_text
+from app.workflow.guards import guard_name_and_args
 from config import DEMO_PASSWORD
 from models import (Agency, Application, Asset, CustomerProfile, OutboxMessage, ServiceType, Signatory,
                     StaffProfile, User)
@@ -78,7 +81,7 @@ def role_label(rules: Rules, role: str) -> str:
     """A role's label in Indonesian (the demo's account names), else its key."""
     label = rules.role(role).get("label") if role in rules.role_keys() else None
     label = label or role
-    return label.get("id") if isinstance(label, dict) else label
+    return label_text(label, "id")
 
 
 def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
@@ -189,14 +192,15 @@ def drive(application_id: int, path: list[dict], rules: Rules, customer: User, s
             actor = next((staff[r] for r in by if r in staff), None)
         if actor is None:
             raise RuntimeError(f"no demo user for {by} on {transition['action']}")
-        guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+        guards = [guard_name_and_args(g)[0] for g in transition.get("guards") or []]
         if "survey_done" in guards and "customer" in by:
             survey = rules.survey_for(application.service_type.key)
             SubmitSurveyCommand(application_id, customer,
                                 {q["key"]: q["options"][-1]["score"] for q in survey["questions"]}).run()
-        for guard in transition.get("guards", []):
-            if isinstance(guard, dict) and "work_items_done" in guard:
-                complete_work_rows(application_id, guard["work_items_done"]["step"], staff)
+        for guard in transition.get("guards") or []:
+            name, args = guard_name_and_args(guard)
+            if name == "work_items_done":
+                complete_work_rows(application_id, args["step"], staff)
         application = db.session.get(Application, application_id)
         agency = rules.agency(application.agency.key)
         fields, files = fill_form(
@@ -254,7 +258,8 @@ def _paid_in_full(transition: dict, application: Application) -> dict:
     """The demo treasurer records the amount due as received (no shortfall on demo kuitansi)."""
     overrides = {}
     for effect in transition.get("effects") or []:
-        amount_field = (effect.get("set_payment_status") or {}).get("amount_field") if isinstance(effect, dict) else None
+        name, args = effect_name_and_args(effect)
+        amount_field = (args or {}).get("amount_field") if name == "set_payment_status" else None
         pending = [p for p in application.payments if p.status == "submitted" and p.superseded_at is None]
         if amount_field and pending:
             overrides[amount_field] = int(pending[-1].amount)

@@ -14,6 +14,7 @@ from app.access import users_with_role
 from app.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
 from app.extensions import db
 from app.rules.model import Rules
+from app.workflow.fields import label_text
 from models import Application, CustomerProfile, OutboxMessage, User
 
 # The rules' notification texts are Indonesian: their dates and numbers are too, whatever the
@@ -103,7 +104,7 @@ def notification_context(application: Application, rules: Rules, *, actor: User 
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,
             "reference": application.reference, "state": application.state,
-            "state_label": label.get("id") if isinstance(label, dict) else label,
+            "state_label": label_text(label, "id"),
             "total": application.total_amount, "numbers": dict(application.numbers or {}),
             "due_at": format_datetime(application.due_at, zone, locale=LOCALE) if application.due_at else "",
             "submitted_at": format_datetime(application.submitted_at or application.created_at, zone,

@@ -17,6 +17,7 @@ from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.formatting import as_utc
 from app.sla import FINAL_KINDS, to_local
+from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import label_text
 from app.workflow.validity import due_reminder, next_reminder_on
 from models import Application, AuditEvent, GeneratedDocument, Payment
@@ -96,8 +97,9 @@ def invoice_overdue_spec(rules: Rules, application: Application, payment: Paymen
         if transition.get("action") != payment.opened_by:
             continue
         for effect in transition.get("effects") or []:
-            if isinstance(effect, dict) and "create_invoice" in effect:
-                return effect["create_invoice"].get("on_overdue") or {}
+            name, args = effect_name_and_args(effect)
+            if name == "create_invoice":
+                return args.get("on_overdue") or {}
     return {}
 
 

@@ -8,6 +8,7 @@ from app.errors import ConflictError, ForbiddenError, N_, ValidationError, trans
 from app.extensions import db
 from app.rules.model import Rules
 from app.rules_state import rules_state
+from app.workflow.guards import guard_name_and_args
 from models import Application, SurveyResponse, User
 from models.base import utcnow
 
@@ -20,7 +21,7 @@ def survey_open(application: Application, rules: Rules) -> bool:
     if application.state_kind == "final_success":
         return True
     return any(application.state in t["from"] and "survey_done" in [
-        g if isinstance(g, str) else next(iter(g)) for g in t.get("guards") or []]
+        guard_name_and_args(g)[0] for g in t.get("guards") or []]
         for t in rules.transitions_for(service_key))
 
 

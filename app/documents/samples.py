@@ -28,7 +28,7 @@ def sample_context(doc_key: str, rules: Rules) -> dict:
                    "address": "Jl. Contoh No. 1, Jakarta 10110", "phone": "(021) 1234567",
                    "email": "ptsp@contoh.go.id",
                    "bank_accounts": [{"bank": "BRI", "number": "0123-01-000123-30-1", "holder": "RPL Contoh PNBP"}]},
-        "document": {"number": "CONTOH/0001/XI/2026", "label": label.get("id") if isinstance(label, dict) else label,
+        "document": {"number": "CONTOH/0001/XI/2026", "label": label,
                      "kind": spec.get("kind", "other"), "date": "23 November 2026", "signed": bool(spec.get("signed"))},
         "customer": {"name": "Budi Santoso"},
         "service": {"name": "Layanan Contoh", "code": "LC"},

@@ -328,6 +328,8 @@ def check_rules() -> CheckResult:
 
 
 def signing_needs(rules) -> dict[str, dict[str, set]]:
+    from app.workflow.effects import effect_name_and_args
+
     """agency key → {"roles": roles that sign (``*``: any signatory, e.g. an assignee), "documents": …}
     for every active service whose workflow has a transition with a ``sign`` effect."""
     needs: dict[str, dict[str, set]] = {}
@@ -336,7 +338,8 @@ def signing_needs(rules) -> dict[str, dict[str, set]]:
             continue
         for transition in rules.transitions_for(service_key):
             for effect in transition.get("effects") or ():
-                if not isinstance(effect, dict) or "sign" not in effect:
+                name, args = effect_name_and_args(effect)
+                if name != "sign":
                     continue
                 need = needs.setdefault(service["agency"], {"roles": set(), "documents": set()})
                 by = set(transition.get("by") or ())
@@ -344,7 +347,7 @@ def signing_needs(rules) -> dict[str, dict[str, set]]:
                 need["roles"] |= named
                 if by & {"assignee", "system"}:
                     need["roles"].add("*")
-                need["documents"].add((effect["sign"] or {}).get("document", "?"))
+                need["documents"].add((args or {}).get("document", "?"))
     return needs
 
 

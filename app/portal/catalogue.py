@@ -183,8 +183,7 @@ def _condition_text(spec: dict, condition: dict) -> str:
     fields = {f.get("key"): f for f in spec.get("fields") or []}
     field = fields.get(condition.get("field"), {})
     name = label_text(field.get("label")) or condition.get("field", "")
-    options = {str(o.get("value")): label_text(o.get("label")) for o in field.get("options") or []
-               if isinstance(o, dict)}
+    options = {str(o.get("value")): label_text(o.get("label")) for o in field.get("options") or []}
     if "equals" in condition:
         value = options.get(str(condition["equals"]), str(condition["equals"]))
         return _("Hanya jika %(field)s: %(value)s", field=name, value=value)

@@ -26,6 +26,7 @@ from app.rules_state import rules_state
 from app.rules.labels import display_language
 from app.rules.model import Rules
 from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
+from app.workflow.guards import guard_name_and_args
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
                     SurveyResponse)
 
@@ -159,7 +160,7 @@ def timeline_ahead(application: Application, workflow: dict) -> list[dict]:
 
 def is_revision(transition: dict, state_kind: str) -> bool:
     """A customer's action that re-sends the application with corrected data and documents."""
-    guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+    guards = [guard_name_and_args(g)[0] for g in transition.get("guards") or []]
     return state_kind == "waiting_customer" and "documents_complete" in guards and \
         not any(f.get("required") for f in transition.get("form", []))
 
@@ -176,8 +177,8 @@ def customer_actions(application: Application) -> list[dict]:
         target_kind = (states.get(transition.get("to")) or {}).get("kind") or ""
         actions.append({**option, "revision": is_revision(transition, state_kind),
                         "ends": str(target_kind).startswith("final") and target_kind != "final_success",
-                        "survey_first": "survey_done" in [g if isinstance(g, str) else next(iter(g))
-                                                          for g in transition.get("guards", [])]})
+                        "survey_first": "survey_done" in [guard_name_and_args(g)[0]
+                                                          for g in transition.get("guards") or []]})
     return actions
 
 

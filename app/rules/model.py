@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from app.rules.format import RulesSpec
 from app.rules.schema import BUILTIN_ROLES
 
 
@@ -66,6 +67,7 @@ class Rules:
         self.template_digests = dict(template_digests or {})
         self.sources = tuple(sources)
         self.sha256 = fingerprint(data, self.template_digests)
+        self._spec: RulesSpec | None = None
 
     def __repr__(self) -> str:
         return f"<Rules {self.sha256[:12]} {self.summary()}>"
@@ -96,7 +98,18 @@ class Rules:
 
     # ------------------------------------------------------------ accessors
 
+    @property
+    def spec(self) -> RulesSpec:
+        """The typed rules (``app/rules/format.py``), built from ``data`` once, on first use.
+        ``data`` stays the canonical stored form the fingerprint is computed over."""
+        if self._spec is None:
+            self._spec = RulesSpec.model_validate(self.data)
+        return self._spec
+
     def _section(self, name: str) -> dict:
+        return getattr(self.spec, name) or {}
+
+    def _raw_section(self, name: str) -> dict:
         return self.data.get(name) or {}
 
     def _get(self, section: str, key: str, noun: str) -> dict:
@@ -143,7 +156,7 @@ class Rules:
 
     def roles(self) -> dict[str, dict]:
         """The declared staff roles, key → ``{label, description}`` (built-ins not included)."""
-        return plain_copy(self._section("roles"))
+        return plain_copy(self._raw_section("roles"))
 
     @staticmethod
     def builtin_roles() -> tuple[str, ...]:
@@ -156,11 +169,11 @@ class Rules:
         return self.base_dir / relative
 
     def summary(self) -> dict[str, int]:
-        workflows = self._section("workflows").values()
+        workflows = self._raw_section("workflows").values()
         return {
-            "agencies": len(self._section("agencies")),
-            "services": len(self._section("services")),
-            "workflows": len(self._section("workflows")),
+            "agencies": len(self._raw_section("agencies")),
+            "services": len(self._raw_section("services")),
+            "workflows": len(self._raw_section("workflows")),
             "states": sum(len(workflow.get("states") or {}) for workflow in workflows),
             "transitions": sum(len(workflow.get("transitions") or ()) for workflow in workflows),
         }
@@ -202,7 +215,7 @@ class Rules:
 
     def role_keys(self) -> set[str]:
         """The declared staff role keys (built-ins not included)."""
-        return set(self._section("roles"))
+        return set(self._raw_section("roles"))
 
     def role(self, key: str) -> dict:
         return self._get("roles", key, "role")
@@ -245,6 +258,11 @@ class Rules:
     def transition_for(self, service_key: str, action: str, from_state: str | None = None) -> dict:
         return self.transition(self.workflow_key_for(service_key), action, from_state)
 
+    def plain_forms(self, workflow_key: str) -> list[list[dict]]:
+        """A plain copy of each transition's form, in the rules' order: for answers serialised as JSON."""
+        self.workflow(workflow_key)
+        return [plain_copy(t.get("form") or []) for t in self._raw_section("workflows")[workflow_key]["transitions"]]
+
     def survey_for(self, service_key: str) -> dict | None:
         """The satisfaction survey a service asks for, or None when it asks for none."""
         key = self.service(service_key).get("survey")
@@ -253,8 +271,8 @@ class Rules:
     def numbering_or_none(self, key: str | None) -> dict | None:
         return self._section("numbering").get(key) if key else None
 
-    def calendar(self) -> dict | None:
-        return self.data.get("calendar")
+    def calendar(self):
+        return self.spec.calendar
 
     def request_kind(self, key: str) -> dict:
         return self._get("request_kinds", key, "request kind")

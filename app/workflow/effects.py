@@ -168,6 +168,8 @@ EFFECTS: dict[str, EffectSpec] = {
 
 def effect_name_and_args(entry: Any) -> tuple[str | None, Any]:
     """``{name: args}`` → ``('name', args)``; anything else → ``(None, None)``."""
+    if hasattr(entry, "name_and_args"):  # the typed rules' EffectCall: args as plain data
+        return entry.name_and_args()
     if isinstance(entry, dict) and len(entry) == 1:
         name, args = next(iter(entry.items()))
         return (name if isinstance(name, str) else None), args

@@ -144,17 +144,19 @@ class WorkflowEngine:
         """Transitions from the current state that one of ``roles`` may perform, in rules order,
         each with the reasons its guards fail (empty: enabled)."""
         service = self.service(snapshot.service_key)
+        workflow_key = service["workflow"]
         roles = frozenset(roles)
         guard_context = GuardContext(service, snapshot)
+        forms = self.rules.plain_forms(workflow_key)
         return [
             ActionOption(
                 action=transition["action"],
                 label=transition["label"],
                 to_state=transition["to"],
-                form=copy.deepcopy(transition["form"]),
+                form=forms[index],
                 guard_failures=evaluate_guards(transition["guards"], guard_context),
             )
-            for transition in self._transitions(snapshot.service_key)
+            for index, transition in enumerate(self.rules.transitions(workflow_key))
             if snapshot.state in transition["from"] and roles & set(transition["by"])
         ]
 

@@ -81,6 +81,8 @@ def label_text(label: Any, language: str = "id") -> str:
     Indonesian when that language is missing. Screens use ``app.rules.labels.rules_label``."""
     if isinstance(label, dict):
         return str(label.get(language) or label.get("id") or next(iter(label.values()), "") or "")
+    if hasattr(label, "model_fields"):  # the typed rules' LocalizedText
+        return str(label.get(language) or label.get("id") or "")
     return "" if label is None else str(label)
 
 

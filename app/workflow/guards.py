@@ -190,6 +190,8 @@ def guard_name_and_args(entry: Any) -> tuple[str | None, Any]:
     """``'name'`` → ``('name', {})``; ``{name: args}`` → ``('name', args)``; anything else → ``(None, None)``."""
     if isinstance(entry, str):
         return entry, {}
+    if hasattr(entry, "name_and_args"):  # the typed rules' GuardCall: args as plain data
+        return entry.name_and_args()
     if isinstance(entry, dict) and len(entry) == 1:
         name, args = next(iter(entry.items()))
         return (name if isinstance(name, str) else None), ({} if args is None else args)

@@ -18,6 +18,7 @@ from app.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
 from app.formatting import format_date, format_number, format_phone, typed_datetime
 from app.rules.labels import display_language
+from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
@@ -201,10 +202,11 @@ def _signing_document(application: Application, user, action: str | None = None)
         if action is not None and transition["action"] != action:
             continue
         for effect in transition.get("effects") or ():
-            if isinstance(effect, dict) and "sign" in effect:
+            name, args = effect_name_and_args(effect)
+            if name == "sign":
                 signatory = db.session.scalar(select(Signatory.id).where(
                     Signatory.agency_id == application.agency_id, Signatory.user_id == user.id))
-                return effect["sign"]["document"], signatory
+                return args["document"], signatory
     return None
 
 
