@@ -23,7 +23,7 @@ from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
-from app.rules.model import Rules
+from app.rules.model import Rules, plain_data
 from app.rules_state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
@@ -364,8 +364,8 @@ def render_wizard(service, spec, rules: Rules, form: WizardForm, errors: dict | 
     profile = profile_of(current_user)
     cart_lines, cart_display = cart_for(service, spec)
     documents = []
-    for doc in spec.get("documents", []):
-        documents.append({**doc, "label": text_of(doc.get("label")), "types_text": types_text(doc.get("types")),
+    for doc in spec.get("documents") or []:
+        documents.append({**plain_data(doc), "label": text_of(doc.get("label")), "types_text": types_text(doc.get("types")),
                           "accept": accept_attr(doc.get("types")), "max_mb": doc.get("max_mb") or 20,
                           "library": my_library(doc.get("types"))})
     kind_specs = dict(rules.request_kinds())

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.notify import rupiah
 from app.portal import portal
 from app.rules.labels import rules_label as label_text  # display: the language being shown
-from app.rules.model import Rules
+from app.rules.model import Rules, plain_data
 from app.workflow.procedure import procedure_steps
 from models.catalog import Agency, CatalogueItem, ServiceType
 
@@ -162,7 +162,7 @@ def service(service_key: str):
     documents = []
     for document in spec.get("documents") or []:
         condition = document.get("when") or {}
-        documents.append({**document, "label": label_text(document.get("label")),
+        documents.append({**plain_data(document), "label": label_text(document.get("label")),
                           "condition": _condition_text(spec, condition)})
     items = catalogue_items(service["row"]) if spec.get("catalogue") else []
     kind_specs = dict(rules.request_kinds())

@@ -24,7 +24,7 @@ from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of,
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
 from app.rules.labels import display_language
-from app.rules.model import Rules
+from app.rules.model import Rules, plain_data
 from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
 from app.workflow.guards import guard_name_and_args
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
@@ -548,11 +548,11 @@ def revise(app_id: int, action: str):
         application = own_application(app_id)
     current = {f.doc_key: f for f in application.files if f.purpose == "requirement" and not f.superseded}
     applicable = {d["key"] for d in required_documents(spec, values)}
-    documents = [{**d, "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
+    documents = [{**plain_data(d), "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
                   "accept": accept_attr(d.get("types")), "max_mb": d.get("max_mb") or 20,
                   "library": my_library(d.get("types")), "current": current.get(d["key"]),
                   "applies": d["key"] in applicable}
-                 for d in spec.get("documents", [])]
+                 for d in spec.get("documents") or []]
     _rules, _spec, wf = rules_of(application)
     notes = [e for e in customer_timeline(application, wf) if e["note"] and not e["by_customer"]]
     return render_template("portal/requests/revise.html", app=application, spec=spec, option=option,

@@ -10,7 +10,9 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from app.rules.format import RulesSpec
+from pydantic import BaseModel
+
+from app.rules.format import DUMP_OPTIONS, RulesSpec
 from app.rules.schema import BUILTIN_ROLES
 
 
@@ -21,6 +23,18 @@ def plain_copy(value: Any) -> Any:
         return {key: plain_copy(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain_copy(item) for item in value]
+    return value
+
+
+def plain_data(value: Any) -> Any:
+    """The plain, JSON-serialisable form of a rules value as the rules store it: a typed model of
+    ``app/rules/format.py`` is dumped, lists and dicts are copied; for JSON answers and ``tojson``."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(**DUMP_OPTIONS)
+    if isinstance(value, dict):
+        return {key: plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
     return value
 
 
