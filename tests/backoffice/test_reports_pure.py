@@ -52,9 +52,10 @@ def test_question_elements_reads_the_survey_spec():
 
 WORKFLOW = {
     "initial": "baru",
-    "states": {"baru": {"kind": "working"}, "bayar": {"kind": "waiting_customer"},
-               "cek_bayar": {"kind": "working"}, "proses": {"kind": "working"},
-               "selesai": {"kind": "final_success"}, "tolak": {"kind": "final_rejected"}},
+    "states": {"baru": {"label": "Baru", "kind": "working"}, "bayar": {"label": "Bayar", "kind": "waiting_customer"},
+               "cek_bayar": {"label": "Cek bayar", "kind": "working"}, "proses": {"label": "Proses", "kind": "working"},
+               "selesai": {"label": "Selesai", "kind": "final_success"},
+               "tolak": {"label": "Ditolak", "kind": "final_rejected"}},
     "transitions": [
         {"action": "terima", "from": ["baru"], "to": "bayar", "by": ["admin"], "label": "Terima"},
         {"action": "tolak", "from": ["baru"], "to": "tolak", "by": ["admin"], "label": "Tolak"},
