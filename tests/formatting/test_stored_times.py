@@ -91,7 +91,8 @@ def clock(zone: str, extra_days_off=()):
     from models import Agency
 
     return SlaClock(Rules({"calendar": {"country": "ID", "categories": ["public", "government"]},
-                           "agencies": {"h7": {"extra_days_off": list(extra_days_off)}}}),
+                           "agencies": {"h7": {"name": "Kantor H7", "code": "H7", "service_classes": [],
+                                               "extra_days_off": list(extra_days_off)}}}),
                     Agency(key="h7", timezone=zone))
 
 
