@@ -59,7 +59,6 @@ class Meta:
     unique_values: bool = False
     one_or_list: bool = False
     nullable: bool = False
-    allow_empty: bool = False
     check: Callable | None = None
 
 

@@ -24,8 +24,6 @@ from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
 from app.rules.yaml_source import item_place, key_place, place_of
 
-KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
-
 
 def describe(value: Any) -> str:
     """A short description of a value for 'got ...' messages."""
@@ -43,14 +41,6 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def suggestion(word: Any, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` when a close choice exists, else ``''``."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def described(value: Any) -> Message | str:
     """``describe`` for messages that go through the catalogs (app/rules/messages.py)."""
     if value is None:
@@ -63,7 +53,7 @@ def described(value: Any) -> Message | str:
 
 
 def did_you_mean(word: Any, choices: Iterable[str]) -> Message | str:
-    """``suggestion`` for messages that go through the catalogs."""
+    """`` (did you mean 'x'?)`` when a close choice exists, else ``''``."""
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
@@ -492,7 +482,7 @@ class _Compiler:
             return Integer(low, _constraint(metadata, "le"), expects=meta.expects)
         if base is str:
             pattern = _constraint(metadata, "pattern")
-            return Text(pattern, meta.expects or A_TEXT, allow_empty=meta.allow_empty) if pattern else TEXT
+            return Text(pattern, meta.expects or A_TEXT) if pattern else TEXT
         raise TypeError(f"the rules walker cannot check {annotation!r}")
 
     def record(self, model: type) -> Schema:
