@@ -13,7 +13,7 @@ from typing import Any, Iterator, Mapping
 from pydantic import BaseModel
 
 from app.rules.format import DUMP_OPTIONS, RulesSpec
-from app.rules.schema import BUILTIN_ROLES
+from app.rules.vocabulary import BUILTIN_ROLES
 
 
 
