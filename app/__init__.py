@@ -5,7 +5,9 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_appbuilder import AppBuilder
+from pydantic import BaseModel
 
 from app.extensions import appbuilder, db, mail, migrate
 from app.proxy import install_proxy_fix
@@ -13,9 +15,22 @@ from app.proxy import install_proxy_fix
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+class RulesJSONProvider(DefaultJSONProvider):
+    """Flask's JSON (``jsonify``, ``tojson``), which also writes the typed rules' models, as stored."""
+
+    @staticmethod
+    def default(o):
+        from app.rules.model import plain_data
+
+        if isinstance(o, BaseModel):
+            return plain_data(o)
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(config_object: object | str = "config.Config") -> Flask:
     app = Flask(__name__, template_folder=str(BASE_DIR / "templates"),
                 static_folder=str(BASE_DIR / "static"), instance_path=str(BASE_DIR / "instance"))
+    app.json = RulesJSONProvider(app)
     configure(app, config_object)
     install_proxy_fix(app)
     register_extensions(app)

@@ -7,6 +7,8 @@ from collections import deque
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from app.workflow.guards import guard_name_and_args
+
 # Minimal but real files: the platform parses uploads (pikepdf, Pillow), so they must be valid
 SAMPLE_PDF = (b"%PDF-1.3\n1 0 obj\n<< /Pages 2 0 R /Type /Catalog >>\nendobj\n2 0 obj\n"
               b"<< /Count 1 /Kids [ 3 0 R ] /Type /Pages >>\nendobj\n3 0 obj\n"
@@ -120,11 +122,12 @@ def required_field_values(workflow: dict, path: list[dict]) -> dict:
     """Application field values that the guards along ``path`` expect (field_equals / field_in)."""
     values = {}
     for transition in path:
-        for guard in transition.get("guards", []):
-            if isinstance(guard, dict) and "field_equals" in guard:
-                values[guard["field_equals"]["field"]] = guard["field_equals"]["value"]
-            elif isinstance(guard, dict) and "field_in" in guard:
-                values[guard["field_in"]["field"]] = guard["field_in"]["values"][0]
+        for guard in transition.get("guards") or []:
+            name, args = guard_name_and_args(guard)
+            if name == "field_equals":
+                values[args["field"]] = args["value"]
+            elif name == "field_in":
+                values[args["field"]] = args["values"][0]
     return values
 
 
@@ -146,7 +149,7 @@ def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> l
             new_path = path + [transition]
             if nxt == target_state:
                 return new_path
-            kind = workflow["states"][nxt].get("kind", "working")
+            kind = workflow.get("states")[nxt].get("kind") or "working"
             if avoid_final and kind.startswith("final"):
                 continue
             seen.add(nxt)
@@ -157,7 +160,7 @@ def path_to(workflow: dict, target_state: str, *, avoid_final: bool = True) -> l
 def happy_path(workflow: dict) -> list[dict]:
     """The longest way to a final_success state that visits no state twice: the demo shows the
     most steps (BMKG's paid path rather than its zero-tariff shortcut)."""
-    states = workflow["states"]
+    states = workflow.get("states")
     best: list[dict] = []
 
     def walk(state: str, path: list[dict], seen: set[str]) -> None:

@@ -14,9 +14,13 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
 from app.extensions import appbuilder, db
 from app.files import IncomingFile
+from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.security import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.signing import create_signing_key
+from app.workflow.effects import effect_name_and_args
+from app.workflow.fields import label_text
+from app.workflow.guards import guard_name_and_args
 from config import DEMO_PASSWORD
 from models import (Agency, Application, Asset, CustomerProfile, OutboxMessage, ServiceType, Signatory,
                     StaffProfile, User)
@@ -31,17 +35,16 @@ CUSTOMERS = [
 ]
 
 
-def agency_roles(data: dict, agency_key: str) -> list[str]:
+def agency_roles(rules: Rules, agency_key: str) -> list[str]:
     """Every staff role that acts in the workflows of an agency's services, in order of appearance."""
     roles: list[str] = []
-    for service in data["services"].values():
-        if service["agency"] != agency_key:
-            continue
-        for transition in data["workflows"][service["workflow"]]["transitions"]:
+    for service_key, service in rules.services_of_agency(agency_key):
+        transitions = rules.transitions_for(service_key)
+        for transition in transitions:
             for role in transition["by"]:
                 if role not in ("customer", "assignee", "system") and role not in roles:
                     roles.append(role)
-        for field in (f for t in data["workflows"][service["workflow"]]["transitions"] for f in t.get("form", [])):
+        for field in (f for t in transitions for f in t.get("form") or []):
             if field.get("type") == "assignee" and field.get("role") and field["role"] not in roles:
                 roles.append(field["role"])
         work_role = (service.get("work_items") or {}).get("assignee_role")
@@ -50,12 +53,12 @@ def agency_roles(data: dict, agency_key: str) -> list[str]:
     return roles
 
 
-def work_row_roles(data: dict, agency_key: str) -> list[str]:
+def work_row_roles(rules: Rules, agency_key: str) -> list[str]:
     """The roles whose holders get work rows (``work_items.assignee_role``) in an agency's services."""
     roles = []
-    for service in data["services"].values():
+    for _key, service in rules.services_of_agency(agency_key):
         role = (service.get("work_items") or {}).get("assignee_role")
-        if service["agency"] == agency_key and role and role not in roles:
+        if role and role not in roles:
             roles.append(role)
     return roles
 
@@ -74,24 +77,29 @@ def ensure_user(username: str, first: str, last: str, email: str, roles: list) -
     return user
 
 
-def load_staff(data: dict) -> dict[str, dict[str, User]]:
+def role_label(rules: Rules, role: str) -> str:
+    """A role's label in Indonesian (the demo's account names), else its key."""
+    label = rules.role(role).get("label") if role in rules.role_keys() else None
+    label = label or role
+    return label_text(label, "id")
+
+
+def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
     sm = appbuilder.sm
     staff: dict[str, dict[str, User]] = {}
-    for agency_key in data["agencies"]:
+    for agency_key in rules.agency_keys():
         agency = db.session.scalar(select(Agency).where(Agency.key == agency_key))
         staff[agency_key] = {}
-        for role in agency_roles(data, agency_key):
-            label = data["roles"].get(role, {}).get("label", role)
-            label = label.get("id") if isinstance(label, dict) else label
+        for role in agency_roles(rules, agency_key):
+            label = role_label(rules, role)
             user = ensure_user(staff_username(agency_key, role), label[:64], agency.code[:64],
                                f"{staff_username(agency_key, role)}@demo.satupintu.local", [sm.find_role(role)])
             if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
                 db.session.add(StaffProfile(user_id=user.id, agency_id=agency.id, position=label))
             staff[agency_key][role] = user
         # a second holder of each work-row role, so rows can go to different people (work_items)
-        for role in work_row_roles(data, agency_key):
-            label = data["roles"].get(role, {}).get("label", role)
-            label = f"{label.get('id') if isinstance(label, dict) else label} 2"
+        for role in work_row_roles(rules, agency_key):
+            label = f"{role_label(rules, role)} 2"
             username = f"{staff_username(agency_key, role)}_2"
             user = ensure_user(username, label[:64], agency.code[:64], f"{username}@demo.satupintu.local",
                                [sm.find_role(role)])
@@ -133,21 +141,21 @@ def load_customers() -> list[User]:
     return users
 
 
-def application_input(data: dict, service_key: str, customer: User, path: list[dict]) -> dict:
-    service = data["services"][service_key]
-    overrides = required_field_values(data["workflows"][service["workflow"]], path)
-    fields, _ = fill_form([f for f in service.get("fields", []) if f.get("type") != "file"],
+def application_input(rules: Rules, service_key: str, customer: User, path: list[dict]) -> dict:
+    service = rules.service(service_key)
+    overrides = required_field_values(rules.workflow_for(service_key), path)
+    fields, _ = fill_form([f for f in service.get("fields") or [] if f.get("type") != "file"],
                           overrides=overrides)
     files = {}
-    for doc in service.get("documents", []):
+    for doc in service.get("documents") or []:
         content, name = sample_file(doc.get("types"))
         files[doc["key"]] = IncomingFile.from_storage(_Named(content, name))
     body = {"fields": fields, "files": files, "declaration": True}
     if service.get("cart"):
         body["cart"] = [{"code": item["code"], "quantity": 1 + i} for i, item in enumerate(service["catalogue"][:2])]
-    if service.get("company_data", "none") != "none":
+    if (service.get("company_data") or "none") != "none":
         body["company"] = {f["key"]: sample_value(f) for f in COMPANY_FIELDS}
-    if service.get("location", "none") != "none":
+    if (service.get("location") or "none") != "none":
         body["location"] = {f["key"]: sample_value(f) for f in LOCATION_FIELDS}
         body["location"]["province"] = "Kalimantan Timur"
     if service.get("asset"):
@@ -171,7 +179,7 @@ class _Named(BytesIO):
         self.filename = filename
 
 
-def drive(application_id: int, path: list[dict], data: dict, customer: User, staff: dict[str, User]) -> None:
+def drive(application_id: int, path: list[dict], rules: Rules, customer: User, staff: dict[str, User]) -> None:
     """Apply ``path``'s transitions in order, each by a user holding one of its roles."""
     for transition in path:
         application = db.session.get(Application, application_id)
@@ -184,21 +192,22 @@ def drive(application_id: int, path: list[dict], data: dict, customer: User, sta
             actor = next((staff[r] for r in by if r in staff), None)
         if actor is None:
             raise RuntimeError(f"no demo user for {by} on {transition['action']}")
-        guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+        guards = [guard_name_and_args(g)[0] for g in transition.get("guards") or []]
         if "survey_done" in guards and "customer" in by:
-            survey = data["surveys"][data["services"][application.service_type.key]["survey"]]
+            survey = rules.survey_for(application.service_type.key)
             SubmitSurveyCommand(application_id, customer,
                                 {q["key"]: q["options"][-1]["score"] for q in survey["questions"]}).run()
-        for guard in transition.get("guards", []):
-            if isinstance(guard, dict) and "work_items_done" in guard:
-                complete_work_rows(application_id, guard["work_items_done"]["step"], staff)
+        for guard in transition.get("guards") or []:
+            name, args = guard_name_and_args(guard)
+            if name == "work_items_done":
+                complete_work_rows(application_id, args["step"], staff)
         application = db.session.get(Application, application_id)
-        agency = data["agencies"][application.agency.key]
+        agency = rules.agency(application.agency.key)
         fields, files = fill_form(
             transition.get("form", []), overrides=_paid_in_full(transition, application),
             candidates={role: [user.id] for role, user in staff.items()},
             offered_slots=[s.id for s in application.slots if s.status == "offered"],
-            bank_accounts=[a["key"] for a in agency.get("bank_accounts", [])])
+            bank_accounts=[a["key"] for a in agency.get("bank_accounts") or []])
         ApplicationTransitionCommand(
             application_id, actor, transition["action"], fields=fields,
             files={k: IncomingFile.from_storage(_Named(*v)) for k, v in files.items()}).run()
@@ -249,29 +258,29 @@ def _paid_in_full(transition: dict, application: Application) -> dict:
     """The demo treasurer records the amount due as received (no shortfall on demo kuitansi)."""
     overrides = {}
     for effect in transition.get("effects") or []:
-        amount_field = (effect.get("set_payment_status") or {}).get("amount_field") if isinstance(effect, dict) else None
+        name, args = effect_name_and_args(effect)
+        amount_field = (args or {}).get("amount_field") if name == "set_payment_status" else None
         pending = [p for p in application.payments if p.status == "submitted" and p.superseded_at is None]
         if amount_field and pending:
             overrides[amount_field] = int(pending[-1].amount)
     return overrides
 
 
-def load_applications(data: dict, customers: list[User], staff: dict[str, dict[str, User]]) -> None:
-    for index, (service_key, service) in enumerate(data["services"].items()):
+def load_applications(rules: Rules, customers: list[User], staff: dict[str, dict[str, User]]) -> None:
+    for index, (service_key, service) in enumerate(rules.services()):
         service_row = db.session.scalar(select(ServiceType).where(ServiceType.key == service_key))
         if db.session.scalar(select(func.count(Application.id)).where(
                 Application.service_type_id == service_row.id)):
             continue
-        workflow = data["workflows"][service["workflow"]]
-        path = happy_path(workflow)
+        path = happy_path(rules.workflow_for(service_key))
         kinds = service.get("customer_kinds") or ["person", "company", "institution"]
         eligible = [c for c in customers if _kind(c) in kinds] or customers
         customer = eligible[index % len(eligible)]
         # one at the start, one half-way, one finished
         for steps in (0, len(path) // 2, len(path)):
-            body = application_input(data, service_key, customer, path)
+            body = application_input(rules, service_key, customer, path)
             application = CreateApplicationCommand(customer, service_key, **body).run()
-            drive(application.id, path[:steps], data, customer, staff[service["agency"]])
+            drive(application.id, path[:steps], rules, customer, staff[service["agency"]])
 
 
 def _kind(user: User) -> str:
@@ -289,11 +298,11 @@ def load_demo() -> int:
     without sending (inbox messages and documents are still produced by the worker)."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise click.ClickException("Demo data (every password Demo12345) is refused by this configuration.")
-    data = rules_state().file_rules.data
-    staff = load_staff(data)
+    rules = rules_state().file_rules
+    staff = load_staff(rules)
     customers = load_customers()
     before = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
-    load_applications(data, customers, staff)
+    load_applications(rules, customers, staff)
     return quiet_demo_history(after_id=before)
 
 
@@ -321,20 +330,18 @@ def signatory_lines() -> list[str]:
 
 
 def print_accounts() -> None:
-    data = rules_state().file_rules.data
+    rules = rules_state().file_rules
     base = current_app.config["PORTAL_BASE_URL"]
     click.echo("")
     click.echo(f"SatuPintu demo accounts — every password is {DEMO_PASSWORD}")
     click.echo(f"  back office: {base}/login/   API: {base}/api/v1/   Swagger UI: {base}/swagger/v1")
     click.echo(f"  {'admin':<28} Administrator (all agencies)")
-    for agency_key, agency in data["agencies"].items():
+    for agency_key, agency in rules.agencies():
         click.echo(f"  -- {agency.get('short_name') or agency['name']}")
-        for role in agency_roles(data, agency_key):
-            label = data["roles"].get(role, {}).get("label", role)
-            click.echo(f"  {staff_username(agency_key, role):<28} {label.get('id') if isinstance(label, dict) else label}")
-        for role in work_row_roles(data, agency_key):
-            label = data["roles"].get(role, {}).get("label", role)
-            click.echo(f"  {staff_username(agency_key, role) + '_2':<28} {label.get('id') if isinstance(label, dict) else label} 2")
+        for role in agency_roles(rules, agency_key):
+            click.echo(f"  {staff_username(agency_key, role):<28} {role_label(rules, role)}")
+        for role in work_row_roles(rules, agency_key):
+            click.echo(f"  {staff_username(agency_key, role) + '_2':<28} {role_label(rules, role)} 2")
         click.echo(f"  {staff_username(agency_key, AGENCY_ADMIN_ROLE):<28} {AGENCY_ADMIN_LABEL}")
     click.echo("  -- Pelanggan (customers)")
     for username, kind, name, *_ in CUSTOMERS:

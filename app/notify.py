@@ -13,6 +13,8 @@ from app import formatting
 from app.access import users_with_role
 from app.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
 from app.extensions import db
+from app.rules.model import Rules
+from app.workflow.fields import label_text
 from models import Application, CustomerProfile, OutboxMessage, User
 
 # The rules' notification texts are Indonesian: their dates and numbers are too, whatever the
@@ -85,24 +87,24 @@ def resolve_recipients(target: str, application: Application, actor: User | None
     return []
 
 
-def notification_context(application: Application, rules_data: dict, *, actor: User | None,
+def notification_context(application: Application, rules: Rules, *, actor: User | None,
                          note: str = "", values: dict | None = None, deadline=None,
                          step: str = "", step_at=None) -> dict:
     """What a notification template may use. ``step`` is the step just completed (the transition's
     timeline text) and ``step_at`` its time, so a message can say what happened, then what the
     application waits for now (``app.state_label``)."""
-    service = rules_data["services"].get(application.service_type.key, {})
-    workflow = rules_data["workflows"].get(service.get("workflow"), {})
-    state = workflow.get("states", {}).get(application.state, {})
+    service_key = application.service_type.key
+    states = rules.states_for(service_key) if rules.has_service(service_key) else {}
+    state = states.get(application.state) or {}
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    label = state.get("label", application.state)
+    label = state.get("label") or application.state
     zone = formatting.zone_key(application.agency)
     profiles = profiles_of([application.customer, actor])   # the customer and the actor: one statement
     return {
         "app": {
             "id": application.id, "number": application.number, "receipt": application.receipt,
             "reference": application.reference, "state": application.state,
-            "state_label": label.get("id") if isinstance(label, dict) else label,
+            "state_label": label_text(label, "id"),
             "total": application.total_amount, "numbers": dict(application.numbers or {}),
             "due_at": format_datetime(application.due_at, zone, locale=LOCALE) if application.due_at else "",
             "submitted_at": format_datetime(application.submitted_at or application.created_at, zone,
@@ -127,11 +129,11 @@ def notification_context(application: Application, rules_data: dict, *, actor: U
     }
 
 
-def queue_notifications(entries: list[dict], application: Application, rules_data: dict, *,
+def queue_notifications(entries: list[dict], application: Application, rules: Rules, *,
                         actor: User | None, context: dict, audit_event_id: int | None) -> list[OutboxMessage]:
     """One outbox row per recipient and channel for each ``notify`` entry."""
     rows = []
-    templates = rules_data.get("notifications", {})
+    templates = dict(rules.notifications())
     # every recipient first (their reads do not flush half-built rows), then the rows in one flush
     with db.session.no_autoflush:
         targets = [(entry, templates.get(entry["template"], {}),

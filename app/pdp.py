@@ -20,9 +20,10 @@ ACCESS_MODES = ("download", "preview")
 
 def document_spec(application: Application, doc_key: str) -> dict | None:
     """The rules' entry of a required document of this application's service (its own rules version)."""
-    data = rules_state().rules_for(application.rules_version_id).data
-    service = data["services"].get(application.service_type.key, {})
-    return next((d for d in service.get("documents", []) if d.get("key") == doc_key), None)
+    rules = rules_state().rules_for(application.rules_version_id)
+    service_key = application.service_type.key
+    documents = (rules.service(service_key).get("documents") or []) if rules.has_service(service_key) else []
+    return next((d for d in documents if d.get("key") == doc_key), None)
 
 
 def document_label(application: Application | None, doc_key: str) -> str:

@@ -8,17 +8,18 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.formatting import from_local, localize
+from app.rules.model import Rules
 from app.workflow.calendar import DAY_UNITS, WorkingCalendar, sla_unit
 from models import Agency, AgencyDayOff, Application
 
 FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")
 
 
-def agency_calendar(rules_data: dict, agency: Agency) -> WorkingCalendar:
+def agency_calendar(rules: Rules, agency: Agency) -> WorkingCalendar:
     """National holidays (with cuti bersama) plus the agency's days off from the rules and the admin screens."""
-    days = set(rules_data.get("agencies", {}).get(agency.key, {}).get("extra_days_off", []) or [])
+    days = set(rules.agency(agency.key).get("extra_days_off") or []) if rules.has_agency(agency.key) else set()
     days |= set(db.session.scalars(select(AgencyDayOff.day).where(AgencyDayOff.agency_id == agency.id)))
-    return WorkingCalendar.from_rules(rules_data.get("calendar"), days)
+    return WorkingCalendar.from_rules(rules.calendar(), days)
 
 
 def to_local(utc: datetime, tz: str) -> datetime:
@@ -54,9 +55,9 @@ def clock_stops(state_spec: dict) -> bool:
 class SlaClock:
     """Computes deadlines for one application in its agency's time zone and calendar."""
 
-    def __init__(self, rules_data: dict, agency: Agency):
+    def __init__(self, rules: Rules, agency: Agency):
         self.tz = agency.timezone or "Asia/Jakarta"
-        self.calendar = agency_calendar(rules_data, agency)
+        self.calendar = agency_calendar(rules, agency)
 
     def due(self, start_utc: datetime, sla: dict) -> datetime:
         """The deadline ``sla`` after ``start_utc``, aware UTC. Deadlines counted in days (working or

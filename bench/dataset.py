@@ -65,7 +65,7 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
     session = db.session
     rng = random.Random(seed)
     started = time.perf_counter()
-    data = rules_state().file_rules.data
+    rules = rules_state().file_rules
     now = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S+00")
     dialect = session.connection().dialect.name
@@ -99,11 +99,9 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
     services = session.scalars(select(ServiceType)).all()
     choices = []
     for service in services:
-        spec = data["services"].get(service.key)
-        if not spec:
+        if not rules.has_service(service.key):
             continue
-        states = data["workflows"][spec["workflow"]]["states"]
-        weighted = [(key, s.get("kind", "working")) for key, s in states.items()]
+        weighted = [(key, s.get("kind") or "working") for key, s in rules.states_for(service.key).items()]
         weights = [KIND_WEIGHTS.get(kind, 5) / max(1, sum(1 for _, k in weighted if k == kind))
                    for _, kind in weighted]
         choices.append((service, weighted, weights))

@@ -46,7 +46,7 @@ def main() -> int:
     app = create_app(os.environ.get("SATUPINTU_CONFIG", "config.Config"))
     rows = []
     with app.app_context():
-        keys = rules_state().file_rules.data["documents"]
+        keys = rules_state().file_rules.document_keys()
         for key in keys:
             doc = db.session.scalar(select(GeneratedDocument).where(GeneratedDocument.doc_key == key)
                                     .order_by(GeneratedDocument.id).limit(1))
@@ -64,7 +64,7 @@ def main() -> int:
                 start = time.perf_counter()
                 pdf = render_document(doc, signing)
                 ours.append(time.perf_counter() - start)
-                html = render_html(template_source(rules, key).source, document_context(doc, rules.data))
+                html = render_html(template_source(rules, key).source, document_context(doc, rules))
                 start = time.perf_counter()
                 pisa.CreatePDF(html, dest=io.BytesIO())
                 bare.append(time.perf_counter() - start)

@@ -54,14 +54,13 @@ def main() -> int:
         upgrade()
         initialise()
         load_demo()
-        data = app.extensions["satupintu.rules"].file_rules.data
+        rules = app.extensions["satupintu.rules"].file_rules
         services = db.session.scalars(select(ServiceType).where(ServiceType.key.like("bmkg_%"))).all()
         customers = [u.id for u in db.session.scalars(select(User).where(User.username.in_(
             ["budi", "sari", "ptmaju", "unmul"])))]
         states = {}
         for service in services:
-            workflow = data["workflows"][data["services"][service.key]["workflow"]]
-            states[service.id] = [(k, s["kind"]) for k, s in workflow["states"].items()]
+            states[service.id] = [(k, s["kind"]) for k, s in rules.states_for(service.key).items()]
         started = time.perf_counter()
         now = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # stored times are aware UTC
         batch, inserted = [], 0

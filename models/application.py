@@ -86,12 +86,24 @@ class Application(Model, TimestampMixin):
     def reference(self) -> str:
         return self.number or self.receipt or f"#{self.id}"
 
-    def _state_spec(self) -> dict:
-        # The labels live in the rules version the application started with.
+    def _rules(self):
+        """The rules version the application started with (its labels, states and actions)."""
         from app.rules_state import rules_state
-        data = rules_state().rules_for(self.rules_version_id).data
-        workflow = data["workflows"][data["services"][self.service_type.key]["workflow"]]
-        return workflow["states"].get(self.state, {})
+        return rules_state().rules_for(self.rules_version_id)
+
+    @property
+    def service_spec(self):
+        """The rules' definition of this application's service."""
+        return self._rules().service(self.service_type.key)
+
+    @property
+    def workflow_spec(self):
+        return self._rules().workflow_for(self.service_type.key)
+
+    @property
+    def state_spec(self):
+        """The rules' definition of the state the application is in ({} if the rules lack it)."""
+        return self._rules().states_for(self.service_type.key).get(self.state) or {}
 
     @property
     def deadlines_at(self) -> dict[str, datetime]:
@@ -109,12 +121,12 @@ class Application(Model, TimestampMixin):
     @property
     def state_label(self) -> str:
         from app.rules.labels import rules_label
-        return rules_label(self._state_spec().get("label")) or self.state
+        return rules_label(self.state_spec.get("label")) or self.state
 
     @property
     def state_staff_label(self) -> str:
         from app.rules.labels import rules_label
-        return rules_label(self._state_spec().get("staff_label")) or self.state_label
+        return rules_label(self.state_spec.get("staff_label")) or self.state_label
 
 
 class CartLine(Model):

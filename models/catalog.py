@@ -127,12 +127,21 @@ class ServiceType(Model, TimestampMixin):
     def __repr__(self) -> str:
         return self.name
 
-    def _spec(self) -> dict:
+    def _rules(self):
+        """The rules version the service was last activated from."""
         from app.rules_state import rules_state
+        return rules_state().rules_for(self.rules_version_id)
+
+    def _spec(self) -> dict:
         try:
-            return rules_state().rules_for(self.rules_version_id).data["services"].get(self.key) or {}
-        except (KeyError, LookupError):
+            return self.service_spec
+        except LookupError:
             return {}
+
+    @property
+    def service_spec(self):
+        """The rules' definition of this service (KeyError when its version does not define it)."""
+        return self._rules().service(self.key)
 
     @property
     def display_name(self) -> str:
@@ -146,9 +155,8 @@ class ServiceType(Model, TimestampMixin):
         spec = self._spec()
         if not spec:
             return self.class_label
-        from app.rules_state import rules_state
-        classes = rules_state().rules_for(self.rules_version_id).data["agencies"].get(spec.get("agency"), {})
-        for item in classes.get("service_classes") or []:
+        agency = self._rules().agency(spec["agency"])
+        for item in agency.get("service_classes") or []:
             if item.get("key") == spec.get("class"):
                 return rules_label(item.get("label"), default=self.class_label)
         return self.class_label

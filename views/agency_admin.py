@@ -60,10 +60,8 @@ def declared_roles() -> set[str]:
     from app.rules_state import rules_state
 
     active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
-    if active is not None:
-        roles = (active.content.get("rules", active.content) or {}).get("roles") or {}
-    else:
-        roles = rules_state().file_rules.data.get("roles") or {}
+    rules = rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
+    roles = rules.role_keys()
     return (set(roles) - BUILTIN_ROLES - {ADMIN_ROLE}) | {AGENCY_ADMIN_ROLE}
 
 

@@ -381,8 +381,7 @@ class ApplicationApi(ContractErrors, BaseApi):
 
 def available_actions(application: Application, user) -> list[dict]:
     state = rules_state()
-    data = state.rules_for(application.rules_version_id).data
-    roles = workflow_roles(application, user, set(data.get("roles", {})))
+    roles = workflow_roles(application, user, state.rules_for(application.rules_version_id).role_keys())
     snapshot = ApplicationSnapshot(service_key=application.service_type.key, state=application.state,
                                    data=dict(application.data or {}), facts=compute_facts(application))
     options = state.engine_for(application.rules_version_id).available_actions(snapshot, roles)

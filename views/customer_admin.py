@@ -27,7 +27,7 @@ def _waiting_rows() -> list[dict]:
         select(User, CustomerProfile).join(CustomerProfile, CustomerProfile.user_id == User.id)
         .where(User.active.is_(False), User.roles.any(Role.name == CUSTOMER_ROLE))
         .order_by(CustomerProfile.created_at.desc()).limit(500)).all()
-    agencies = (current_app.extensions["satupintu.rules"].file_rules.data.get("agencies") or {})
+    agencies = dict(current_app.extensions["satupintu.rules"].file_rules.agencies())
     waiting = {t.user_id: t.purpose.split(":", 1)[1] for t in db.session.scalars(select(AccountToken).where(
         AccountToken.purpose.like(tokens.AWAIT_ACTIVATION + ":%"), AccountToken.used_at.is_(None)))}
     result = []

@@ -84,9 +84,8 @@ def survey_gate_closed(application: Application, user) -> bool:
     """The customer has not answered a survey that gates the results' downloads."""
     if user.id != application.customer_id:
         return False
-    data = rules_state().rules_for(application.rules_version_id).data
-    survey_key = data["services"].get(application.service_type.key, {}).get("survey")
-    survey = data.get("surveys", {}).get(survey_key) if survey_key else None
+    rules = rules_state().rules_for(application.rules_version_id)
+    survey = rules.survey_for(application.service_type.key) if rules.has_service(application.service_type.key) else None
     if not survey or not survey.get("gates_downloads"):
         return False
     return not db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id)))

@@ -88,7 +88,7 @@ class DocumentTemplateView(BaseView):
                               "use_file": "activate"}
 
     def _documents(self) -> dict:
-        return rules_state().file_rules.data.get("documents", {})
+        return dict(rules_state().file_rules.documents())
 
     def _form(self) -> TemplateUploadForm:
         form = TemplateUploadForm()

@@ -12,12 +12,11 @@ label = rules_label  # a rules label (text or {id, en}) in the language being sh
 
 
 def state_labels(application: Application, state: str | None = None) -> dict:
-    data = rules_state().rules_for(application.rules_version_id).data
-    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
-    spec = workflow["states"].get(state or application.state, {})
-    customer = label(spec.get("label", state or application.state))
+    states = rules_state().rules_for(application.rules_version_id).states_for(application.service_type.key)
+    spec = states.get(state or application.state) or {}
+    customer = label(spec.get("label") or (state or application.state))
     return {"customer": customer, "staff": label(spec.get("staff_label")) or customer,
-            "kind": spec.get("kind", "working")}
+            "kind": spec.get("kind") or "working"}
 
 
 def iso(value, zone=None):

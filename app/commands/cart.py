@@ -19,16 +19,14 @@ MAX_PRICE = Decimal("999999999999")
 
 
 def cart_adjust_spec(application: Application) -> dict | None:
-    data = rules_state().rules_for(application.rules_version_id).data
-    return data["services"].get(application.service_type.key, {}).get("cart_adjust")
+    return rules_state().rules_for(application.rules_version_id).service(application.service_type.key).get("cart_adjust")
 
 
 def may_adjust_cart(application: Application, user) -> bool:
     spec = cart_adjust_spec(application)
     if not spec or not application.cart_lines or application.payments:
         return False
-    data = rules_state().rules_for(application.rules_version_id).data
-    roles = workflow_roles(application, user, set(data.get("roles", {})))
+    roles = workflow_roles(application, user, rules_state().rules_for(application.rules_version_id).role_keys())
     return application.state in step_states({"s": spec}, "s") and bool(step_roles({"s": spec}, "s") & roles)
 
 
@@ -85,11 +83,11 @@ class AdjustCartCommand(Command):
             line.quantity, line.unit_price, line.amount = quantity, price, price * quantity
         before = application.total_amount
         application.total_amount = sum((line.amount for line in application.cart_lines), Decimal(0))
-        data = rules_state().rules_for(application.rules_version_id).data
+        role_keys = rules_state().rules_for(application.rules_version_id).role_keys()
         label = translate(N_("Tarif disesuaikan"))
         db.session.add(AuditEvent(
             application_id=application.id, actor_id=self.actor.id,
-            actor_roles=sorted(workflow_roles(application, self.actor, set(data.get("roles", {})))),
+            actor_roles=sorted(workflow_roles(application, self.actor, role_keys)),
             action="sesuaikan_tarif", action_label=label, timeline_label=label,
             from_state=application.state, to_state=application.state, note=self.note,
             values={"lines": audit, "total": {"from": str(before), "to": str(application.total_amount)}},

@@ -30,8 +30,10 @@ from models.participants import (CUSTOMER_ACTIVE, CUSTOMER_RELEASED, OWNER_APPRO
 
 def participant_groups(agency_key: str) -> list[dict]:
     """The agency's participant groups from the active rules ([] when it declares none)."""
-    agency = (rules_state().file_rules.data.get("agencies") or {}).get(agency_key) or {}
-    return list(agency.get("participant_groups") or [])
+    rules = rules_state().file_rules
+    if not rules.has_agency(agency_key):
+        return []
+    return list(rules.agency(agency_key).get("participant_groups") or [])
 
 
 def group_spec(agency_key: str, group_key: str) -> dict | None:

@@ -54,8 +54,8 @@ class RetentionRunCommand:
         days = [int(current_app.config["DOCUMENT_RETENTION_DAYS"])]
         state = rules_state()
         for version_id in db.session.scalars(select(RulesVersion.id)):
-            for service in state.rules_for(version_id).data.get("services", {}).values():
-                days += [int(d["retention_days"]) for d in service.get("documents", []) if d.get("retention_days")]
+            for _key, service in state.rules_for(version_id).services():
+                days += [int(d["retention_days"]) for d in service.get("documents") or [] if d.get("retention_days")]
         return min(days)
 
     def run(self) -> RetentionReport:

@@ -13,9 +13,11 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.errors import N_, SatuPintuError
 from app.extensions import db
 from app.notify import format_date, notification_context, queue_notifications, rupiah
+from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.formatting import as_utc
 from app.sla import FINAL_KINDS, to_local
+from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import label_text
 from app.workflow.validity import due_reminder, next_reminder_on
 from models import Application, AuditEvent, GeneratedDocument, Payment
@@ -63,9 +65,8 @@ class SlaTickCommand:
         is refused, mark the overdue state handled and send the configured notifications."""
         session = db.session
         application = session.get(Application, app_id)
-        data = rules_state().rules_for(application.rules_version_id).data
-        workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
-        overdue = workflow["states"][application.state].get("on_overdue") or {}
+        rules = rules_state().rules_for(application.rules_version_id)
+        overdue = rules.state_for(application.service_type.key, application.state).get("on_overdue") or {}
         outcome = []
         if overdue.get("fire"):
             try:
@@ -82,26 +83,23 @@ class SlaTickCommand:
         if overdue.get("notify"):
             event = system_event(session, application, "sla_overdue", N_("Batas waktu terlampaui"),
                                  N_("Batas waktu terlampaui"), self.now)
-            queue_notifications(overdue["notify"], application, data, actor=None,
-                                context=notification_context(application, data, actor=None),
+            queue_notifications(overdue["notify"], application, rules, actor=None,
+                                context=notification_context(application, rules, actor=None),
                                 audit_event_id=event.id)
             outcome.append("notified")
         session.commit()
         return outcome
 
 
-def _workflow(data: dict, application: Application) -> dict:
-    return data["workflows"][data["services"][application.service_type.key]["workflow"]]
-
-
-def invoice_overdue_spec(data: dict, application: Application, payment: Payment) -> dict:
+def invoice_overdue_spec(rules: Rules, application: Application, payment: Payment) -> dict:
     """The ``on_overdue`` of the ``create_invoice`` effect of the action that issued ``payment``."""
-    for transition in _workflow(data, application).get("transitions", []):
+    for transition in rules.transitions_for(application.service_type.key):
         if transition.get("action") != payment.opened_by:
             continue
         for effect in transition.get("effects") or []:
-            if isinstance(effect, dict) and "create_invoice" in effect:
-                return effect["create_invoice"].get("on_overdue") or {}
+            name, args = effect_name_and_args(effect)
+            if name == "create_invoice":
+                return args.get("on_overdue") or {}
     return {}
 
 
@@ -137,17 +135,17 @@ class InvoiceOverdueTick:
             session.rollback()
             return []
         application = payment.application
-        data = rules_state().rules_for(application.rules_version_id).data
-        overdue = invoice_overdue_spec(data, application, payment)
+        rules = rules_state().rules_for(application.rules_version_id)
+        overdue = invoice_overdue_spec(rules, application, payment)
         payment.overdue_handled = True
         outcome = []
         event = None
         if overdue.get("notify"):
             event = system_event(session, application, "invoice_overdue", N_("Tagihan jatuh tempo"),
                                  N_("Tagihan melewati batas waktu pembayaran"), self.now)
-            context = notification_context(application, data, actor=None)
+            context = notification_context(application, rules, actor=None)
             context["invoice"] = invoice_context(application, payment)
-            queue_notifications(overdue["notify"], application, data, actor=None, context=context,
+            queue_notifications(overdue["notify"], application, rules, actor=None, context=context,
                                 audit_event_id=event.id)
             outcome.append("notified")
         session.commit()
@@ -192,8 +190,8 @@ class ValidityReminderTick:
         session = db.session
         doc = session.scalar(select(GeneratedDocument).where(GeneratedDocument.id == document_id).with_for_update())
         application = doc.application
-        data = rules_state().rules_for(application.rules_version_id).data
-        spec = (data.get("documents") or {}).get(doc.doc_key) or {}
+        rules = rules_state().rules_for(application.rules_version_id)
+        spec = rules.document(doc.doc_key) if rules.has_document(doc.doc_key) else {}
         remind = (spec.get("validity") or {}).get("remind") or {}
         today = to_local(self.now, application.agency.timezone or "Asia/Jakarta").date()
         days_left = (doc.valid_until - today).days
@@ -218,12 +216,12 @@ class ValidityReminderTick:
                            rules_version_id=application.rules_version_id)
         session.add(event)
         session.flush()
-        context = notification_context(application, data, actor=None)
+        context = notification_context(application, rules, actor=None)
         context["document"] = {"label": label_text(spec.get("label")) or doc.doc_key, "number": doc.number or "",
                                "valid_from": format_date(doc.valid_from), "valid_until": format_date(doc.valid_until),
                                "days_left": days_left}
         context["links"]["extension"] = extension_link(application)
-        queue_notifications(remind.get("notify") or [], application, data, actor=None, context=context,
+        queue_notifications(remind.get("notify") or [], application, rules, actor=None, context=context,
                             audit_event_id=event.id)
         session.commit()
         return True

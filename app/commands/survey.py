@@ -6,23 +6,24 @@ from sqlalchemy import exists, select
 from app.access import ensure_visible
 from app.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
+from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.commands.base import Command
+from app.workflow.guards import guard_name_and_args
 from models import Application, SurveyResponse, User
 from models.base import utcnow
 
 
-def survey_open(application: Application, data: dict) -> bool:
+def survey_open(application: Application, rules: Rules) -> bool:
     """The survey can be answered when the application is done, or when the next step waits for it."""
-    service = data["services"][application.service_type.key]
-    if not service.get("survey"):
+    service_key = application.service_type.key
+    if not rules.service(service_key).get("survey"):
         return False
     if application.state_kind == "final_success":
         return True
-    workflow = data["workflows"][service["workflow"]]
     return any(application.state in t["from"] and "survey_done" in [
-        g if isinstance(g, str) else next(iter(g)) for g in t.get("guards", [])]
-        for t in workflow["transitions"])
+        guard_name_and_args(g)[0] for g in t.get("guards") or []]
+        for t in rules.transitions_for(service_key))
 
 
 class SubmitSurveyCommand(Command):
@@ -38,13 +39,13 @@ class SubmitSurveyCommand(Command):
         application = ensure_visible(db.session.get(Application, self.application_id), self.actor)
         if application.customer_id != self.actor.id:
             raise ForbiddenError(N_("Survei hanya dapat diisi oleh pemohon."))
-        data = rules_state().rules_for(application.rules_version_id).data
-        if not survey_open(application, data):
+        rules = rules_state().rules_for(application.rules_version_id)
+        if not survey_open(application, rules):
             raise ConflictError(N_("Survei belum dapat diisi untuk permohonan ini."))
         if db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id))):
             raise ConflictError(N_("Survei untuk permohonan ini sudah diisi."))
-        survey_key = data["services"][application.service_type.key]["survey"]
-        survey = data["surveys"][survey_key]
+        survey_key = rules.service(application.service_type.key)["survey"]
+        survey = rules.survey(survey_key)
         errors, scores = {}, {}
         for question in survey["questions"]:
             allowed = {int(o["score"]) for o in question["options"]}

@@ -34,8 +34,7 @@ STEP_TIMELINE = {
 
 def work_items_spec(application: Application) -> dict | None:
     """The service's ``work_items`` rules (None: the service has no work rows)."""
-    data = rules_state().rules_for(application.rules_version_id).data
-    return data["services"].get(application.service_type.key, {}).get("work_items")
+    return rules_state().rules_for(application.rules_version_id).service(application.service_type.key).get("work_items")
 
 
 def ensure_rows(application: Application) -> list[WorkItem]:
@@ -50,8 +49,7 @@ def ensure_rows(application: Application) -> list[WorkItem]:
 
 
 def _roles(application: Application, actor: User) -> frozenset[str]:
-    data = rules_state().rules_for(application.rules_version_id).data
-    return workflow_roles(application, actor, set(data.get("roles", {})))
+    return workflow_roles(application, actor, rules_state().rules_for(application.rules_version_id).role_keys())
 
 
 def _audit(application: Application, actor: User, roles, action: str, label: str, note: str = "",

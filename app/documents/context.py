@@ -13,6 +13,7 @@ from app.extensions import db
 from app.formatting import (format_address, format_date, format_datetime, format_money, format_number,
                             format_phone)
 from app.notify import display_name
+from app.rules.model import Rules
 from app.workflow.fields import label_text
 from models import (Application, AuditEvent, BankAccount, CustomerProfile, GeneratedDocument, Signatory)
 from models.base import utcnow
@@ -170,14 +171,15 @@ def work_items_info(application: Application, service_spec: dict) -> dict | None
                      for row in application.work_items]}
 
 
-def document_context(doc: GeneratedDocument, rules_data: dict) -> dict:
+def document_context(doc: GeneratedDocument, rules: Rules) -> dict:
     application = doc.application
     agency = application.agency
-    service_spec = rules_data["services"].get(application.service_type.key, {})
-    doc_spec = rules_data.get("documents", {}).get(doc.doc_key, {})
+    service_key = application.service_type.key
+    service_spec = rules.service(service_key) if rules.has_service(service_key) else {}
+    doc_spec = rules.document(doc.doc_key) if rules.has_document(doc.doc_key) else {}
     locale = str(doc_spec.get("locale") or DEFAULT_LOCALE)
     zone = application.timezone
-    kinds = rules_data.get("request_kinds", {})
+    kinds = dict(rules.request_kinds())
     accounts = db.session.scalars(select(BankAccount).where(
         BankAccount.agency_id == agency.id, BankAccount.active.is_(True)).order_by(BankAccount.id)).all()
     # the officer named on the document: its signer, else the agency's first signatory

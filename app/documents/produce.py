@@ -40,7 +40,7 @@ class TemplateSource:
 
 
 def file_template(rules, doc_key: str) -> Path:
-    spec = rules.data["documents"][doc_key]
+    spec = rules.document(doc_key)
     base = Path(rules.base_dir or ".")
     return (base / spec["template"]).resolve()
 
@@ -67,7 +67,7 @@ def render_document(doc: GeneratedDocument, signing: SigningKey | None = None) -
     rules = rules_state().rules_for(application.rules_version_id)
     template = template_source(rules, doc.doc_key)
     try:
-        pdf = render_pdf(template.source, document_context(doc, rules.data), template.base_dir)
+        pdf = render_pdf(template.source, document_context(doc, rules), template.base_dir)
     except RenderError as error:
         raise DocumentError(reason=str(error)) from error
     if signing is not None:
@@ -103,7 +103,7 @@ def draft_document(application, doc_key: str, signatory_id: int | None = None):
     no signature, verification code DRAF). Never added to the session."""
     from types import SimpleNamespace
 
-    spec = rules_state().rules_for(application.rules_version_id).data["documents"][doc_key]
+    spec = rules_state().rules_for(application.rules_version_id).document(doc_key)
     return SimpleNamespace(application=application, doc_key=doc_key, kind=spec.get("kind", "other"),
                            number=None, verify_code="DRAF", signatory_id=signatory_id, signed=False,
                            created_at=None, valid_from=None, valid_until=None, id=None)
@@ -117,6 +117,6 @@ def render_draft_html(application, doc_key: str, signatory_id: int | None = None
     template = template_source(rules, doc_key)
     try:
         return render_html(template.source, document_context(draft_document(application, doc_key, signatory_id),
-                                                              rules.data))
+                                                              rules))
     except RenderError as error:
         raise DocumentError(reason=str(error)) from error

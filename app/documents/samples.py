@@ -8,13 +8,14 @@ from pathlib import Path
 from app.documents.produce import file_template
 from app.documents.qr import qr_img_tag
 from app.documents.render import RenderError, render_html, html_to_pdf
+from app.rules.model import Rules
 from app.rules_state import rules_state
 
 SAMPLE_CODE = "CONTOH-VERIFIKASI"
 
 
-def sample_context(doc_key: str, rules_data: dict) -> dict:
-    spec = rules_data.get("documents", {}).get(doc_key, {})
+def sample_context(doc_key: str, rules: Rules) -> dict:
+    spec = rules.document(doc_key) if rules.has_document(doc_key) else {}
     url = f"https://contoh.satupintu.local/verify/{SAMPLE_CODE}"
     cart = [{"code": "C-01", "name": "Layanan Contoh Pertama", "unit": "per dokumen", "qty": 2,
              "price": Decimal("150000"), "amount": Decimal("300000"), "note": ""},
@@ -27,7 +28,7 @@ def sample_context(doc_key: str, rules_data: dict) -> dict:
                    "address": "Jl. Contoh No. 1, Jakarta 10110", "phone": "(021) 1234567",
                    "email": "ptsp@contoh.go.id",
                    "bank_accounts": [{"bank": "BRI", "number": "0123-01-000123-30-1", "holder": "RPL Contoh PNBP"}]},
-        "document": {"number": "CONTOH/0001/XI/2026", "label": label.get("id") if isinstance(label, dict) else label,
+        "document": {"number": "CONTOH/0001/XI/2026", "label": label,
                      "kind": spec.get("kind", "other"), "date": "23 November 2026", "signed": bool(spec.get("signed"))},
         "customer": {"name": "Budi Santoso"},
         "service": {"name": "Layanan Contoh", "code": "LC"},
@@ -72,9 +73,9 @@ def validate_template(doc_key: str, source: str) -> bytes:
     """The sample PDF of ``source``; RenderError when it does not render or lacks the
     verification link (every issued document must carry it)."""
     rules = rules_state().file_rules
-    if doc_key not in rules.data.get("documents", {}):
+    if not rules.has_document(doc_key):
         raise RenderError(f"dokumen {doc_key!r} tidak ada di aturan")
-    context = sample_context(doc_key, rules.data)
+    context = sample_context(doc_key, rules)
     html = render_html(source, context)
     if context["verify_url"] not in html:
         raise RenderError("templat harus memuat {{ verify_url }} dan {{ qr_img }} (tautan verifikasi)")

@@ -14,6 +14,7 @@ from app.files import FileStore
 from app.notify import display_name, format_date
 from app.sla import to_local
 from app.rules_state import rules_state
+from app.workflow.fields import label_text
 from models import GeneratedDocument, Signatory
 from models.base import utcnow
 
@@ -67,11 +68,11 @@ def _certificate(doc: GeneratedDocument) -> bytes | None:
 def verify_document(doc: GeneratedDocument) -> Verification:
     application = doc.application
     try:
-        spec = rules_state().rules_for(application.rules_version_id).data["documents"].get(doc.doc_key, {})
+        spec = rules_state().rules_for(application.rules_version_id).document(doc.doc_key)
     except LookupError:
         spec = {}
     label = spec.get("label") or KIND_LABELS.get(doc.kind, doc.kind)
-    label = label.get("id") if isinstance(label, dict) else label
+    label = label_text(label, "id")
     signatory = db.session.get(Signatory, doc.signatory_id) if doc.signatory_id else None
     result = Verification(document=doc, label=label, number=doc.number or application.receipt or "-",
                           agency=application.agency.name, date=local_date(application, doc.created_at),

@@ -327,18 +327,19 @@ def check_rules() -> CheckResult:
     return ok("rules", detail)
 
 
-def signing_needs(rules_data: dict) -> dict[str, dict[str, set]]:
+def signing_needs(rules) -> dict[str, dict[str, set]]:
+    from app.workflow.effects import effect_name_and_args
+
     """agency key → {"roles": roles that sign (``*``: any signatory, e.g. an assignee), "documents": …}
     for every active service whose workflow has a transition with a ``sign`` effect."""
     needs: dict[str, dict[str, set]] = {}
-    workflows = rules_data.get("workflows") or {}
-    for service in (rules_data.get("services") or {}).values():
+    for service_key, service in rules.services():
         if service.get("active") is False:
             continue
-        workflow = workflows.get(service.get("workflow")) or {}
-        for transition in workflow.get("transitions") or ():
+        for transition in rules.transitions_for(service_key):
             for effect in transition.get("effects") or ():
-                if not isinstance(effect, dict) or "sign" not in effect:
+                name, args = effect_name_and_args(effect)
+                if name != "sign":
                     continue
                 need = needs.setdefault(service["agency"], {"roles": set(), "documents": set()})
                 by = set(transition.get("by") or ())
@@ -346,7 +347,7 @@ def signing_needs(rules_data: dict) -> dict[str, dict[str, set]]:
                 need["roles"] |= named
                 if by & {"assignee", "system"}:
                     need["roles"].add("*")
-                need["documents"].add((effect["sign"] or {}).get("document", "?"))
+                need["documents"].add((args or {}).get("document", "?"))
     return needs
 
 
@@ -360,7 +361,7 @@ def check_signing() -> list[CheckResult]:
     if rules is None:
         return [problem("signing", "no active rules version to read the signing steps from",
                         "run `flask satupintu init`")]
-    needs = signing_needs(rules.data)
+    needs = signing_needs(rules)
     if not needs:
         return [ok("signing", "no active workflow signs documents")]
     results = []

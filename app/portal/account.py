@@ -121,7 +121,7 @@ def _portal_url(endpoint: str, **values) -> str:
 def _agencies() -> dict:
     from app.rules_state import rules_state
 
-    return rules_state().file_rules.data.get("agencies") or {}
+    return dict(rules_state().file_rules.agencies())
 
 
 def _awaiting_activation(user_id: int) -> AccountToken | None:

@@ -23,6 +23,7 @@ from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
+from app.rules.model import Rules, plain_data
 from app.rules_state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
@@ -45,17 +46,16 @@ def _csrf():
 
 # ------------------------------------------------------------------------------- rules helpers
 
-def service_and_spec(service_key: str) -> tuple[ServiceType, dict, dict]:
-    """The active service, its spec and the whole rules data of its version (404 when unknown)."""
+def service_and_spec(service_key: str) -> tuple[ServiceType, dict, Rules]:
+    """The active service, its spec and the rules version it belongs to (404 when unknown)."""
     service = db.session.scalar(select(ServiceType).where(ServiceType.key == service_key,
                                                           ServiceType.active.is_(True)))
     if service is None:
         abort(404)
-    data = rules_state().rules_for(service.rules_version_id).data
-    spec = data["services"].get(service.key)
-    if spec is None:
+    rules = rules_state().rules_for(service.rules_version_id)
+    if not rules.has_service(service.key):
         abort(404)
-    return service, spec, data
+    return service, rules.service(service.key), rules
 
 
 
@@ -77,20 +77,20 @@ def accept_attr(types) -> str:
     return ",".join(exts)
 
 
-def submission_action(data: dict, spec: dict) -> str | None:
+def submission_action(rules: Rules, service_key: str) -> str | None:
     """The customer's action that sends a just-created application on (BMKG: "kirim" from
     "Lengkapi Data"): from the initial state to another, non-final state, with no required form."""
-    workflow = data["workflows"][spec["workflow"]]
-    initial = workflow["initial"]
-    if workflow["states"][initial].get("kind") != "waiting_customer":
+    initial = rules.initial_state_for(service_key)
+    states = rules.states_for(service_key)
+    if states[initial].get("kind") != "waiting_customer":
         return None
-    for transition in workflow["transitions"]:
-        if initial not in transition["from"] or "customer" not in transition.get("by", []):
+    for transition in rules.transitions_for(service_key):
+        if initial not in transition["from"] or "customer" not in (transition.get("by") or []):
             continue
-        target = workflow["states"].get(transition["to"], {})
-        if transition["to"] == initial or str(target.get("kind", "")).startswith("final"):
+        target = states.get(transition["to"]) or {}
+        if transition["to"] == initial or str(target.get("kind") or "").startswith("final"):
             continue
-        if any(f.get("required") for f in transition.get("form", [])):
+        if any(f.get("required") for f in transition.get("form") or []):
             continue
         return transition["action"]
     return None
@@ -360,15 +360,16 @@ def _draft(service_key: str) -> ApplicationDraft | None:
         ApplicationDraft.user_id == current_user.id, ApplicationDraft.service_key == service_key))
 
 
-def render_wizard(service, spec, data, form: WizardForm, errors: dict | None = None, status: int = 200):
+def render_wizard(service, spec, rules: Rules, form: WizardForm, errors: dict | None = None, status: int = 200):
     profile = profile_of(current_user)
     cart_lines, cart_display = cart_for(service, spec)
     documents = []
-    for doc in spec.get("documents", []):
-        documents.append({**doc, "label": text_of(doc.get("label")), "types_text": types_text(doc.get("types")),
+    for doc in spec.get("documents") or []:
+        documents.append({**plain_data(doc), "label": text_of(doc.get("label")), "types_text": types_text(doc.get("types")),
                           "accept": accept_attr(doc.get("types")), "max_mb": doc.get("max_mb") or 20,
                           "library": my_library(doc.get("types"))})
-    request_kinds = [{"key": k, "label": text_of(data.get("request_kinds", {}).get(k, {}).get("label", k))}
+    kind_specs = dict(rules.request_kinds())
+    request_kinds = [{"key": k, "label": text_of((kind_specs.get(k) or {}).get("label") or k)}
                      for k in (spec.get("request_kinds") or ["baru"])]
     asset_spec = spec.get("asset")
     errors = dict(errors or {})
@@ -394,7 +395,7 @@ def render_wizard(service, spec, data, form: WizardForm, errors: dict | None = N
 @portal_apply.route("/ajukan/<service_key>", methods=["GET", "POST"])
 @login_required_customer
 def wizard(service_key: str):
-    service, spec, data = service_and_spec(service_key)
+    service, spec, rules = service_and_spec(service_key)
     if request.method == "GET":
         draft = _draft(service.key)
         if draft is not None:
@@ -408,7 +409,7 @@ def wizard(service_key: str):
             form = extension_form(service, spec, request.args["perpanjang"]) or form
         if request.args.get("alat"):
             form.asset_id = request.args["alat"]
-        return render_wizard(service, spec, data, form)
+        return render_wizard(service, spec, rules, form)
 
     form = WizardForm.from_request(spec)
     kept = draft_files(_draft(service.key))
@@ -434,7 +435,7 @@ def wizard(service_key: str):
     except ValueError:
         asset_id = None
     if errors:
-        return render_wizard(service, spec, data, form, _with_files_note(errors, _keep(service, form, files)), 422)
+        return render_wizard(service, spec, rules, form, _with_files_note(errors, _keep(service, form, files)), 422)
     try:
         application = CreateApplicationCommand(
             current_user, service.key, fields=form.fields, request_kind=form.request_kind or None,
@@ -446,9 +447,9 @@ def wizard(service_key: str):
             field_errors.setdefault("location.lat", field_errors["location.coordinates"])
         if not field_errors:
             field_errors["_form"] = error.text
-        return render_wizard(service, spec, data, form, _with_files_note(field_errors, _keep(service, form, files)), 422)
+        return render_wizard(service, spec, rules, form, _with_files_note(field_errors, _keep(service, form, files)), 422)
     except SatuPintuError as error:
-        return render_wizard(service, spec, data, form, {"_form": error.text}, error.status)
+        return render_wizard(service, spec, rules, form, {"_form": error.text}, error.status)
 
     # the draft (with its kept files: the application holds its own copies) and this service's
     # cart are done with
@@ -458,7 +459,7 @@ def wizard(service_key: str):
     cart = dict(session.get("cart") or {})
     if cart.pop(service.key, None) is not None:
         session["cart"] = cart
-    action = submission_action(data, spec)
+    action = submission_action(rules, service.key)
     if action:
         try:
             ApplicationTransitionCommand(application.id, current_user, action).run()
@@ -475,7 +476,8 @@ def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
 
     errors: dict[str, str] = {}
     from app.workflow.fields import FieldContext, local_today
-    agency = (rules_state().file_rules.data.get("agencies") or {}).get(spec.get("agency")) or {}
+    rules = rules_state().file_rules
+    agency = rules.agency(spec["agency"]) if rules.has_agency(spec.get("agency")) else {}
     _cleaned, field_errors = validate_fields(spec.get("fields", []), form.fields, {},
                                              context=FieldContext(today=local_today(agency.get("timezone"))))
     errors.update({k: str(translate(getattr(v, "template", str(v)), **(getattr(v, "params", None) or {})))
@@ -530,7 +532,7 @@ def delete_draft(service_key: str):
 @login_required_customer
 def document_template(service_key: str, doc_key: str):
     """The blank template of a required document (e.g. a statement letter to fill in and sign)."""
-    service, spec, data = service_and_spec(service_key)
+    service, spec, rules = service_and_spec(service_key)
     doc = next((d for d in spec.get("documents", []) if d["key"] == doc_key and d.get("template")), None)
     if doc is None:
         abort(404)
@@ -620,14 +622,14 @@ ASSET_FIELDS = [("name", N_("Nama alat")), ("brand", N_("Merek")), ("model", N_(
 
 def asset_kinds() -> list[dict]:
     """The kinds of customer asset the active rules' services work on (e.g. UTTP)."""
-    data = rules_state().file_rules.data
+    rules = rules_state().file_rules
     kinds, seen = [], set()
-    for key, spec in data["services"].items():
+    for key, spec in rules.services():
         asset = spec.get("asset")
         if asset and asset["kind"] not in seen:
             seen.add(asset["kind"])
             kinds.append({"kind": asset["kind"], "label": text_of(asset.get("label") or asset["kind"]),
-                          "services": [k for k, s in data["services"].items()
+                          "service_keys": [k for k, s in rules.services()
                                        if (s.get("asset") or {}).get("kind") == asset["kind"]]})
     return kinds
 
@@ -709,7 +711,7 @@ def asset_detail(asset_id: int):
         .order_by(Application.id.desc())))
     kind = next((k for k in asset_kinds() if k["kind"] == asset.kind), None)
     services = list(db.session.scalars(select(ServiceType).where(
-        ServiceType.key.in_(kind["services"] if kind else [""]), ServiceType.active.is_(True))))
+        ServiceType.key.in_(kind["service_keys"] if kind else [""]), ServiceType.active.is_(True))))
     transfers = list(db.session.scalars(select(AssetTransfer).where(AssetTransfer.asset_id == asset.id)
                                         .order_by(AssetTransfer.id)))
     return render_template("portal/apply/asset_detail.html", asset=asset, history=history,

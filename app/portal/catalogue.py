@@ -17,6 +17,7 @@ from app.extensions import db
 from app.notify import rupiah
 from app.portal import portal
 from app.rules.labels import rules_label as label_text  # display: the language being shown
+from app.rules.model import Rules, plain_data
 from app.workflow.procedure import procedure_steps
 from models.catalog import Agency, CatalogueItem, ServiceType
 
@@ -28,10 +29,10 @@ KIND_LABELS = {"person": "Perorangan", "company": "Perusahaan / Badan Usaha",
 # ---------------------------------------------------------------- data
 
 
-def _rules() -> dict:
+def _rules() -> Rules:
     from app.rules_state import rules_state
 
-    return rules_state().file_rules.data
+    return rules_state().file_rules
 
 
 def _base_dir() -> Path:
@@ -49,11 +50,11 @@ def public_services() -> list[dict]:
         .order_by(Agency.name, ServiceType.class_label, ServiceType.name)).all()
     services = []
     for service, agency in rows:
-        spec = (rules.get("services") or {}).get(service.key)
-        if spec is None:
+        if not rules.has_service(service.key):
             continue
+        spec = rules.service(service.key)
         services.append({"key": service.key, "name": service.display_name, "row": service, "agency": agency,
-                         "agency_spec": (rules.get("agencies") or {}).get(agency.key, {}),
+                         "agency_spec": rules.agency(agency.key) if rules.has_agency(agency.key) else {},
                          "class_label": service.display_class_label, "spec": spec})
     return services
 
@@ -116,12 +117,15 @@ def _search(services: list[dict], query: str) -> list[dict]:
 
 
 def _group_by_agency(services: list[dict]) -> list[dict]:
-    groups: dict[str, dict] = {}
+    groups: list[dict] = []
+    members: dict[str, list[dict]] = {}
     for service in services:
         agency = service["agency"]
-        group = groups.setdefault(agency.key, {"agency": agency, "spec": service["agency_spec"], "services": []})
-        group["services"].append(service)
-    return list(groups.values())
+        listed = members.setdefault(agency.key, [])
+        if not listed:
+            groups.append({"agency": agency, "spec": service["agency_spec"], "services": listed})
+        listed.append(service)
+    return groups
 
 
 # ---------------------------------------------------------------- pages
@@ -146,7 +150,7 @@ def agency(agency_key: str):
     agency = _agency_or_404(agency_key)
     services = [s for s in public_services() if s["agency"].id == agency.id]
     return render_template("portal/catalogue/agency.html", agency=agency,
-                           spec=(_rules().get("agencies") or {}).get(agency.key, {}), services=services)
+                           spec=_agency_spec(agency.key), services=services)
 
 
 @portal.route("/layanan/<service_key>")
@@ -154,22 +158,23 @@ def service(service_key: str):
     """The service's Standar Pelayanan, generated from its rules."""
     service = _service_or_404(service_key)
     rules, spec = _rules(), service["spec"]
-    workflow = (rules.get("workflows") or {}).get(spec.get("workflow"), {})
+    workflow = rules.workflow_for(service_key)
     documents = []
     for document in spec.get("documents") or []:
         condition = document.get("when") or {}
-        documents.append({**document, "label": label_text(document.get("label")),
+        documents.append({**plain_data(document), "label": label_text(document.get("label")),
                           "condition": _condition_text(spec, condition)})
     items = catalogue_items(service["row"]) if spec.get("catalogue") else []
+    kind_specs = dict(rules.request_kinds())
     return render_template(
         "portal/catalogue/service.html", service=service, spec=spec, agency=service["agency"],
         agency_spec=service["agency_spec"], documents=documents, steps=procedure(workflow),
         items=items, charges_fee=charges_fee(workflow), rupiah=rupiah,
         kinds=[_(KIND_LABELS[k]) for k in spec.get("customer_kinds") or [] if k in KIND_LABELS],
-        request_kinds=[label_text((rules.get("request_kinds") or {}).get(k, {}).get("label", k))
+        request_kinds=[label_text((kind_specs.get(k) or {}).get("label") or k)
                        for k in spec.get("request_kinds") or []],
-        survey=(rules.get("surveys") or {}).get(spec.get("survey") or "", None),
-        role_labels={k: label_text(v.get("label", k)) for k, v in (rules.get("roles") or {}).items()})
+        survey=rules.survey_for(service_key),
+        role_labels=_role_labels())
 
 
 def _condition_text(spec: dict, condition: dict) -> str:
@@ -178,8 +183,7 @@ def _condition_text(spec: dict, condition: dict) -> str:
     fields = {f.get("key"): f for f in spec.get("fields") or []}
     field = fields.get(condition.get("field"), {})
     name = label_text(field.get("label")) or condition.get("field", "")
-    options = {str(o.get("value")): label_text(o.get("label")) for o in field.get("options") or []
-               if isinstance(o, dict)}
+    options = {str(o.get("value")): label_text(o.get("label")) for o in field.get("options") or []}
     if "equals" in condition:
         value = options.get(str(condition["equals"]), str(condition["equals"]))
         return _("Hanya jika %(field)s: %(value)s", field=name, value=value)
@@ -262,7 +266,13 @@ def catalogue(service_key: str):
 
 
 def _role_labels() -> dict:
-    return {k: label_text(v.get("label", k)) for k, v in (_rules().get("roles") or {}).items()}
+    rules = _rules()
+    return {k: label_text(rules.role(k).get("label") or k) for k in rules.role_keys()}
+
+
+def _agency_spec(agency_key: str):
+    rules = _rules()
+    return rules.agency(agency_key) if rules.has_agency(agency_key) else {}
 
 
 def cart_view() -> list[dict]:

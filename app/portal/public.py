@@ -78,8 +78,8 @@ def receipt_is_guessable(application: Application) -> bool:
     from app.portal.requests import rules_of
     from app.workflow.numbering import has_random_part, receipt_numbering
 
-    data, spec, _workflow = rules_of(application)
-    _key, numbering = receipt_numbering(data, spec)
+    rules, spec, _workflow = rules_of(application)
+    _key, numbering = receipt_numbering(rules, spec)
     return not (application.receipt and has_random_part(numbering.get("pattern", "")))
 
 
@@ -122,7 +122,7 @@ def track():
             return render_template("portal/public/track.html", **context), 404
         from app.notify import display_name
         from app.portal.requests import customer_timeline, rules_of, status_tone, timeline_ahead
-        _data, _spec, workflow = rules_of(application)
+        _rules, _spec, workflow = rules_of(application)
         icon, tone, words = status_tone(application.state_kind)
         context.update(application=application, applicant=mask_name(display_name(application.customer)),
                        timeline=customer_timeline(application, workflow, public=True),

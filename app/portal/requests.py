@@ -24,7 +24,9 @@ from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of,
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
 from app.rules.labels import display_language
+from app.rules.model import Rules, plain_data
 from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
+from app.workflow.guards import guard_name_and_args
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
                     SurveyResponse)
 
@@ -72,10 +74,11 @@ def own_application(app_id: int) -> Application:
     return application
 
 
-def rules_of(application: Application) -> tuple[dict, dict, dict]:
-    data = rules_state().rules_for(application.rules_version_id).data
-    spec = data["services"][application.service_type.key]
-    return data, spec, data["workflows"][spec["workflow"]]
+def rules_of(application: Application) -> tuple[Rules, dict, dict]:
+    """The rules version the application started with, its service's spec and its workflow's."""
+    rules = rules_state().rules_for(application.rules_version_id)
+    key = application.service_type.key
+    return rules, rules.service(key), rules.workflow_for(key)
 
 
 def status_tone(kind: str) -> tuple[str, str, str]:
@@ -95,7 +98,7 @@ def events_of(application: Application) -> list[AuditEvent]:
 
 
 def _transition_spec(workflow: dict, action: str, from_state: str | None) -> dict | None:
-    for t in workflow["transitions"]:
+    for t in workflow.get("transitions") or []:
         if t["action"] == action and (from_state is None or from_state in t["from"]):
             return t
     return None
@@ -108,11 +111,11 @@ def note_is_public(workflow: dict, event: AuditEvent) -> bool:
         return False
     if "customer" in (event.actor_roles or []):
         return True
-    target = workflow["states"].get(event.to_state, {}).get("kind", "working")
+    target = (workflow.get("states").get(event.to_state) or {}).get("kind") or "working"
     if target != "working":
         return True
     spec = _transition_spec(workflow, event.action, event.from_state) or {}
-    for field in spec.get("form", []):
+    for field in spec.get("form") or []:
         if field.get("key") in ("catatan", "note"):
             words = label_text(field.get("label")).lower()  # the Indonesian words, whatever is shown
             return "pelanggan" in words or "pemohon" in words
@@ -136,11 +139,11 @@ def customer_timeline(application: Application, workflow: dict, *, public: bool 
     for event in events_of(application):
         if event.action.startswith(ROW_ACTION_PREFIX):   # the office's work rows stay in the office
             continue
-        state = workflow["states"].get(event.to_state, {})
+        state = workflow.get("states").get(event.to_state) or {}
         show_note = note_is_public(workflow, event) if not public else \
             state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)
         entries.append({"label": timeline_text(workflow, event),
-                        "state": text_of(state.get("label", event.to_state)), "at": event.created_at,
+                        "state": text_of(state.get("label") or event.to_state), "at": event.created_at,
                         "note": event.note if show_note else "",
                         "by_customer": "customer" in (event.actor_roles or [])})
     return entries
@@ -157,7 +160,7 @@ def timeline_ahead(application: Application, workflow: dict) -> list[dict]:
 
 def is_revision(transition: dict, state_kind: str) -> bool:
     """A customer's action that re-sends the application with corrected data and documents."""
-    guards = [g if isinstance(g, str) else next(iter(g)) for g in transition.get("guards", [])]
+    guards = [guard_name_and_args(g)[0] for g in transition.get("guards") or []]
     return state_kind == "waiting_customer" and "documents_complete" in guards and \
         not any(f.get("required") for f in transition.get("form", []))
 
@@ -165,16 +168,17 @@ def is_revision(transition: dict, state_kind: str) -> bool:
 def customer_actions(application: Application) -> list[dict]:
     from views.api import available_actions
 
-    data, spec, workflow = rules_of(application)
-    state_kind = workflow["states"].get(application.state, {}).get("kind", "working")
+    rules, spec, workflow = rules_of(application)
+    states = rules.states_for(application.service_type.key)
+    state_kind = (states.get(application.state) or {}).get("kind") or "working"
     actions = []
     for option in available_actions(application, current_user):
         transition = _transition_spec(workflow, option["action"], application.state) or {}
-        target_kind = workflow["states"].get(transition.get("to"), {}).get("kind", "")
+        target_kind = (states.get(transition.get("to")) or {}).get("kind") or ""
         actions.append({**option, "revision": is_revision(transition, state_kind),
                         "ends": str(target_kind).startswith("final") and target_kind != "final_success",
-                        "survey_first": "survey_done" in [g if isinstance(g, str) else next(iter(g))
-                                                          for g in transition.get("guards", [])]})
+                        "survey_first": "survey_done" in [guard_name_and_args(g)[0]
+                                                          for g in transition.get("guards") or []]})
     return actions
 
 
@@ -191,9 +195,9 @@ def survey_done(application: Application) -> bool:
     return bool(db.session.scalar(select(exists().where(SurveyResponse.application_id == application.id))))
 
 
-def downloads(application: Application, data: dict, spec: dict) -> tuple[list[dict], bool]:
+def downloads(application: Application, rules: Rules, spec: dict) -> tuple[list[dict], bool]:
     """What the customer can download now, and whether some waits for the survey."""
-    survey = data.get("surveys", {}).get(spec.get("survey") or "", {})
+    survey = rules.survey(spec["survey"]) if spec.get("survey") else {}
     gated = bool(survey.get("gates_downloads")) and not survey_done(application)
     items, held = [], False
     for doc in sorted(application.documents, key=lambda d: d.id):
@@ -202,7 +206,8 @@ def downloads(application: Application, data: dict, spec: dict) -> tuple[list[di
         if gated and doc.kind in result_kinds():
             held = True
             continue
-        label = text_of(data.get("documents", {}).get(doc.doc_key, {}).get("label", doc.doc_key))
+        doc_spec = rules.document(doc.doc_key) if rules.has_document(doc.doc_key) else {}
+        label = text_of(doc_spec.get("label") or doc.doc_key)
         items.append({"label": label, "number": doc.number, "url": document_url(doc.id),
                       "kind": doc.kind, "verify_code": doc.verify_code})
     for item in application.files:
@@ -251,10 +256,10 @@ def action_extra(application: Application, form_spec: list[dict]) -> dict:
 
 def render_detail(application: Application, *, action_errors: dict | None = None, failed_action: str = "",
                   failed_values: dict | None = None, status: int = 200):
-    data, spec, workflow = rules_of(application)
+    rules, spec, workflow = rules_of(application)
     actions = customer_actions(application)
     extras = {a["action"]: action_extra(application, a["form"]) for a in actions}
-    items, held = downloads(application, data, spec)
+    items, held = downloads(application, rules, spec)
     icon, tone, words = status_tone(application.state_kind)
     messages = list(db.session.scalars(select(Message).where(Message.application_id == application.id)
                                        .order_by(Message.created_at, Message.id)))
@@ -265,12 +270,12 @@ def render_detail(application: Application, *, action_errors: dict | None = None
     db.session.commit()
     is_done = survey_done(application)
     body = render_template(
-        "portal/requests/detail.html", app=application, spec=spec, data=data,
+        "portal/requests/detail.html", app=application, spec=spec,
         state_label=application.state_label, icon=icon, tone=tone, words=words,
         timeline=customer_timeline(application, workflow), ahead=timeline_ahead(application, workflow),
         actions=actions, extras=extras,
         action_errors=action_errors or {}, failed_action=failed_action, failed_values=failed_values or {},
-        downloads=items, downloads_held=held, survey_open=survey_open(application, data) and not is_done,
+        downloads=items, downloads_held=held, survey_open=survey_open(application, rules) and not is_done,
         survey_done=is_done, messages=messages, payments=application.payments,
         deadlines=application.deadlines or {}, text_of=text_of,
         attachment_types=types_text(ATTACHMENT_TYPES), attachment_max=ATTACHMENT_MAX_MB,
@@ -409,7 +414,7 @@ def submitted(app_id: int):
 @login_required_customer
 def receipt(app_id: int, just_submitted: bool = False):
     application = own_application(app_id)
-    data, spec, workflow = rules_of(application)
+    rules, spec, workflow = rules_of(application)
     documents = {d["key"]: text_of(d.get("label")) for d in spec.get("documents", [])}
     files = [(documents.get(f.doc_key, f.doc_key), f.file.original_name) for f in application.files
              if f.purpose == "requirement" and not f.superseded]
@@ -456,7 +461,7 @@ def act(app_id: int, action: str):
 def revisable_parts(workflow: dict, action: str, state: str, service_spec: dict) -> tuple[str, ...]:
     """What the revision ``action`` lets the customer correct: the transition's ``revise`` list
     (default fields and documents), without sections the service does not collect."""
-    from app.rules.schema import DEFAULT_REVISE
+    from app.rules.vocabulary import DEFAULT_REVISE
 
     transition = _transition_spec(workflow, action, state) or {}
     parts = tuple(transition.get("revise") or DEFAULT_REVISE)
@@ -489,7 +494,7 @@ def revise(app_id: int, action: str):
     if option is None:
         flash(_("Permohonan ini tidak sedang menunggu perbaikan dari Anda."), "warning")
         return redirect(url_for("portal_requests.detail", app_id=app_id))
-    data, spec, workflow = rules_of(application)
+    rules, spec, workflow = rules_of(application)
     parts = revisable_parts(workflow, action, application.state, spec)
     values = dict(application.data or {})
     sections = {"company": dict(application.company or {}), "location": _location_form(application.location)}
@@ -543,12 +548,12 @@ def revise(app_id: int, action: str):
         application = own_application(app_id)
     current = {f.doc_key: f for f in application.files if f.purpose == "requirement" and not f.superseded}
     applicable = {d["key"] for d in required_documents(spec, values)}
-    documents = [{**d, "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
+    documents = [{**plain_data(d), "label": text_of(d.get("label")), "types_text": types_text(d.get("types")),
                   "accept": accept_attr(d.get("types")), "max_mb": d.get("max_mb") or 20,
                   "library": my_library(d.get("types")), "current": current.get(d["key"]),
                   "applies": d["key"] in applicable}
-                 for d in spec.get("documents", [])]
-    _data, _spec, wf = rules_of(application)
+                 for d in spec.get("documents") or []]
+    _rules, _spec, wf = rules_of(application)
     notes = [e for e in customer_timeline(application, wf) if e["note"] and not e["by_customer"]]
     return render_template("portal/requests/revise.html", app=application, spec=spec, option=option,
                            values=values, errors=errors, documents=documents, parts=parts,
@@ -576,14 +581,14 @@ def invoice(app_id: int):
 @login_required_customer
 def survey(app_id: int):
     application = own_application(app_id)
-    data, spec, workflow = rules_of(application)
+    rules, spec, workflow = rules_of(application)
     if survey_done(application):
         flash(_("Terima kasih, survei untuk permohonan ini sudah Anda isi."), "info")
         return redirect(url_for("portal_requests.detail", app_id=app_id))
-    if not survey_open(application, data):
+    if not survey_open(application, rules):
         flash(_("Survei belum dapat diisi untuk permohonan ini."), "warning")
         return redirect(url_for("portal_requests.detail", app_id=app_id))
-    questionnaire = data["surveys"][spec["survey"]]
+    questionnaire = rules.survey(spec["survey"])
     answers, texts, respondent, errors = {}, {}, {}, {}
     if request.method == "POST":
         answers = {q["key"]: request.form.get(f"q.{q['key']}") for q in questionnaire["questions"]}

@@ -25,8 +25,9 @@ CUSTOMER_COUNTER_LABELS = {"waiting": _l("Menunggu verifikasi"), "approved": _l(
 
 def subject_of(application: Application) -> str:
     """The value of the service's subject field in the rules version the application started with."""
-    data = rules_state().rules_for(application.rules_version_id).data
-    spec = (data.get("services") or {}).get(application.service_type.key) or {}
+    rules = rules_state().rules_for(application.rules_version_id)
+    service_key = application.service_type.key
+    spec = rules.service(service_key) if rules.has_service(service_key) else {}
     key = subject_key(spec.get("fields") or [])
     return str((application.data or {}).get(key) or "") if key else ""
 
@@ -42,11 +43,10 @@ def customer_counts(customer_id: int) -> dict[str, int]:
         .group_by(ServiceType.key, Application.rules_version_id, Application.state)).all()
     counts = {key: 0 for key in CUSTOMER_COUNTERS}
     for service, version_id, state, n in rows:
-        data = rules_state().rules_for(version_id).data
-        spec = (data.get("services") or {}).get(service)
-        if spec is None:
+        rules = rules_state().rules_for(version_id)
+        if not rules.has_service(service):
             continue
-        groups = group_counts([(service, state, n)], {service: data["workflows"][spec["workflow"]]})[service]
+        groups = group_counts([(service, state, n)], {service: rules.workflow_for(service)})[service]
         counts["waiting"] += groups["waiting"]
         counts["approved"] += groups["in_process"]
         counts["rejected"] += groups["rejected"] + groups["cancelled"]

@@ -6,6 +6,7 @@ from html import escape
 from typing import Mapping, Sequence
 
 from app.errors import N_, translate
+from app.workflow.calendar import sla_unit
 
 PALETTE = ("#337ab7", "#f0ad4e", "#5cb85c", "#d9534f", "#777777", "#5bc0de", "#8e44ad")
 
@@ -136,7 +137,7 @@ def workflow_diagram(workflow: Mapping, roles: Mapping | None = None, *, highlig
             parts.append(f'<text x="{x + box_w / 2:.0f}" y="{start + index * 13:.0f}" text-anchor="middle" '
                          f'fill="{stroke}" font-weight="bold">{escape(line)}</text>')
         if spec.get("sla"):
-            unit, value = next(iter(spec["sla"].items()))
+            unit, value = sla_unit(spec["sla"])
             parts.append(f'<text x="{x + box_w / 2:.0f}" y="{y + box_h - 5:.0f}" text-anchor="middle" font-size="9" '
                          f'fill="{stroke}">SLA {value} {translate(SLA_UNITS.get(unit, unit))}</text>')
         parts.append("</g>")
@@ -187,7 +188,7 @@ def workflow_graph(workflow: Mapping, roles: Mapping | None = None) -> dict:
     for state, spec in states.items():
         sla = None
         if spec.get("sla"):
-            unit, value = next(iter(spec["sla"].items()))
+            unit, value = sla_unit(spec["sla"])
             sla = f"SLA {value} {translate(SLA_UNITS.get(unit, unit))}"
         nodes.append({"id": state, "lines": _wrap_all(_label(spec.get("staff_label") or spec.get("label") or state), 26),
                       "kind": spec.get("kind", "working"), "initial": state == workflow.get("initial"), "sla": sla,

@@ -1,8 +1,11 @@
 """Which states of which workflow put an application in someone's queue, and how dashboard
-counters group states. Pure functions over the rules' data."""
+counters group states. Pure functions over the rules."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+if TYPE_CHECKING:
+    from app.rules.model import Rules
 
 FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")
 BUILTIN = ("customer", "assignee", "system")
@@ -11,12 +14,12 @@ BUILTIN = ("customer", "assignee", "system")
 GROUPS = ("waiting", "in_process", "approved", "rejected", "cancelled")
 
 
-def actionable_states(rules_data: Mapping, roles: Iterable[str]) -> dict[str, dict[str, set[str]]]:
+def actionable_states(rules: Rules, roles: Iterable[str]) -> dict[str, dict[str, set[str]]]:
     """workflow key → {"role": states where one of ``roles`` acts, "assignee": states where the
     assigned user acts}."""
     roles = set(roles) - set(BUILTIN)
     result: dict[str, dict[str, set[str]]] = {}
-    for key, workflow in (rules_data.get("workflows") or {}).items():
+    for key, workflow in rules.workflows():
         by_role: set[str] = set()
         by_assignee: set[str] = set()
         for transition in workflow.get("transitions", []):

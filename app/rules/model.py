@@ -10,7 +10,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from app.rules.schema import BUILTIN_ROLES
+from pydantic import BaseModel
+
+from app.rules.format import DUMP_OPTIONS, RulesSpec
+from app.rules.vocabulary import BUILTIN_ROLES
 
 
 
@@ -20,6 +23,18 @@ def plain_copy(value: Any) -> Any:
         return {key: plain_copy(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain_copy(item) for item in value]
+    return value
+
+
+def plain_data(value: Any) -> Any:
+    """The plain, JSON-serialisable form of a rules value as the rules store it: a typed model of
+    ``app/rules/format.py`` is dumped, lists and dicts are copied; for JSON answers and ``tojson``."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(**DUMP_OPTIONS)
+    if isinstance(value, dict):
+        return {key: plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
     return value
 
 
@@ -66,6 +81,7 @@ class Rules:
         self.template_digests = dict(template_digests or {})
         self.sources = tuple(sources)
         self.sha256 = fingerprint(data, self.template_digests)
+        self._spec: RulesSpec | None = None
 
     def __repr__(self) -> str:
         return f"<Rules {self.sha256[:12]} {self.summary()}>"
@@ -74,7 +90,7 @@ class Rules:
 
     def to_dict(self) -> dict:
         """A deep copy of the rules data (JSON-serialisable): what the app stores as a version.
-        For reads on a hot path use ``rules.data`` directly and do not mutate it."""
+        Code outside ``app/rules/`` reads through the accessors below, never ``rules.data``."""
         return plain_copy(self.data)
 
     @classmethod
@@ -96,7 +112,18 @@ class Rules:
 
     # ------------------------------------------------------------ accessors
 
+    @property
+    def spec(self) -> RulesSpec:
+        """The typed rules (``app/rules/format.py``), built from ``data`` once, on first use.
+        ``data`` stays the canonical stored form the fingerprint is computed over."""
+        if self._spec is None:
+            self._spec = RulesSpec.model_validate(self.data)
+        return self._spec
+
     def _section(self, name: str) -> dict:
+        return getattr(self.spec, name) or {}
+
+    def _raw_section(self, name: str) -> dict:
         return self.data.get(name) or {}
 
     def _get(self, section: str, key: str, noun: str) -> dict:
@@ -143,7 +170,7 @@ class Rules:
 
     def roles(self) -> dict[str, dict]:
         """The declared staff roles, key → ``{label, description}`` (built-ins not included)."""
-        return plain_copy(self._section("roles"))
+        return plain_copy(self._raw_section("roles"))
 
     @staticmethod
     def builtin_roles() -> tuple[str, ...]:
@@ -156,11 +183,113 @@ class Rules:
         return self.base_dir / relative
 
     def summary(self) -> dict[str, int]:
-        workflows = self._section("workflows").values()
+        workflows = self._raw_section("workflows").values()
         return {
-            "agencies": len(self._section("agencies")),
-            "services": len(self._section("services")),
-            "workflows": len(self._section("workflows")),
+            "agencies": len(self._raw_section("agencies")),
+            "services": len(self._raw_section("services")),
+            "workflows": len(self._raw_section("workflows")),
             "states": sum(len(workflow.get("states") or {}) for workflow in workflows),
             "transitions": sum(len(workflow.get("transitions") or ()) for workflow in workflows),
         }
+
+    # ------------------------------------------------------------ call-site accessors
+    # What code outside ``app/rules/`` reads: none of it indexes ``data`` itself, so a misspelt
+    # section is a KeyError naming what is missing, and the storage shape can change here alone.
+    # Callers read what these return (``spec["label"]``, ``spec.get(...)``) and never mutate it.
+
+    def has_service(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("services")
+
+    def has_document(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("documents")
+
+    def has_agency(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("agencies")
+
+    def has_workflow(self, key: str | None) -> bool:
+        return bool(key) and key in self._section("workflows")
+
+    def workflows(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("workflows").items())
+
+    def agencies(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("agencies").items())
+
+    def documents(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("documents").items())
+
+    def notifications(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("notifications").items())
+
+    def agency_keys(self) -> list[str]:
+        return list(self._section("agencies"))
+
+    def document_keys(self) -> list[str]:
+        return list(self._section("documents"))
+
+    def role_keys(self) -> set[str]:
+        """The declared staff role keys (built-ins not included)."""
+        return set(self._raw_section("roles"))
+
+    def role(self, key: str) -> dict:
+        return self._get("roles", key, "role")
+
+    def services_of_agency(self, agency_key: str) -> Iterator[tuple[str, dict]]:
+        """The services an agency offers, in the rules' order."""
+        return ((key, spec) for key, spec in self.services() if spec["agency"] == agency_key)
+
+    def workflow_key_for(self, service_key: str) -> str:
+        return self.service(service_key)["workflow"]
+
+    def states(self, workflow_key: str) -> Mapping[str, dict]:
+        """A workflow's states, key → spec (read-only)."""
+        return self.workflow(workflow_key)["states"]
+
+    def states_for(self, service_key: str) -> Mapping[str, dict]:
+        return self.states(self.workflow_key_for(service_key))
+
+    def state_for(self, service_key: str, state_key: str) -> dict:
+        return self.state(self.workflow_key_for(service_key), state_key)
+
+    def initial_state_for(self, service_key: str) -> str:
+        return self.workflow_for(service_key)["initial"]
+
+    def transitions(self, workflow_key: str) -> list[dict]:
+        """A workflow's transitions in the rules' order (read-only)."""
+        return self.workflow(workflow_key)["transitions"]
+
+    def transitions_for(self, service_key: str) -> list[dict]:
+        return self.transitions(self.workflow_key_for(service_key))
+
+    def transition(self, workflow_key: str, action: str, from_state: str | None = None) -> dict:
+        """The first transition of ``action`` (leaving ``from_state`` when given)."""
+        for transition in self.transitions(workflow_key):
+            if transition["action"] == action and (from_state is None or from_state in transition["from"]):
+                return transition
+        where = f" from state '{from_state}'" if from_state is not None else ""
+        raise KeyError(f"action '{action}'{where} is not defined in workflow '{workflow_key}'")
+
+    def transition_for(self, service_key: str, action: str, from_state: str | None = None) -> dict:
+        return self.transition(self.workflow_key_for(service_key), action, from_state)
+
+    def plain_forms(self, workflow_key: str) -> list[list[dict]]:
+        """A plain copy of each transition's form, in the rules' order: for answers serialised as JSON."""
+        self.workflow(workflow_key)
+        return [plain_copy(t.get("form") or []) for t in self._raw_section("workflows")[workflow_key]["transitions"]]
+
+    def survey_for(self, service_key: str) -> dict | None:
+        """The satisfaction survey a service asks for, or None when it asks for none."""
+        key = self.service(service_key).get("survey")
+        return self.survey(key) if key else None
+
+    def numbering_or_none(self, key: str | None) -> dict | None:
+        return self._section("numbering").get(key) if key else None
+
+    def calendar(self):
+        return self.spec.calendar
+
+    def request_kind(self, key: str) -> dict:
+        return self._get("request_kinds", key, "request kind")
+
+    def request_kinds(self) -> Iterator[tuple[str, dict]]:
+        return iter(self._section("request_kinds").items())

@@ -111,26 +111,25 @@ class WorkflowEngine:
     # ------------------------------------------------------------ lookups
 
     def service(self, service_key: str) -> dict:
-        services = self.rules.data.get("services") or {}
-        if service_key not in services:
+        if not self.rules.has_service(service_key):
             raise UnknownServiceError(service_key)
-        return services[service_key]
+        return self.rules.service(service_key)
 
     def workflow_key(self, service_key: str) -> str:
         return self.service(service_key)["workflow"]
 
     def initial_state(self, service_key: str) -> str:
-        return self.rules.workflow(self.workflow_key(service_key))["initial"]
+        return self.rules.initial_state_for(service_key)
 
     def state(self, service_key: str, state_key: str) -> dict:
         return self.rules.state(self.workflow_key(service_key), state_key)
 
     def _transitions(self, service_key: str) -> list[dict]:
-        return self.rules.workflow(self.workflow_key(service_key))["transitions"]
+        return self.rules.transitions_for(service_key)
 
     def _field_context(self, snapshot: ApplicationSnapshot, assignee_candidates) -> FieldContext:
         service = self.service(snapshot.service_key)
-        agency = (self.rules.data.get("agencies") or {}).get(service["agency"]) or {}
+        agency = self.rules.agency(service["agency"])
         return FieldContext(
             data=snapshot.data,
             assignee_candidates=assignee_candidates or {},
@@ -145,17 +144,19 @@ class WorkflowEngine:
         """Transitions from the current state that one of ``roles`` may perform, in rules order,
         each with the reasons its guards fail (empty: enabled)."""
         service = self.service(snapshot.service_key)
+        workflow_key = service["workflow"]
         roles = frozenset(roles)
         guard_context = GuardContext(service, snapshot)
+        forms = self.rules.plain_forms(workflow_key)
         return [
             ActionOption(
                 action=transition["action"],
                 label=transition["label"],
                 to_state=transition["to"],
-                form=copy.deepcopy(transition["form"]),
+                form=forms[index],
                 guard_failures=evaluate_guards(transition["guards"], guard_context),
             )
-            for transition in self._transitions(snapshot.service_key)
+            for index, transition in enumerate(self.rules.transitions(workflow_key))
             if snapshot.state in transition["from"] and roles & set(transition["by"])
         ]
 
@@ -185,13 +186,13 @@ class WorkflowEngine:
         GuardFailedError (422), FormInvalidError (422)."""
         service = self.service(snapshot.service_key)
         workflow_key = service["workflow"]
-        workflow = self.rules.workflow(workflow_key)
-        candidates = [t for t in workflow["transitions"] if t["action"] == action]
+        states = self.rules.states(workflow_key)
+        candidates = [t for t in self.rules.transitions(workflow_key) if t["action"] == action]
         if not candidates:
             raise UnknownActionError(action, workflow_key)
         transition = next((t for t in candidates if snapshot.state in t["from"]), None)
         if transition is None:
-            state = workflow["states"].get(snapshot.state) or {}
+            state = states.get(snapshot.state) or {}
             raise ActionNotAvailableError(
                 action,
                 snapshot.state,
@@ -213,7 +214,7 @@ class WorkflowEngine:
             name, args = effect_name_and_args(entry)
             effects.append(Effect(name, _resolve_effect_args(name, args, values, snapshot.data)))
         to_state = transition["to"]
-        to_kind = workflow["states"][to_state]["kind"]
+        to_kind = states[to_state]["kind"]
         return Decision(
             action=action,
             label=transition["label"],

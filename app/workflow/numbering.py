@@ -9,10 +9,16 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-TOKEN_RE = re.compile(r"\{([a-z_0-9]+)(?::(\d+))?\}")
-KNOWN_TOKENS = {"seq", "dd", "mm", "roman_month", "yy", "yyyy", "hex6", "agency", "service"}
-SCOPES = ("agency", "service", "year", "month", "day")
+if TYPE_CHECKING:
+    from app.rules.model import Rules
+
+from app.rules.vocabulary import NUMBERING_SCOPES, NUMBERING_TOKEN_RE, NUMBERING_TOKENS
+
+TOKEN_RE = NUMBERING_TOKEN_RE
+KNOWN_TOKENS = set(NUMBERING_TOKENS)
+SCOPES = NUMBERING_SCOPES
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
@@ -37,11 +43,11 @@ DEFAULT_RECEIPT_KEY = "_receipt"
 DEFAULT_RECEIPT_NUMBERING = {"pattern": "{agency}-{hex6}", "per": []}
 
 
-def receipt_numbering(rules_data: dict, service_spec: dict) -> tuple[str, dict]:
+def receipt_numbering(rules: Rules, service_spec: dict) -> tuple[str, dict]:
     """(key, numbering) a service's receipts are drawn from: its ``receipt_numbering``, else the
     platform's random default, so every submitted application has a real receipt."""
     key = service_spec.get("receipt_numbering")
-    numbering = (rules_data.get("numbering") or {}).get(key or "")
+    numbering = rules.numbering_or_none(key)
     if key and numbering:
         return key, numbering
     return DEFAULT_RECEIPT_KEY, DEFAULT_RECEIPT_NUMBERING

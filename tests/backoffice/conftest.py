@@ -28,7 +28,7 @@ def bo_offices(app, factories, seed_data, bo_api):
     result = {}
     for agency_key in AGENCIES:
         office = Office(agency_key, seed_data, customers=customers)
-        for role in agency_roles(seed_data, agency_key):
+        for role in agency_roles(app.extensions["satupintu.rules"].file_rules, agency_key):
             office.staff[role] = signed_in(bo_api, factories.staff(agency_key, role))
         result[agency_key] = office
     return result

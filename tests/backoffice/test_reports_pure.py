@@ -8,6 +8,7 @@ import pytest
 from app.reports.ikm import compute_ikm, grade_of, question_elements
 from app.reports.svg import bar_chart, workflow_diagram
 from app.reports.workload import actionable_states, average_durations, group_counts, state_groups
+from app.rules.model import Rules
 
 
 def test_ikm_matches_a_worked_example_by_hand():
@@ -51,9 +52,10 @@ def test_question_elements_reads_the_survey_spec():
 
 WORKFLOW = {
     "initial": "baru",
-    "states": {"baru": {"kind": "working"}, "bayar": {"kind": "waiting_customer"},
-               "cek_bayar": {"kind": "working"}, "proses": {"kind": "working"},
-               "selesai": {"kind": "final_success"}, "tolak": {"kind": "final_rejected"}},
+    "states": {"baru": {"label": "Baru", "kind": "working"}, "bayar": {"label": "Bayar", "kind": "waiting_customer"},
+               "cek_bayar": {"label": "Cek bayar", "kind": "working"}, "proses": {"label": "Proses", "kind": "working"},
+               "selesai": {"label": "Selesai", "kind": "final_success"},
+               "tolak": {"label": "Ditolak", "kind": "final_rejected"}},
     "transitions": [
         {"action": "terima", "from": ["baru"], "to": "bayar", "by": ["admin"], "label": "Terima"},
         {"action": "tolak", "from": ["baru"], "to": "tolak", "by": ["admin"], "label": "Tolak"},
@@ -66,9 +68,10 @@ WORKFLOW = {
 
 
 def test_actionable_states_per_role_and_assignee():
-    acting = actionable_states({"workflows": {"w": WORKFLOW}}, {"bendahara"})
+    rules = Rules({"workflows": {"w": WORKFLOW}})
+    acting = actionable_states(rules, {"bendahara"})
     assert acting["w"] == {"role": {"cek_bayar"}, "assignee": {"proses"}}
-    assert actionable_states({"workflows": {"w": WORKFLOW}}, {"admin"})["w"]["role"] == {"baru", "proses"}
+    assert actionable_states(rules, {"admin"})["w"]["role"] == {"baru", "proses"}
 
 
 def test_state_groups_and_counts():

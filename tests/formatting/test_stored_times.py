@@ -86,11 +86,13 @@ def test_commands_refuse_a_naive_now(ctx, command):
 # ------------------------------------------------------------------ deadlines
 
 def clock(zone: str, extra_days_off=()):
+    from app.rules.model import Rules
     from app.sla import SlaClock
     from models import Agency
 
-    return SlaClock({"calendar": {"country": "ID", "categories": ["public", "government"]},
-                     "agencies": {"h7": {"extra_days_off": list(extra_days_off)}}},
+    return SlaClock(Rules({"calendar": {"country": "ID", "categories": ["public", "government"]},
+                           "agencies": {"h7": {"name": "Kantor H7", "code": "H7", "service_classes": [],
+                                               "extra_days_off": list(extra_days_off)}}}),
                     Agency(key="h7", timezone=zone))
 
 

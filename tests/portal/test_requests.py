@@ -318,7 +318,8 @@ def test_revision_corrects_company_and_location_and_audits_it(app, factories, ka
 
 
 @pytest.mark.parametrize("revise", [None, ["fields", "documents"], ["documents"]])
-def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, factories, kaltim_app, revise):
+def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, factories, kaltim_app, revise,
+                                                                         monkeypatch):
     """Without `company`/`location` in the transition's `revise`, the form has no such sections and a
     hand-made request changing them is refused by the command, whatever the portal sends."""
     from app.commands.application.transition import ApplicationTransitionCommand
@@ -330,25 +331,24 @@ def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, f
     with app.app_context():
         from app.extensions import db
         from app.rules_state import rules_state
+        from app.rules.format import RulesSpec
         version = db.session.get(Application, app_id).rules_version_id
-        workflow = rules_state().rules_for(version).data["workflows"]["kaltim_perizinan"]
-    transition = next(t for t in workflow["transitions"] if t["action"] == "kirim_revisi")
-    saved = transition.get("revise")
-    try:
-        if revise is None:
-            transition.pop("revise", None)
-        else:
-            transition["revise"] = revise
-        page = client.get(f"/portal/permohonan/{app_id}/revisi/kirim_revisi").get_data(as_text=True)
-        assert 'name="company.name"' not in page and 'name="location.lat"' not in page
-        with app.test_request_context():
-            customer = db.session.get(User, user_id)
-            with pytest.raises(ValidationError) as refused:
-                ApplicationTransitionCommand(app_id, customer, "kirim_revisi",
-                                             section_updates={"company": {"name": "PT Lain"}}).run()
-            assert "company._section" in refused.value.details["field_errors"]
-            db.session.rollback()
-            assert db.session.get(Application, app_id).company["name"] == "PT Batu Kaltim"
-            db.session.remove()
-    finally:
-        transition["revise"] = saved
+        rules = rules_state().rules_for(version)
+    data = rules.to_dict()
+    transition = next(t for t in data["workflows"]["kaltim_perizinan"]["transitions"] if t["action"] == "kirim_revisi")
+    if revise is None:
+        transition.pop("revise", None)
+    else:
+        transition["revise"] = revise
+    monkeypatch.setattr(rules, "_spec", RulesSpec.model_validate(data))  # the typed rules the accessors read
+    page = client.get(f"/portal/permohonan/{app_id}/revisi/kirim_revisi").get_data(as_text=True)
+    assert 'name="company.name"' not in page and 'name="location.lat"' not in page
+    with app.test_request_context():
+        customer = db.session.get(User, user_id)
+        with pytest.raises(ValidationError) as refused:
+            ApplicationTransitionCommand(app_id, customer, "kirim_revisi",
+                                         section_updates={"company": {"name": "PT Lain"}}).run()
+        assert "company._section" in refused.value.details["field_errors"]
+        db.session.rollback()
+        assert db.session.get(Application, app_id).company["name"] == "PT Batu Kaltim"
+        db.session.remove()

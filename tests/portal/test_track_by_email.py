@@ -69,11 +69,13 @@ def test_the_receipt_shown_after_submitting_is_found_at_lacak_right_away(app, cl
 
 
 def test_every_service_gets_a_real_receipt_even_without_receipt_numbering():
+    from app.rules.model import Rules
     from app.workflow.numbering import DEFAULT_RECEIPT_NUMBERING, has_random_part, receipt_numbering
-    assert receipt_numbering({"numbering": {}}, {}) == ("_receipt", DEFAULT_RECEIPT_NUMBERING)
+    assert receipt_numbering(Rules({"numbering": {}}), {}) == ("_receipt", DEFAULT_RECEIPT_NUMBERING)
     assert has_random_part(DEFAULT_RECEIPT_NUMBERING["pattern"])
-    named = {"numbering": {"resi": {"pattern": "R-{seq}"}}}
-    assert receipt_numbering(named, {"receipt_numbering": "resi"}) == ("resi", {"pattern": "R-{seq}"})
+    named = Rules({"numbering": {"resi": {"pattern": "R-{seq}"}}})
+    key, numbering = receipt_numbering(named, {"receipt_numbering": "resi"})
+    assert key == "resi" and numbering["pattern"] == "R-{seq}"
 
 
 def test_email_only_lookup_mails_the_list_to_that_email_and_shows_nothing(app, client, customer, smtp):

@@ -639,6 +639,6 @@ def test_anchors_and_merge_keys_work(tmp_path):
         "      - action: tandatangani\n", "      - action: cek\n        label: Cek\n        from: cek\n        to: ttd\n        by: [petugas]\n      - action: tandatangani\n"
     )
     rules = load_rules(write_rules(tmp_path, text))
-    assert rules.workflow("sederhana")["states"]["cek"] == {
+    assert rules.to_dict()["workflows"]["sederhana"]["states"]["cek"] == {
         "label": "Cek", "kind": "working", "staff_label": "Cek", "clock": "runs",
     }

@@ -82,7 +82,7 @@ def provision() -> tuple[dict, dict, dict, str, object]:
     app = create_app(os.environ["SATUPINTU_CONFIG"])
     with app.app_context():
         data = rules_state().file_rules.data
-        staff = {role: (user.id, user.username) for role, user in load_staff(data)[AGENCY].items()}
+        staff = {role: (user.id, user.username) for role, user in load_staff(rules_state().file_rules)[AGENCY].items()}
         customers = {user.username: (user.id, user.username, user.email) for user in load_customers()}
         admin = app.config["ADMIN_USERNAME"]
     return data, staff, customers, admin, app

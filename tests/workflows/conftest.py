@@ -31,7 +31,7 @@ def offices(app, factories, rules_data, api_client):
     result = {}
     for agency_key in rules_data["agencies"]:
         office = Office(agency_key, rules_data, customers=customers, app=app)
-        for role in agency_roles(rules_data, agency_key):
+        for role in agency_roles(app.extensions["satupintu.rules"].file_rules, agency_key):
             office.staff[role] = signed_in(api_client, factories.staff(agency_key, role))
         with app.app_context():
             agency = db.session.scalar(select(Agency).where(Agency.key == agency_key))

@@ -38,8 +38,7 @@ def test_revision_stops_the_kaltim_clock(app, offices):
         application = db.session.get(Application, app_id)
         # pretend it was submitted on Monday 2 November 09:00 WITA
         from app.sla import SlaClock
-        data = app.extensions["satupintu.rules"].file_rules.data
-        clock = SlaClock(data, application.agency)
+        clock = SlaClock(app.extensions["satupintu.rules"].file_rules, application.agency)
         application.submitted_at = utc(2)
         application.due_at = clock.due(utc(2), {"working_days": 14})
         db.session.commit()

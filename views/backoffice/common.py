@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.access import is_admin, staff_profile
 from app.extensions import db
 from app.formatting import as_utc, format_datetime, format_money
+from app.rules.model import Rules
 from app.rules_state import rules_state
 from app.sla import SlaClock, to_local
 from app.workflow.calendar import sla_status
@@ -30,15 +31,17 @@ SLA_BADGES = {  # status → (css class, label: Indonesian source, translated wh
 text = rules_label  # a rules label (text or {id, en}) in the language being shown
 
 
-def active_rules_data() -> dict:
+def active_rules() -> Rules:
+    """The active rules version (the file's rules before the first activation)."""
     version = db.session.scalar(select(RulesVersion.id).where(RulesVersion.active.is_(True)))
     if version is None:
-        return rules_state().file_rules.data
-    return rules_state().rules_for(version).data
+        return rules_state().file_rules
+    return rules_state().rules_for(version)
 
 
-def rules_data_of(application: Application) -> dict:
-    return rules_state().rules_for(application.rules_version_id).data
+def rules_of(application: Application) -> Rules:
+    """The rules version the application started with."""
+    return rules_state().rules_for(application.rules_version_id)
 
 
 def visible_agencies(user) -> list[Agency]:
@@ -92,7 +95,7 @@ class SlaBadges:
     def clock(self, application: Application) -> SlaClock:
         key = (application.agency_id, application.rules_version_id)
         if key not in self._clocks:
-            self._clocks[key] = SlaClock(rules_data_of(application), application.agency)
+            self._clocks[key] = SlaClock(rules_of(application), application.agency)
         return self._clocks[key]
 
     def badge(self, application: Application) -> dict:

@@ -18,10 +18,11 @@ from app.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
 from app.formatting import format_date, format_number, format_phone, typed_datetime
 from app.rules.labels import display_language
+from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User
 from views.api import available_actions
-from views.backoffice.common import (platform_errors, SlaBadges, customer_names, local_time, rules_data_of, rupiah,
+from views.backoffice.common import (platform_errors, SlaBadges, customer_names, local_time, rules_of, rupiah,
                                      text)
 from views.backoffice.forms import MessageForm, build_transition_form, collect_values
 
@@ -85,17 +86,18 @@ def _declaration(service: dict, application: Application, events, tz: str) -> di
 
 
 def page_context(application: Application) -> dict:
-    data = rules_data_of(application)
-    service = data["services"][application.service_type.key]
-    workflow = data["workflows"][service["workflow"]]
+    rules = rules_of(application)
+    service = rules.service(application.service_type.key)
+    states = rules.states_for(application.service_type.key)
+    transitions = rules.transitions_for(application.service_type.key)
     tz = application.agency.timezone or "Asia/Jakarta"
 
     def state_label(key):
-        spec = workflow["states"].get(key or "", {})
+        spec = states.get(key or "") or {}
         return text(spec.get("staff_label") or spec.get("label")) or (key or "-")
 
     def action_text(event):  # the stored (Indonesian) label, or the rules' label in the language shown
-        spec = next((t for t in workflow["transitions"] if t["action"] == event.action
+        spec = next((t for t in transitions if t["action"] == event.action
                      and (event.from_state is None or event.from_state in t["from"])), None)
         return text(spec.get("label")) if spec and display_language() != "id" else translate(event.action_label or event.action)
 
@@ -107,8 +109,8 @@ def page_context(application: Application) -> dict:
     timeline = [{"at": local_time(e.created_at, tz), "who": names.get(e.actor_id, system) if e.actor_id else system,
                  "what": action_text(e), "from": state_label(e.from_state) if e.from_state else "",
                  "to": state_label(e.to_state), "note": e.note} for e in events]
-    doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents", [])}
-    form_labels = {f["key"]: text(f.get("label")) for t in workflow["transitions"] for f in t.get("form", [])}
+    doc_labels = {d["key"]: text(d.get("label")) for d in service.get("documents") or []}
+    form_labels = {f["key"]: text(f.get("label")) for t in transitions for f in t.get("form") or []}
     files = [{"id": f.id, "doc_key": f.doc_key, "purpose_key": f.purpose, "name": f.file.original_name, "kind": f.file.kind, "size": f.file.size,
               "purpose": PURPOSES.get(f.purpose, f.purpose),
               "label": doc_labels.get(f.doc_key) or form_labels.get(f.doc_key)
@@ -116,7 +118,7 @@ def page_context(application: Application) -> dict:
               "superseded": f.superseded, "at": local_time(f.created_at, tz),
               "previewable": f.file.kind in PREVIEWABLE}
              for f in application.files]
-    documents_spec = data.get("documents", {})
+    documents_spec = dict(rules.documents())
     messages = db.session.scalars(select(Message).where(Message.application_id == application.id)
                                   .order_by(Message.created_at, Message.id)).all()
     senders = customer_names({m.sender_id for m in messages})
@@ -193,19 +195,18 @@ def _signing_document(application: Application, user, action: str | None = None)
     sign (the rules' ``sign`` effect), else None."""
     from models import Signatory
 
-    data = rules_data_of(application)
-    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
     actions = {a["action"] for a in available_actions(application, user)}
-    for transition in workflow["transitions"]:
+    for transition in rules_of(application).transitions_for(application.service_type.key):
         if application.state not in transition["from"] or transition["action"] not in actions:
             continue
         if action is not None and transition["action"] != action:
             continue
         for effect in transition.get("effects") or ():
-            if isinstance(effect, dict) and "sign" in effect:
+            name, args = effect_name_and_args(effect)
+            if name == "sign":
                 signatory = db.session.scalar(select(Signatory.id).where(
                     Signatory.agency_id == application.agency_id, Signatory.user_id == user.id))
-                return effect["sign"]["document"], signatory
+                return args["document"], signatory
     return None
 
 
@@ -223,7 +224,11 @@ def _signing_draft(application: Application, action: str) -> dict | None:
     else:
         problem = ""
     return {"doc_key": signing[0], "html": html, "problem": problem,
-            "label": text(rules_data_of(application).get("documents", {}).get(signing[0], {}).get("label"))}
+            "label": _document_label(rules_of(application), signing[0])}
+
+
+def _document_label(rules, doc_key: str) -> str:
+    return text(rules.document(doc_key).get("label")) if rules.has_document(doc_key) else ""
 
 
 def _profile(user_id: int):

@@ -41,10 +41,10 @@ def queue_condition(user, all_services=None, versions=None):
         versions = list(db.session.scalars(select(RulesVersion.id)))
     conditions = []
     for version in versions:
-        data = rules_state().rules_for(version).data
-        acting = actionable_states(data, roles & set(data.get("roles", {})))
+        rules = rules_state().rules_for(version)
+        acting = actionable_states(rules, roles & rules.role_keys())
         by_states: dict[tuple[frozenset, frozenset], list[int]] = {}
-        for key, spec in data.get("services", {}).items():
+        for key, spec in rules.services():
             if key not in services:
                 continue
             states = acting.get(spec["workflow"], {"role": set(), "assignee": set()})
@@ -71,7 +71,7 @@ def work_rows_condition(user, versions):
 
     states: set[str] = set()
     for version in versions:
-        for service in rules_state().rules_for(version).data.get("services", {}).values():
+        for _key, service in rules_state().rules_for(version).services():
             if service.get("work_items"):
                 states |= step_states(service["work_items"], "enter")
     if not states:
@@ -100,10 +100,9 @@ def my_rows_column(user_id: int):
 
 def action_labels(application: Application, roles: set[str], user_id: int,
                   my_rows: list[str] | None = None) -> list[str]:
-    data = rules_state().rules_for(application.rules_version_id).data
-    workflow = data["workflows"][data["services"][application.service_type.key]["workflow"]]
+    rules = rules_state().rules_for(application.rules_version_id)
     labels = []
-    for transition in workflow["transitions"]:
+    for transition in rules.transitions_for(application.service_type.key):
         if application.state not in transition["from"]:
             continue
         by = set(transition["by"])
@@ -192,15 +191,16 @@ def _visible(user, all_services: list[ServiceType]) -> list[ServiceType]:
 
 def state_choices(services, active_version: int | None = None) -> list[tuple[str, str]]:
     """(state key, staff label) of the workflows of ``services``, for the filter."""
-    from views.backoffice.common import active_rules_data
+    from views.backoffice.common import active_rules
 
-    data = (rules_state().rules_for(active_version).data if active_version is not None
-            else active_rules_data())
+    rules = (rules_state().rules_for(active_version) if active_version is not None
+             else active_rules())
     seen: dict[str, str] = {}
     for service in services:
-        workflow = data["workflows"].get(data["services"].get(service.key, {}).get("workflow", ""), {})
-        for key, spec in workflow.get("states", {}).items():
-            if spec.get("kind", "").startswith("final"):
+        if not rules.has_service(service.key):
+            continue
+        for key, spec in rules.states_for(service.key).items():
+            if (spec.get("kind") or "").startswith("final"):
                 continue
             label = text(spec.get("staff_label") or spec.get("label")) or key
             if key not in seen:

@@ -1,6 +1,7 @@
 """Dashboard, recap with Excel export, and the IKM report — scoped to the user's agency."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
@@ -21,7 +22,7 @@ from app.rules_state import rules_state
 from models import Application
 from app.formatting import localize, zone_key, zone_name
 from models.base import utcnow
-from views.backoffice.common import (platform_errors, user_zone, active_rules_data, customer_names, local_time, text, visible_agencies,
+from views.backoffice.common import (platform_errors, user_zone, active_rules, customer_names, local_time, text, visible_agencies,
                                      visible_services)
 from views.backoffice.queue import parse_date
 
@@ -32,7 +33,20 @@ EXPORT_LIMIT = 100_000
 PAGE_SIZE = 25
 
 
-def filters():
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report is limited to: the visible agencies and services, the chosen ones, the period."""
+    agencies: list
+    agency_id: int | None
+    services: list
+    service_id: int | None
+    period: Period
+    start: date | None
+    end: date | None
+    zone: str
+
+
+def filters() -> ReportFilters:
     """Agency, services and period from the query string, limited to what the user may see."""
     user = g.user
     agencies = visible_agencies(user)
@@ -50,8 +64,8 @@ def filters():
     end = parse_date(request.args.get("to"))
     if "from" not in request.args and "to" not in request.args:
         start = date(today.year, 1, 1)
-    return {"agencies": agencies, "agency_id": agency_id, "services": services, "service_id": service_id,
-            "period": Period(start, end, zone), "start": start, "end": end, "zone": zone}
+    return ReportFilters(agencies=agencies, agency_id=agency_id, services=services, service_id=service_id,
+                         period=Period(start, end, zone), start=start, end=end, zone=zone)
 
 
 def duration_text(seconds: float) -> str:
@@ -75,12 +89,11 @@ class DashboardView(BaseView):
     @platform_errors
     def index(self):
         f = filters()
-        service_ids = [f["service_id"]] if f["service_id"] else [s.id for s in f["services"]]
-        stmt = scoped(g.user, agency_id=f["agency_id"], service_ids=service_ids, period=f["period"])
-        data = active_rules_data()
-        services = {s.key: s for s in f["services"] if s.id in service_ids}
-        workflows_of = {key: data["workflows"][data["services"][key]["workflow"]]
-                        for key in services if key in data["services"]}
+        service_ids = [f.service_id] if f.service_id else [s.id for s in f.services]
+        stmt = scoped(g.user, agency_id=f.agency_id, service_ids=service_ids, period=f.period)
+        rules = active_rules()
+        services = {s.key: s for s in f.services if s.id in service_ids}
+        workflows_of = {key: rules.workflow_for(key) for key in services if rules.has_service(key)}
         counts = group_counts(state_count_rows(stmt), workflows_of) if services else {}
         totals = {g_: sum(c[g_] for c in counts.values()) for g_ in (*GROUPS, "completed", "total")}
         sla = sla_rows(stmt, utcnow()) if services else {}
@@ -89,9 +102,9 @@ class DashboardView(BaseView):
         for key, service in services.items():
             c = counts.get(key, {g_: 0 for g_ in (*GROUPS, "completed", "total")})
             s = sla.get(key, {"finished": 0, "on_time": 0, "overdue": 0, "state_overdue": 0})
-            workflow = workflows_of.get(key, {"states": {}})
+            state_specs = rules.states_for(key) if key in workflows_of else {}
             states = [(text(spec.get("staff_label") or spec.get("label")) or state, *durations.get(key, {})[state])
-                      for state, spec in workflow["states"].items() if state in durations.get(key, {})]
+                      for state, spec in state_specs.items() if state in durations.get(key, {})]
             per_service.append({"service": service, "counts": c, "sla": s,
                                 "compliance": (100 * s["on_time"] / s["finished"]) if s["finished"] else None,
                                 "durations": [(label, duration_text(avg), n) for label, avg, n in states]})
@@ -110,8 +123,8 @@ class DashboardView(BaseView):
 
 
 def recap_statement(f):
-    service_ids = [f["service_id"]] if f["service_id"] else [s.id for s in f["services"]]
-    stmt = scoped(g.user, agency_id=f["agency_id"], service_ids=service_ids or [-1], period=f["period"])
+    service_ids = [f.service_id] if f.service_id else [s.id for s in f.services]
+    stmt = scoped(g.user, agency_id=f.agency_id, service_ids=service_ids or [-1], period=f.period)
     q = request.args.get("q", "").strip()
     if q:
         stmt = stmt.where(search_filter(q))
@@ -188,7 +201,7 @@ class RecapView(BaseView):
         buffer = BytesIO()
         workbook.save(buffer)
         buffer.seek(0)
-        name = f"rekap-permohonan-{localize(utcnow(), f['zone']).date().isoformat()}.xlsx"
+        name = f"rekap-permohonan-{localize(utcnow(), f.zone).date().isoformat()}.xlsx"
         return send_file(buffer, as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -204,14 +217,13 @@ class IkmReportView(BaseView):
     @platform_errors
     def index(self):
         f = filters()
-        service = next((s for s in f["services"] if s.id == f["service_id"]), None) or \
-            (f["services"][0] if f["services"] else None)
+        service = next((s for s in f.services if s.id == f.service_id), None) or \
+            (f.services[0] if f.services else None)
         result, survey = None, None
         if service is not None:
-            data = rules_state().rules_for(service.rules_version_id).data
-            survey_key = data["services"].get(service.key, {}).get("survey")
-            survey = data.get("surveys", {}).get(survey_key) if survey_key else None
+            rules = rules_state().rules_for(service.rules_version_id)
+            survey = rules.survey_for(service.key) if rules.has_service(service.key) else None
             if survey:
-                result = compute_ikm(survey_answers(service.id, f["period"], g.user), question_elements(survey))
+                result = compute_ikm(survey_answers(service.id, f.period, g.user), question_elements(survey))
         return self.render_template("backoffice/ikm.html", f=f, service=service, survey=survey, result=result,
                                     title_text=text(survey.get("title")) if survey else "")

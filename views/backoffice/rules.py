@@ -54,24 +54,25 @@ class RulesScreenView(BaseView):
     def _page(self, problems=None, uploaded_name=None, status=200):
         active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
         versions = db.session.scalars(select(RulesVersion).order_by(RulesVersion.id.desc()).limit(50)).all()
-        data = rules_state().rules_for(active.id).data if active else rules_state().file_rules.data
-        services = [s for s in visible_services(g.user) if s.key in data.get("services", {})]
+        rules = rules_state().rules_for(active.id) if active else rules_state().file_rules
+        services = [s for s in visible_services(g.user) if rules.has_service(s.key)]
         selected = request.args.get("service") or (services[0].key if services else None)
         diagram, graph, workflow_key, transitions = None, None, None, []
         if selected in {s.key for s in services}:
-            workflow_key = data["services"][selected]["workflow"]
-            workflow = data["workflows"][workflow_key]
-            diagram = workflow_diagram(workflow, data.get("roles", {}))  # without JavaScript
-            graph = workflow_graph(workflow, data.get("roles", {}))  # laid out by ELK in the browser
-            states = workflow["states"]
-            for t in workflow["transitions"]:
+            workflow_key = rules.workflow_key_for(selected)
+            workflow = rules.workflow(workflow_key)
+            roles = rules.roles()
+            diagram = workflow_diagram(workflow, roles)  # without JavaScript
+            graph = workflow_graph(workflow, roles)  # laid out by ELK in the browser
+            states = rules.states(workflow_key)
+            for t in rules.transitions(workflow_key):
                 transitions.append({
                     "label": text(t.get("label")), "action": t["action"],
                     "from": ", ".join(text(states[s].get("staff_label") or states[s].get("label")) for s in t["from"]),
                     "to": text(states[t["to"]].get("staff_label") or states[t["to"]].get("label")),
                     "by": ", ".join((translate(BUILTIN_ROLES[r]) if r in BUILTIN_ROLES else "")
-                                    or text(data.get("roles", {}).get(r, {}).get("label")) or r for r in t["by"]),
-                    "form": ", ".join(text(f.get("label")) for f in t.get("form", []))})
+                                    or text((roles.get(r) or {}).get("label")) or r for r in t["by"]),
+                    "form": ", ".join(text(f.get("label")) for f in t.get("form") or [])})
         return self.render_template(
             "backoffice/rules.html", active=active, versions=versions, services=services, selected=selected,
             diagram=diagram, graph=graph, workflow_key=workflow_key, transitions=transitions, problems=problems,

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.workflow.fields import label_text
 from app.workflow.work_items import STATUS_LABELS, step_allowed
 from models import Application, WorkItem
-from views.backoffice.common import platform_errors, rules_data_of, text
+from views.backoffice.common import platform_errors, rules_of, text
 from views.backoffice.forms import build_transition_form, collect_values
 
 STEP_BUTTONS = {"verify": _l("Verifikasi"), "validate": _l("Validasi")}
@@ -34,7 +34,7 @@ class AssignForm(FlaskForm):
 
 
 def _roles(application: Application):
-    return workflow_roles(application, g.user, set(rules_data_of(application).get("roles", {})))
+    return workflow_roles(application, g.user, rules_of(application).role_keys())
 
 
 def _display(user) -> str:
@@ -137,7 +137,7 @@ class WorkItemView(BaseView):
         rows = ensure_rows(application)
         db.session.commit()
         candidates = users_with_role(spec["assignee_role"], application.agency_id, application.service_type_id)
-        role_label = text(rules_data_of(application).get("roles", {}).get(spec["assignee_role"], {}).get("label")) \
+        role_label = text((rules_of(application).roles().get(spec["assignee_role"]) or {}).get("label")) \
             or spec["assignee_role"]
         return self.render_template(
             "backoffice/work_items_assign.html", form=form, rows=rows, errors=errors,

@@ -85,9 +85,10 @@ class CreateApplicationCommand(Command):
                                                            ServiceType.active.is_(True)))
         if service is None:
             raise NotFoundError(N_("Layanan tidak ditemukan."))
-        data = rules_state().rules_for(service.rules_version_id).data
-        spec = data["services"][service.key]
-        workflow = data["workflows"][spec["workflow"]]
+        rules = rules_state().rules_for(service.rules_version_id)
+        spec = rules.service(service.key)
+        workflow = rules.workflow_for(service.key)
+        initial = workflow["initial"]
         profile = session.scalar(select(CustomerProfile).where(CustomerProfile.user_id == self.actor.id))
 
         errors: dict[str, str] = {}
@@ -116,14 +117,14 @@ class CreateApplicationCommand(Command):
         application = Application(
             service_type_id=service.id, agency_id=service.agency_id, rules_version_id=service.rules_version_id,
             customer_id=self.actor.id, asset_id=asset.id if asset else None, request_kind=request_kind,
-            state=workflow["initial"], data=jsonable(cleaned), company=jsonable(company),
+            state=initial, data=jsonable(cleaned), company=jsonable(company),
             location=jsonable(location), declaration_accepted=self.declaration,
             total_amount=sum((line.amount for line in lines), Decimal(0)), created_at=self.now)
         application.cart_lines = lines
         session.add(application)
         session.flush()
-        clock = SlaClock(data, service.agency)
-        clock.enter_state(application, to_state=workflow["initial"], state_spec=workflow["states"][workflow["initial"]],
+        clock = SlaClock(rules, service.agency)
+        clock.enter_state(application, to_state=initial, state_spec=rules.state_for(service.key, initial),
                           service_spec=spec, now=self.now)
         event = AuditEvent(application_id=application.id, actor_id=self.actor.id, actor_roles=["customer"],
                            action="create", action_label=CREATED_LABEL,
@@ -142,16 +143,16 @@ class CreateApplicationCommand(Command):
                                         audit_event_id=event.id, uploaded_by_id=self.actor.id))
         # Every application gets a real receipt now (the rules' receipt_numbering or the platform's
         # random default): the number the customer is shown is the one /lacak finds.
-        key, numbering = receipt_numbering(data, spec)
-        ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
+        key, numbering = receipt_numbering(rules, spec)
+        ctx = EffectContext(application=application, actor=self.actor, rules=rules,
                             service_spec=spec, values={}, note="", clock=clock, now=self.now,
                             store=self.store, event=event)
         assign_number(ctx, {"numbering": key, "definition": numbering, "to": "receipt"})
         session.flush()
         submit_notify = (workflow.get("on_submit") or {}).get("notify") or []
         if submit_notify:
-            queue_notifications(submit_notify, application, data, actor=self.actor,
-                                context=notification_context(application, data, actor=self.actor,
+            queue_notifications(submit_notify, application, rules, actor=self.actor,
+                                context=notification_context(application, rules, actor=self.actor,
                                                          step=event.timeline_label, step_at=event.created_at),
                                 audit_event_id=event.id)
             session.flush()

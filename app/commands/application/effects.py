@@ -17,6 +17,7 @@ from app.formatting import as_utc, from_local
 from app.notify import queue_notifications
 from app.numbers import draw_number
 from app.signing import unlock_private_key
+from app.rules.model import Rules
 from app.sla import SlaClock, local_value_to_utc, to_local
 from app.workflow.fields import FieldValueError, clean_billing_code
 from models import (Application, AuditEvent, BankAccount, GeneratedDocument, OutboxMessage, Payment,
@@ -27,7 +28,7 @@ from models import (Application, AuditEvent, BankAccount, GeneratedDocument, Out
 class EffectContext:
     application: Application
     actor: User | None
-    rules_data: dict
+    rules: Rules
     service_spec: dict
     values: dict
     note: str
@@ -53,7 +54,7 @@ def assign_number(ctx: EffectContext, args: dict) -> None:
     app = ctx.application
     to = args["to"]
     when = to_local(ctx.now, ctx.clock.tz)  # numbers carry the agency's local date
-    numbering = args.get("definition") or ctx.rules_data["numbering"][args["numbering"]]
+    numbering = args.get("definition") or ctx.rules.numbering(args["numbering"])
     value = draw_number(numbering, args["numbering"], when=when, agency=app.agency.code,
                         service=app.service_type.code, is_taken=_numbers_taken(app, to))
     if to in ("number", "receipt"):
@@ -134,7 +135,7 @@ def set_billing_code(ctx: EffectContext, args: dict) -> None:
             raise ctx.field_error(args["field"], error.message.template, **error.message.params) from error
         return
     app = ctx.application
-    numbering = ctx.rules_data["numbering"][args["numbering"]]
+    numbering = ctx.rules.numbering(args["numbering"])
     code = draw_number(
         numbering, args["numbering"], when=to_local(ctx.now, ctx.clock.tz), agency=app.agency.code,
         service=app.service_type.code,
@@ -233,13 +234,13 @@ def generate(ctx: EffectContext, args: dict) -> None:
 def queue_document(ctx: EffectContext, key: str, *, render_later: bool = True) -> GeneratedDocument:
     """A pending ``GeneratedDocument`` with its number and verification code; with
     ``render_later`` also its ``document`` outbox row, written in this same transaction."""
-    spec = ctx.rules_data["documents"][key]
+    spec = ctx.rules.document(key)
     app = ctx.application
     doc = GeneratedDocument(doc_key=key, kind=spec.get("kind", "other"), status="pending",
                             verify_code=secrets.token_urlsafe(12), audit_event_id=ctx.event.id,
                             created_at=ctx.now)
     if spec.get("numbering"):
-        numbering = ctx.rules_data["numbering"][spec["numbering"]]
+        numbering = ctx.rules.numbering(spec["numbering"])
         doc.number = draw_number(numbering, spec["numbering"], when=to_local(ctx.now, ctx.clock.tz),
                                  agency=app.agency.code, service=app.service_type.code,
                                  is_taken=lambda value: False)
@@ -297,7 +298,7 @@ def sign(ctx: EffectContext, args: dict) -> None:
 
 
 def notify(ctx: EffectContext, entries: list) -> None:
-    queue_notifications(entries, ctx.application, ctx.rules_data, actor=ctx.actor,
+    queue_notifications(entries, ctx.application, ctx.rules, actor=ctx.actor,
                         context=ctx.notification_context(), audit_event_id=ctx.event.id)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -175,20 +176,19 @@ class ApplicationTransitionCommand:
             raise ConflictError(code="stale")
         state = rules_state()
         rules = state.rules_for(application.rules_version_id)
-        data = rules.data
         service_key = application.service_type.key
-        service_spec = data["services"][service_key]
-        workflow = data["workflows"][service_spec["workflow"]]
-        transition_specs = {t["action"]: t for t in workflow["transitions"]
+        service_spec = rules.service(service_key)
+        states = rules.states_for(service_key)
+        transition_specs = {t["action"]: t for t in rules.transitions_for(service_key)
                             if application.state in t["from"]}
         roles = frozenset({"system"}) if self.system else \
-            workflow_roles(application, self.actor, set(data.get("roles", {})))
+            workflow_roles(application, self.actor, rules.role_keys())
 
         form_spec = transition_specs.get(self.action, {}).get("form", [])
         requirement_uploads, form_uploads, upload_errors = classify_uploads(
             self.files, service_spec, form_spec)
-        update_errors = self._apply_updates(application, service_spec, workflow, roles)
-        update_errors.update(self._apply_section_updates(application, service_spec, workflow, roles,
+        update_errors = self._apply_updates(application, service_spec, states, roles)
+        update_errors.update(self._apply_section_updates(application, service_spec, states, roles,
                                                          transition_specs.get(self.action, {})))
         errors = {**upload_errors, **update_errors}
         if errors:
@@ -215,8 +215,8 @@ class ApplicationTransitionCommand:
         values = dict(decision.values)
         note = str(values.get("catatan") or values.get("note") or "")
         from_state = application.state
-        clock = SlaClock(data, application.agency)
-        clock.enter_state(application, to_state=decision.to_state, state_spec=workflow["states"][decision.to_state],
+        clock = SlaClock(rules, application.agency)
+        clock.enter_state(application, to_state=decision.to_state, state_spec=states[decision.to_state],
                           service_spec=service_spec, now=self.now)
         public_values = self._public_values(values, form_spec)
         if self._revised:
@@ -238,11 +238,11 @@ class ApplicationTransitionCommand:
         event.values = {**event.values, **{key: {"file_id": f.id, "name": f.original_name}
                                            for key, f in saved.items()}}
 
-        ctx = EffectContext(application=application, actor=self.actor, rules_data=data,
+        ctx = EffectContext(application=application, actor=self.actor, rules=rules,
                             service_spec=service_spec, values=values, note=note, clock=clock,
                             now=self.now, store=self.store, event=event, saved_files=saved)
         ctx.notification_context = lambda: notification_context(
-            application, data, actor=self.actor, note=note, values=event.values,
+            application, rules, actor=self.actor, note=note, values=event.values,
             deadline=_first_deadline(application), step=event.timeline_label, step_at=event.created_at)
         perform(ctx, decision.effects)
         application.updated_at = self.now
@@ -256,12 +256,12 @@ class ApplicationTransitionCommand:
             session.flush()
         return result
 
-    def _apply_updates(self, application: Application, service_spec: dict, workflow: dict,
+    def _apply_updates(self, application: Application, service_spec: dict, states: Mapping[str, dict],
                        roles: frozenset[str]) -> dict[str, str]:
         """The customer corrects the application's fields while it is their turn (a revision)."""
         if not self.updates:
             return {}
-        state_kind = workflow["states"][application.state].get("kind")
+        state_kind = states[application.state].get("kind")
         if "customer" not in roles or state_kind != "waiting_customer":
             return {"_updates": translate(N_("Data permohonan hanya dapat diubah saat menunggu perbaikan dari pemohon."))}
         merged = {**(application.data or {}), **self.updates}
@@ -271,7 +271,7 @@ class ApplicationTransitionCommand:
             application.data = jsonable(cleaned)
         return dict(errors)
 
-    def _apply_section_updates(self, application: Application, service_spec: dict, workflow: dict,
+    def _apply_section_updates(self, application: Application, service_spec: dict, states: Mapping[str, dict],
                                roles: frozenset[str], transition: dict) -> dict[str, str]:
         """The customer corrects the company data or the location in a revision, when the rules'
         transition allows it (``revise: [company, location, ...]``). Validated like at creation;
@@ -279,9 +279,9 @@ class ApplicationTransitionCommand:
         if not self.section_updates:
             return {}
         from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
-        from app.rules.schema import DEFAULT_REVISE
+        from app.rules.vocabulary import DEFAULT_REVISE
 
-        state_kind = workflow["states"][application.state].get("kind")
+        state_kind = states[application.state].get("kind")
         allowed = set(transition.get("revise") or DEFAULT_REVISE)
         errors: dict[str, str] = {}
         if "customer" not in roles or state_kind != "waiting_customer":
@@ -335,8 +335,7 @@ def refusal(application: Application, actor: User, action: str,
     if expected_version is not None and expected_version != application.version:
         return ConflictError(code="stale")
     state = rules_state()
-    data = state.rules_for(application.rules_version_id).data
-    roles = workflow_roles(application, actor, set(data.get("roles", {})))
+    roles = workflow_roles(application, actor, state.rules_for(application.rules_version_id).role_keys())
     snapshot = ApplicationSnapshot(service_key=application.service_type.key, state=application.state,
                                    data=dict(application.data or {}), facts=compute_facts(application))
     try:

@@ -35,7 +35,6 @@ class ActivateRulesCommand:
     def __init__(self, rules: Rules, *, source_name: str = "workflow_rules.yaml",
                  actor_id: int | None = None):
         self.rules = rules
-        self.data = rules.data
         self.source_name = source_name
         self.actor_id = actor_id
 
@@ -63,12 +62,11 @@ class ActivateRulesCommand:
         return version
 
     def validate_not_stranding(self, active: RulesVersion) -> None:
-        old_workflows = active.content.get("rules", active.content).get("workflows", {})
-        new_workflows = self.data.get("workflows", {})
+        old = Rules.from_dict(active.content.get("rules", active.content))
         problems = []
-        for wf_key, old_wf in old_workflows.items():
-            new_states = set(new_workflows.get(wf_key, {}).get("states", {}))
-            for state in old_wf.get("states", {}):
+        for wf_key, _old_workflow in old.workflows():
+            new_states = set(self.rules.states(wf_key)) if self.rules.has_workflow(wf_key) else set()
+            for state in old.states(wf_key):
                 if state in new_states:
                     continue
                 count = db.session.scalar(
@@ -87,7 +85,7 @@ class ActivateRulesCommand:
     def sync_reference_data(self, version: RulesVersion) -> None:
         session = db.session
         agencies = {a.key: a for a in session.scalars(select(Agency))}
-        for key, spec in self.data.get("agencies", {}).items():
+        for key, spec in self.rules.agencies():
             agency = agencies.get(key) or Agency(key=key)
             agency.code = spec.get("code", key.upper())
             agency.name = spec["name"]
@@ -106,8 +104,8 @@ class ActivateRulesCommand:
             self._sync_days_off(agency, spec.get("extra_days_off", []))
 
         services = {s.key: s for s in session.scalars(select(ServiceType))}
-        for key, spec in self.data.get("services", {}).items():
-            agency_spec = self.data["agencies"][spec["agency"]]
+        for key, spec in self.rules.services():
+            agency_spec = self.rules.agency(spec["agency"])
             classes = {c["key"]: c for c in agency_spec.get("service_classes", [])}
             service = services.get(key) or ServiceType(key=key)
             service.agency_id = agencies[spec["agency"]].id
@@ -122,7 +120,7 @@ class ActivateRulesCommand:
             session.flush()
             self._sync_catalogue(service, spec.get("catalogue", []))
         for key, service in services.items():
-            if key not in self.data.get("services", {}):
+            if not self.rules.has_service(key):
                 service.active = False
 
     def _sync_bank_accounts(self, agency: Agency, accounts: list[dict]) -> None:
@@ -174,5 +172,5 @@ class ActivateRulesCommand:
         """Every role of the rules exists as a Flask-AppBuilder role with its permissions."""
         from app.security import sync_role_permissions
 
-        sync_role_permissions(appbuilder.sm, list(self.data.get("roles", {})))
+        sync_role_permissions(appbuilder.sm, list(self.rules.roles()))
 
