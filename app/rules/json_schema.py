@@ -1,0 +1,110 @@
+"""The JSON Schema of one rules file, generated from ``RulesFileSpec`` (app/rules/format.py).
+
+Editors read it through the ``# yaml-language-server: $schema=…`` line at the top of every shipped
+rules file (completion, hover text from the models' descriptions, unknown keys marked), tools through
+``GET /api/v1/rules/schema``. ``flask rules schema --output docs/rules.schema.json`` writes the
+committed copy; a test fails when that copy and the models differ.
+
+The schema checks the shape of one file; what spans files or sections (references, reachability,
+a key defined twice) is the loader's (``flask rules check``).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# The format's name, not an address: the schema is read from docs/rules.schema.json or the API, and
+# every reference inside it is local (#/$defs/...).
+SCHEMA_ID = "urn:satupintu:rules-file:1"
+TITLE = "SatuPintu rules file (workflow_rules.yaml and the files it includes)"
+COMMITTED_PATH = "docs/rules.schema.json"
+
+
+def models_under(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Every model a value of ``model`` may contain (itself included), by class name."""
+    found: dict[str, type[BaseModel]] = {}
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if found.setdefault(annotation.__name__, annotation) is annotation and \
+                    annotation.__name__ not in seen:
+                seen.add(annotation.__name__)
+                for info in annotation.model_fields.values():
+                    visit(info.annotation)
+            return
+        for argument in get_args(annotation):
+            visit(argument)
+
+    seen: set[str] = set()
+    visit(model)
+    return found
+
+
+def _one_of_keys(schema: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
+    """A model whose keys are "exactly one of" (``exactly_one_of``: an SLA's unit, ``assign``'s
+    target…) says so to the editor: one ``required`` alternative per key."""
+    for name, definition in schema.get("$defs", {}).items():
+        keys = getattr(models.get(name), "exactly_one_of", ())
+        if not keys:
+            continue
+        unknown = [key for key in keys if key not in definition.get("properties", {})]
+        if unknown:
+            raise ValueError(f"{name}.exactly_one_of names {unknown}, not keys of the model")
+        definition["oneOf"] = [{"required": [key]} for key in keys]
+
+
+def _keys_as_property_names(node: Any) -> None:
+    """pydantic writes a mapping with constrained keys (``dict[Key, State]``) as ``patternProperties``,
+    which lets any other key through unchecked (``Baru:``, ``label x:``). Written as ``propertyNames``
+    plus ``additionalProperties``, every key must match and every value is checked."""
+    if isinstance(node, dict):
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1 and "properties" not in node \
+                and "additionalProperties" not in node:
+            (pattern, values), = patterns.items()
+            del node["patternProperties"]
+            node["propertyNames"] = {"pattern": pattern}
+            node["additionalProperties"] = values
+        for value in node.values():
+            _keys_as_property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            _keys_as_property_names(value)
+
+
+def _generate() -> dict[str, Any]:
+    from app.rules.format import RulesFileSpec
+
+    schema = RulesFileSpec.model_json_schema(by_alias=True, mode="validation")
+    _one_of_keys(schema, models_under(RulesFileSpec))
+    _keys_as_property_names(schema)
+    schema.update({"$schema": DRAFT, "$id": SCHEMA_ID, "title": TITLE})
+    return schema
+
+
+@functools.cache
+def rules_file_schema_text() -> str:
+    """The schema as committed and served: sorted keys, two-space indent, UTF-8, one final newline,
+    so the same models always give the same bytes."""
+    return json.dumps(_generate(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def rules_file_schema() -> dict[str, Any]:
+    """The schema as a mapping (draft 2020-12, validation mode, keys as written in YAML), a fresh copy."""
+    return json.loads(rules_file_schema_text())
+
+
+@functools.cache
+def rules_file_schema_etag() -> str:
+    """A strong validator of the served text (its sha256, shortened)."""
+    return hashlib.sha256(rules_file_schema_text().encode("utf-8")).hexdigest()[:32]
+
+
+def write_rules_file_schema(path: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(rules_file_schema_text())
