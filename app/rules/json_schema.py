@@ -80,8 +80,12 @@ def _keys_as_property_names(node: Any) -> None:
 def _generate() -> dict[str, Any]:
     from app.rules.format import RulesFileSpec
 
+    from app.rules import format as rules_format
+
     schema = RulesFileSpec.model_json_schema(by_alias=True, mode="validation")
-    _one_of_keys(schema, models_under(RulesFileSpec))
+    models = {name: model for name, model in vars(rules_format).items()
+              if isinstance(model, type) and issubclass(model, BaseModel)}
+    _one_of_keys(schema, {**models, **models_under(RulesFileSpec)})
     _keys_as_property_names(schema)
     schema.update({"$schema": DRAFT, "$id": SCHEMA_ID, "title": TITLE})
     return schema
