@@ -27,12 +27,6 @@ class RulesSchemaApi(ContractErrors, BaseApi):
         get:
           summary: The JSON Schema of a rules file (workflow_rules.yaml and the files it includes)
           security: []
-          parameters:
-          - in: header
-            name: If-None-Match
-            required: false
-            schema: {type: string}
-            description: The ETag of a copy already held; the same one is answered with 304
           responses:
             200:
               description: The schema, the same as docs/rules.schema.json
@@ -43,7 +37,7 @@ class RulesSchemaApi(ContractErrors, BaseApi):
                 application/schema+json:
                   schema: {type: object}
             304:
-              description: Not modified (If-None-Match matched the ETag)
+              description: Not modified (the request's If-None-Match named the current ETag)
         """
         response = Response(rules_file_schema_text(), mimetype=SCHEMA_MEDIA_TYPE)
         response.set_etag(rules_file_schema_etag())
