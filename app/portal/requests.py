@@ -456,7 +456,7 @@ def act(app_id: int, action: str):
 def revisable_parts(workflow: dict, action: str, state: str, service_spec: dict) -> tuple[str, ...]:
     """What the revision ``action`` lets the customer correct: the transition's ``revise`` list
     (default fields and documents), without sections the service does not collect."""
-    from app.rules.schema import DEFAULT_REVISE
+    from app.rules.vocabulary import DEFAULT_REVISE
 
     transition = _transition_spec(workflow, action, state) or {}
     parts = tuple(transition.get("revise") or DEFAULT_REVISE)

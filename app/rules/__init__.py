@@ -1,7 +1,7 @@
 """The rules file: loading, checking and the ``Rules`` model (plain Python, no Flask).
 
-Exports are resolved lazily so that ``app.workflow`` (whose registries the checks use) and
-``app.rules`` can import each other's modules without an import cycle.
+Exports are resolved lazily, so importing one module of the package (``app.rules.vocabulary``,
+which ``app.workflow`` imports) does not load the loader and everything it needs.
 """
 from __future__ import annotations
 

@@ -7,21 +7,25 @@ by skipping them, so a single run reports every problem.
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
-from app.rules.schema import BUILTIN_ROLES, FINAL_STATE_KINDS
-from app.rules.validators import described, did_you_mean, named, of
+from app.rules.vocabulary import (
+    BILLING_CODE_LENGTH,
+    BUILTIN_ROLES,
+    EFFECT_NAMES,
+    FINAL_STATE_KINDS,
+    GUARD_NAMES,
+    NUMBER_TYPES,
+    NUMBERING_TOKEN_RE,
+    effect_name_and_args,
+    guard_name_and_args,
+)
+from app.rules.walker import described, did_you_mean, named, of
 from app.rules.yaml_source import item_place, key_place
-from app.workflow.effects import EFFECTS, effect_name_and_args
-from app.workflow.fields import BILLING_CODE_LENGTH, NUMBER_TYPES
-from app.workflow.guards import GUARDS, guard_name_and_args
-from app.workflow.numbering import TOKEN_RE, format_number
 
-DEFAULT_REQUEST_KINDS = ("baru",)
 AGENCY, DOCUMENT, NUMBERING, REQUEST_KIND = N_("instansi"), N_("dokumen"), N_("penomoran"), N_("jenis permohonan")
 SERVICE, SURVEY, WORKFLOW, FIELD, STATE = N_("jenis layanan"), N_("survei"), N_("alur kerja"), N_("isian"), N_("status")
 
@@ -387,7 +391,7 @@ class RulesCrossChecker:
                            subject=subject, field=key),
                     )
         for name, args, entry, index in _entries(transition.get("effects"), effect_name_and_args):
-            if name in EFFECTS:
+            if name in EFFECT_NAMES:
                 effect_place = key_place(entry, name, item_place(transition["effects"], index, place))
                 self.check_effect(name, args, effect_place, of(named(N_("efek"), name), subject), fields)
                 if name == "create_invoice":
@@ -627,7 +631,7 @@ class RulesCrossChecker:
                 if isinstance(spec.get("key"), str):
                     earlier.add(spec["key"])
             for name, args, entry, entry_index in _entries(transition.get("guards"), guard_name_and_args):
-                if name not in GUARDS:
+                if name not in GUARD_NAMES:
                     continue
                 where = item_place(transition["guards"], entry_index, place)
                 guard_subject = of(named(N_("syarat"), name), subject)
@@ -690,10 +694,13 @@ def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str]
 def billing_code_pattern(pattern: str) -> bool:
     """A numbering pattern that always yields a SIMPONI-style code: only digits, date tokens and a
     zero-padded sequence, 15 characters long."""
-    tokens = [(m.group(1), m.group(2)) for m in TOKEN_RE.finditer(pattern)]
+    tokens = [(m.group(1), m.group(2)) for m in NUMBERING_TOKEN_RE.finditer(pattern)]
     if any(token not in ("seq", "yy", "yyyy", "mm", "dd") for token, _ in tokens):
         return False
     if any(token == "seq" and not width for token, width in tokens) or "seq" not in [t for t, _ in tokens]:
         return False
-    sample = format_number(pattern, when=datetime(2026, 1, 1), seq=1)
+    # the number it gives on 1 January 2026 with sequence 1 (only these tokens are left)
+    day = {"seq": None, "yy": "26", "yyyy": "2026", "mm": "01", "dd": "01"}
+    sample = NUMBERING_TOKEN_RE.sub(
+        lambda m: "1".zfill(int(m.group(2))) if m.group(1) == "seq" else day[m.group(1)], pattern)
     return len(sample) == BILLING_CODE_LENGTH and sample.isascii() and sample.isdigit()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Callable, ClassVar, Literal, Union
+from typing import Annotated, Any, Callable, ClassVar, Literal, Union, get_origin
 
 from pydantic import (
     BaseModel,
@@ -85,8 +85,10 @@ def _req(description: str, **kwargs: Any) -> Any:
 def _opt(description: str, default: Any = None, *, nullable: bool = False, **kwargs: Any) -> Any:
     """An optional key; ``default`` None means absent stays absent (never null in the stored form)
     unless the loader fills it in. ``nullable``: null may be written."""
-    extra = None if nullable else _drop_null
-    return _Field(default=default, description=description, json_schema_extra=extra, **kwargs)
+    info = _Field(default=default, description=description, json_schema_extra=None if nullable else _drop_null, **kwargs)
+    if nullable:
+        info.metadata.append(Meta(nullable=True))
+    return info
 
 
 def _with_defaults(mapping: dict, **defaults: Any) -> dict:
@@ -117,6 +119,8 @@ class Spec(BaseModel):
 
     exactly_one_of: ClassVar[tuple[str, ...]] = ()
     record_check: ClassVar[Callable | None] = None  # check(value, place, what, sink) of a whole item
+    # replaces the structural check: check(value, place, what, owner, sink, context) (app.rules.walker)
+    value_check: ClassVar[Callable | None] = None
 
     @classmethod
     def _attribute(cls, key: Any) -> str | None:
@@ -352,9 +356,9 @@ class Field(Spec):
         "The choices of a select field (required there, values unique).")
     show_if: Condition | None = _opt("Show the field only when this condition on an earlier field holds.")
     help: Label | None = _opt("Help text shown under the field. — Teks bantuan yang ditampilkan di bawah isian.")
-    min: Union[int, float, str, None] = _opt(
+    min: Any = _opt(
         "Lowest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
-    max: Union[int, float, str, None] = _opt(
+    max: Any = _opt(
         "Highest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
     max_length: PositiveInt | None = _opt("Longest text allowed (text, textarea).")
     types: FileKinds | None = _opt("File kinds accepted (file; default pdf, jpg, png), checked by content.")
@@ -893,10 +897,66 @@ class WhatsAppText(Spec):
     body: Text = _req("Body (Jinja). — Isi pesan.")
 
 
+def _jinja_problems(text: str) -> list[tuple[int, str]]:
+    try:
+        import jinja2
+    except ImportError:
+        return []
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError as error:
+        return [(error.lineno or 1, error.message or "syntax error")]
+    return []
+
+
+def _notification_check(template, place, what, owner, sink, context) -> None:
+    """The channels known to the app (a registered channel may be added), each with its texts, whose
+    Jinja syntax is checked."""
+    from app.rules.problems import Place
+    from app.rules.walker import described, did_you_mean, must_be, schema_for
+    from app.rules.yaml_source import key_place
+
+    known = tuple(context.known_channels)
+    if not isinstance(template, dict):
+        sink.add(place, must_be(what, N_("pemetaan kanal"), described(template)))
+        return
+    if not template:
+        sink.add(place, N_("%(what)s harus memiliki paling sedikit satu kanal (%(known)s)", what=what,
+                           known=", ".join(known)))
+    for channel, variant in template.items():
+        where = key_place(template, channel, place)
+        if channel not in known:
+            sink.add(where, N_("kanal '%(channel)s' tidak dikenal di %(what)s (yang dikenal: %(known)s)%(suggestion)s",
+                               channel=channel, what=what, known=", ".join(known),
+                               suggestion=did_you_mean(channel, known)))
+            continue
+        field = Notification.model_fields.get(channel) if isinstance(channel, str) else None
+        model = _unwrap_optional(field.annotation) if field is not None else ChannelText
+        variant_what = N_("'%(name)s' dari %(what)s", name=channel, what=what)
+        schema_for(model).check(variant, where, variant_what, what, sink)
+        if not isinstance(variant, dict):
+            continue
+        for part in ("subject", "body"):
+            text = variant.get(part)
+            if not isinstance(text, str):
+                continue
+            part_place = key_place(variant, part, where)
+            for line, message in _jinja_problems(text):
+                offset = line if "\n" in text else 0
+                sink.add(Place(part_place.file, part_place.line + offset), N_(
+                    "kesalahan templat di %(part)s dari %(what)s: %(error)s", part=part, what=variant_what, error=message))
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    members = [member for member in getattr(annotation, "__args__", (annotation,)) if member is not type(None)]
+    return members[0]
+
+
 class Notification(Spec):
     """A notification template: its text per channel; a channel registered later may be added."""
 
     model_config = ConfigDict(extra="allow")
+    value_check: ClassVar[Callable | None] = staticmethod(_notification_check)
     __pydantic_extra__: dict[str, ChannelText] = _Field(init=False)
 
     email: MailText | None = _opt("The email: subject and body. — Email: subjek dan isi.")
@@ -1269,6 +1329,11 @@ class _Sections(Spec):
     services: _section(Service, "services") = _opt("Services, by key.")
 
 
+SECTIONS = tuple(_Sections.model_fields)
+SINGLE_SECTIONS = tuple(name for name, info in _Sections.model_fields.items() if get_origin(info.annotation) is not dict)
+COLLECTION_SECTIONS = tuple(name for name in SECTIONS if name not in SINGLE_SECTIONS)
+
+
 class RulesSpec(_Sections):
     """The merged rules of every file, with the defaults of optional keys filled in: what a rules
     version stores."""
@@ -1281,7 +1346,7 @@ class RulesSpec(_Sections):
         if not isinstance(data, dict):
             return data
         data = {**data, "version": data.get("version", v.FORMAT_VERSION), "calendar": data.get("calendar") or {}}
-        for section in v.COLLECTION_SECTIONS:
+        for section in COLLECTION_SECTIONS:
             data[section] = data.get(section) or {}
         return data
 
@@ -1304,3 +1369,4 @@ RulesFileSpec = create_model(
                                                                  "to this file.")),
     **_nullable_sections(_Sections),
 )
+TOP_LEVEL_KEYS = tuple(RulesFileSpec.model_fields)

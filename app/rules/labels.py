@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.workflow.fields import label_text
+from app.rules.vocabulary import label_text
 
 DEFAULT_LANGUAGE = "id"
 

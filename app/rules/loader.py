@@ -10,40 +10,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from app.rules.crosschecks import DEFAULT_REQUEST_KINDS, cross_check
-from app.rules.model import Rules, plain_copy, read_template_digests
-from app.rules.messages import N_
-from app.rules.problems import InvalidRulesError, Place, ProblemSink, RulesProblem
-from app.rules.schema import (
+from pydantic import ValidationError
+
+from app.rules.crosschecks import cross_check
+from app.rules.format import (
     COLLECTION_SECTIONS,
-    CUSTOMER_KINDS,
-    FINAL_STATE_KINDS,
-    FORMAT_VERSION,
+    DUMP_OPTIONS,
+    SECTION_NOUNS,
     SINGLE_SECTIONS,
     TOP_LEVEL_KEYS,
-    section_schemas,
+    RulesSpec,
 )
-from app.rules.validators import described, did_you_mean
-from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, load_yaml, to_plain
-from app.workflow.effects import effect_name_and_args
-from app.workflow.fields import DEFAULT_FILE_TYPES, DEFAULT_MAX_MB
-from app.workflow.guards import guard_name_and_args
-
-DEFAULT_CHANNELS = ("email", "inbox", "whatsapp")
-DEFAULT_CALENDAR = {"country": "ID", "categories": ["public", "government"]}
-DEFAULT_TIMEZONE = "Asia/Jakarta"
-SECTION_NOUNS = {
-    "calendar": N_("kalender"),
-    "request_kinds": N_("jenis permohonan"),
-    "roles": N_("peran"),
-    "numbering": N_("penomoran"),
-    "notifications": N_("templat notifikasi"),
-    "documents": N_("dokumen"),
-    "surveys": N_("survei"),
-    "agencies": N_("instansi"),
-    "workflows": N_("alur kerja"),
-    "services": N_("jenis layanan"),
-}
+from app.rules.model import Rules, read_template_digests
+from app.rules.messages import N_
+from app.rules.problems import InvalidRulesError, Place, ProblemSink, RulesProblem
+from app.rules.vocabulary import DEFAULT_CHANNELS, FORMAT_VERSION
+from app.rules.walker import described, did_you_mean, section_schemas
+from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, key_place, load_yaml, to_plain
 
 
 @dataclass
@@ -72,7 +55,9 @@ def check_rules(
     problems = sink.sorted([file.name for file in files])
     if problems:
         return None, problems
-    data = normalise(sections)
+    data = normalise(sections, sink, root_place)
+    if data is None:
+        return None, sink.sorted([file.name for file in files])
     return (
         Rules(
             data,
@@ -228,115 +213,39 @@ def _merge(files: list[RulesFile], sink: ProblemSink) -> tuple[dict[str, LineDic
 # ---------------------------------------------------------------- defaults
 
 
-def _with_defaults(mapping: dict, **defaults: Any) -> dict:
-    result = dict(mapping)
-    for key, value in defaults.items():
-        if key not in result:
-            result[key] = value
-    return result
+def normalise(sections: dict[str, Any], sink: ProblemSink | None = None, root: Place | None = None) -> dict | None:
+    """The stored form of the checked sections: the models' values, with the documented defaults of
+    optional keys filled in (``app.rules.format``). Optional keys without a meaningful default
+    (texts such as ``address``, references such as ``survey``) stay absent rather than becoming null.
 
-
-def _normalise_field(spec: dict, *, in_form: bool) -> dict:
-    spec = _with_defaults(spec, required=False)
-    if spec["type"] == "file":
-        spec = _with_defaults(spec, types=list(DEFAULT_FILE_TYPES), max_mb=DEFAULT_MAX_MB)
-        if in_form:
-            spec = _with_defaults(spec, document="other")
-    return spec
-
-
-def _names_list(value: Any) -> list:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _normalise_state(state: dict) -> dict:
-    final = state["kind"] in FINAL_STATE_KINDS
-    state = _with_defaults(
-        state,
-        staff_label=state["label"],
-        clock="stops" if final or state["kind"] == "waiting_customer" else "runs",
-    )
-    if "on_overdue" in state:
-        state["on_overdue"] = _with_defaults(state["on_overdue"], notify=[])
-    return state
-
-
-def _normalise_transition(transition: dict) -> dict:
-    transition = _with_defaults(transition, timeline=transition["label"], form=[], guards=[], effects=[])
-    transition["from"] = _names_list(transition["from"])
-    transition["by"] = _names_list(transition["by"])
-    transition["form"] = [_normalise_field(spec, in_form=True) for spec in transition["form"]]
-    guards = []
-    for entry in transition["guards"]:
-        name, args = guard_name_and_args(entry)
-        guards.append({name: args})
-    transition["guards"] = guards
-    transition["effects"] = [{name: args} for name, args in map(effect_name_and_args, transition["effects"])]
-    return transition
-
-
-def normalise(sections: dict[str, Any]) -> dict:
-    """Plain data in section order, with the documented defaults of optional keys filled in.
-
-    Optional keys without a meaningful default (texts such as ``address``, references such as
-    ``survey``) stay absent rather than becoming null: read them with ``.get()``."""
+    The walker has checked the sections against the same models, so the models accept them; should
+    one still refuse something, each refusal goes to ``sink`` at its place (None is returned)."""
     plain = {name: to_plain(value) for name, value in sections.items()}
-    data: dict[str, Any] = {"version": FORMAT_VERSION}
-    data["calendar"] = _with_defaults(plain.get("calendar") or {}, **plain_copy(DEFAULT_CALENDAR))
-    data["request_kinds"] = plain.get("request_kinds") or {}
-    data["roles"] = plain.get("roles") or {}
-    data["numbering"] = {key: _with_defaults(item, per=[]) for key, item in (plain.get("numbering") or {}).items()}
-    data["notifications"] = plain.get("notifications") or {}
-    data["documents"] = {
-        key: _with_defaults(document, signed=False) for key, document in (plain.get("documents") or {}).items()
-    }
-    data["surveys"] = {
-        key: {
-            **_with_defaults(survey, gates_downloads=False),
-            "free_text": [_with_defaults(item, required=False) for item in survey.get("free_text") or ()],
-        }
-        for key, survey in (plain.get("surveys") or {}).items()
-    }
-    data["agencies"] = {
-        key: _with_defaults(
-            agency,
-            short_name=agency["name"],
-            timezone=DEFAULT_TIMEZONE,
-            account_activation="email",
-            bank_accounts=[],
-            signatories=[],
-            extra_days_off=[],
-        )
-        for key, agency in (plain.get("agencies") or {}).items()
-    }
-    data["workflows"] = {
-        key: {
-            **workflow,
-            "on_submit": {"notify": list((workflow.get("on_submit") or {}).get("notify") or [])},
-            "states": {name: _normalise_state(state) for name, state in workflow["states"].items()},
-            "transitions": [_normalise_transition(transition) for transition in workflow["transitions"]],
-        }
-        for key, workflow in (plain.get("workflows") or {}).items()
-    }
-    data["services"] = {key: _normalise_service(service) for key, service in (plain.get("services") or {}).items()}
-    return data
+    try:
+        return RulesSpec.model_validate(plain).model_dump(**DUMP_OPTIONS)
+    except ValidationError as error:
+        if sink is None:
+            raise
+        for problem in error.errors(include_url=False):
+            place, path = _place_of_location(sections, problem["loc"], root or Place("", 1))
+            sink.add(place, N_("%(path)s tidak sah: %(error)s", path=path, error=problem["msg"]))
+        return None
 
 
-def _normalise_service(service: dict) -> dict:
-    service = _with_defaults(
-        service,
-        request_kinds=list(DEFAULT_REQUEST_KINDS),
-        customer_kinds=list(CUSTOMER_KINDS),
-        cart=False,
-        catalogue=[],
-        company_data="none",
-        location="none",
-        fields=[],
-        documents=[],
-    )
-    service["fields"] = [_normalise_field(spec, in_form=False) for spec in service["fields"]]
-    service["documents"] = [
-        _with_defaults(document, types=list(DEFAULT_FILE_TYPES), max_mb=DEFAULT_MAX_MB, required=True)
-        for document in service["documents"]
-    ]
-    return service
+def _place_of_location(sections: dict, location: tuple, fallback: Place) -> tuple[Place, str]:
+    """The YAML place of a pydantic error location in the merged sections, and the location as text."""
+    value: Any = sections
+    place = fallback
+    parts = []
+    for step in location:
+        if isinstance(value, dict) and step in value:
+            place = key_place(value, step, place)
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            place = item_place(value, step, place)
+            value = value[step]
+        else:
+            value = None  # a union member's name or a key the value lacks: keep the last known place
+            continue
+        parts.append(f"[{step}]" if isinstance(step, int) else (f".{step}" if parts else str(step)))
+    return place, "".join(parts) or "rules"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from app.rules.schema import BUILTIN_ROLES
+from app.rules.vocabulary import BUILTIN_ROLES
 
 
 

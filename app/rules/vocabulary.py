@@ -18,15 +18,6 @@ CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 COUNTRY_PATTERN = r"[A-Z]{2}"
 
-# ---------------------------------------------------------------- sections
-
-COLLECTION_SECTIONS = (
-    "request_kinds", "roles", "numbering", "notifications", "documents", "surveys", "agencies",
-    "workflows", "services",
-)
-SINGLE_SECTIONS = ("calendar",)
-TOP_LEVEL_KEYS = ("version", "include", *SINGLE_SECTIONS, *COLLECTION_SECTIONS)
-
 # ---------------------------------------------------------------- roles, states, documents
 
 # customer: the applicant who owns the application; assignee: the user assigned to it;

@@ -14,22 +14,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Collection, Mapping, Sequence
 
+from app.rules.vocabulary import (  # noqa: F401 (the field vocabulary, re-exported for the engine's users)
+    BILLING_CODE_LENGTH,
+    DATE_TYPES,
+    DEFAULT_FILE_TYPES,
+    DEFAULT_MAX_MB,
+    FIELD_TYPES,
+    FILE_DOCUMENT_KINDS,
+    FILE_KIND_ALIASES,
+    FILE_KINDS,
+    FORM_ONLY_TYPES,
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    label_text,
+)
 from app.workflow.errors import N_, Message
 
-FIELD_TYPES = (
-    "text", "textarea", "number", "money", "date", "datetime", "select", "checkbox", "email",
-    "phone", "nik", "npwp", "coordinates", "file", "assignee", "slots", "slot", "bank_account",
-    "passphrase", "ntpn", "billing_code",
-)
-FORM_ONLY_TYPES = frozenset({"assignee", "slots", "slot", "bank_account", "passphrase"})
-FILE_KINDS = ("pdf", "doc", "docx", "jpg", "png", "gif", "dwg", "xls", "xlsx")
-FILE_DOCUMENT_KINDS = ("result", "payment_proof", "requirement", "other")
-DEFAULT_FILE_TYPES = ("pdf", "jpg", "png")
-DEFAULT_MAX_MB = 20
-TEXT_TYPES = frozenset({"text", "textarea"})
-NUMBER_TYPES = frozenset({"number", "money"})
-DATE_TYPES = frozenset({"date", "datetime"})
-FILE_KIND_ALIASES = {"jpeg": "jpg"}
 MEGABYTE = 1024 * 1024
 
 
@@ -74,14 +74,6 @@ def _invalid(template: str, **params: Any) -> FieldValueError:
 
 
 # ---------------------------------------------------------------- helpers shared with the engine
-
-
-def label_text(label: Any, language: str = "id") -> str:
-    """The text of a label given as a string (Indonesian) or ``{id: ..., en: ...}``, in ``language``;
-    Indonesian when that language is missing. Screens use ``app.rules.labels.rules_label``."""
-    if isinstance(label, dict):
-        return str(label.get(language) or label.get("id") or next(iter(label.values()), "") or "")
-    return "" if label is None else str(label)
 
 
 def subject_key(fields: list[dict]) -> str | None:
@@ -237,7 +229,6 @@ def clean_ntpn(raw: Any) -> str:
     return text
 
 
-BILLING_CODE_LENGTH = 15
 
 
 def clean_billing_code(raw: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from app.rules.validators import KEY, ListOf, OneOf, Record, Scalar, Schema, required
+from app.rules.vocabulary import GUARD_FIELD_ARGS, guard_name_and_args
 from app.workflow.errors import N_, Message
 from app.workflow.fields import is_empty, label_text, required_documents, same_value
 
@@ -52,13 +52,16 @@ Predicate = Callable[[Mapping[str, Any], GuardContext], "Message | None"]
 
 @dataclass(frozen=True)
 class GuardSpec:
-    """A registered guard: ``args`` is the argument schema (None: takes no arguments);
-    ``field_args`` names the arguments that refer to application fields (the loader checks them)."""
+    """A guard of the vocabulary (``app.rules.vocabulary.GUARD_NAMES``) and its predicate; its arguments
+    are defined by the format (``app.rules.format.GUARD_ARGS``)."""
 
     name: str
     predicate: Predicate
-    args: Schema | None = None
-    field_args: tuple[str, ...] = ()
+
+    @property
+    def field_args(self) -> tuple[str, ...]:
+        """The arguments that refer to application fields (the loader checks them)."""
+        return GUARD_FIELD_ARGS[self.name]
 
 
 def _documents_complete(args, context: GuardContext):
@@ -167,33 +170,12 @@ GUARDS: dict[str, GuardSpec] = {
         GuardSpec("has_assignee", _has_assignee),
         GuardSpec("cart_not_empty", _cart_not_empty),
         GuardSpec("results_uploaded", _results_uploaded),
-        GuardSpec("work_items_done", _work_items_done,
-                  Record({"step": required(OneOf(("assign", "enter", "verify", "validate")))})),
-        GuardSpec(
-            "field_equals",
-            _field_equals,
-            Record({"field": required(KEY), "value": required(Scalar())}),
-            ("field",),
-        ),
-        GuardSpec(
-            "field_in",
-            _field_in,
-            Record({"field": required(KEY), "values": required(ListOf(Scalar(), min_items=1))}),
-            ("field",),
-        ),
-        GuardSpec("field_filled", _field_filled, Record({"field": required(KEY)}), ("field",)),
+        GuardSpec("work_items_done", _work_items_done),
+        GuardSpec("field_equals", _field_equals),
+        GuardSpec("field_in", _field_in),
+        GuardSpec("field_filled", _field_filled),
     )
 }
-
-
-def guard_name_and_args(entry: Any) -> tuple[str | None, Any]:
-    """``'name'`` → ``('name', {})``; ``{name: args}`` → ``('name', args)``; anything else → ``(None, None)``."""
-    if isinstance(entry, str):
-        return entry, {}
-    if isinstance(entry, dict) and len(entry) == 1:
-        name, args = next(iter(entry.items()))
-        return (name if isinstance(name, str) else None), ({} if args is None else args)
-    return None, None
 
 
 def evaluate_guards(guards: list, context: GuardContext) -> list[Message]:

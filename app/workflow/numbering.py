@@ -10,9 +10,11 @@ import re
 import secrets
 from datetime import datetime
 
-TOKEN_RE = re.compile(r"\{([a-z_0-9]+)(?::(\d+))?\}")
-KNOWN_TOKENS = {"seq", "dd", "mm", "roman_month", "yy", "yyyy", "hex6", "agency", "service"}
-SCOPES = ("agency", "service", "year", "month", "day")
+from app.rules.vocabulary import NUMBERING_SCOPES, NUMBERING_TOKEN_RE, NUMBERING_TOKENS
+
+TOKEN_RE = NUMBERING_TOKEN_RE
+KNOWN_TOKENS = set(NUMBERING_TOKENS)
+SCOPES = NUMBERING_SCOPES
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 

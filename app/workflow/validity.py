@@ -9,8 +9,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
-VALIDITY_UNITS = ("years", "months", "days")
-VALIDITY_FROM_PATTERN = r"issued|signed|field:[a-z][a-z0-9_]*"
+from app.rules.vocabulary import VALIDITY_FROM_PATTERN, VALIDITY_UNITS  # noqa: F401 (the format's words)
 
 
 def add_months(day: date, months: int) -> date:

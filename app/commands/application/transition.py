@@ -279,7 +279,7 @@ class ApplicationTransitionCommand:
         if not self.section_updates:
             return {}
         from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
-        from app.rules.schema import DEFAULT_REVISE
+        from app.rules.vocabulary import DEFAULT_REVISE
 
         state_kind = workflow["states"][application.state].get("kind")
         allowed = set(transition.get("revise") or DEFAULT_REVISE)

@@ -1,22 +1,30 @@
-"""A small declarative schema language for the rules file.
+"""The loader's structural check, driven by the typed models of the format (``app.rules.format``).
 
-Each schema checks a loaded value and reports problems (with places) to a ProblemSink instead of
-raising, so one run reports everything. ``what`` names the value being checked, e.g.
-``'kind' of state 'terkirim' of workflow 'bmkg_ptsp'``; ``owner`` names the thing that holds it.
+``schema_for(Model)`` turns a model's annotations and ``Meta`` into checkers: required and unknown keys
+(with a "did you mean"), lists and mappings whose items are named in messages (``field 'nik' of
+service 'x'``), texts, numbers, choices. A checker checks a loaded value and reports problems (with
+their YAML places) to a ProblemSink instead of raising, so one run reports everything; ``what``
+names the value being checked, e.g. ``'kind' of state 'terkirim' of workflow 'bmkg_ptsp'``;
+``owner`` names the thing that holds it. The models are the only definition of the format: nothing
+here names a key of the rules.
 """
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+import types
+from dataclasses import dataclass, fields as dataclass_fields, replace
+from functools import lru_cache
+from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union, get_args, get_origin
+
+from pydantic import BaseModel, Discriminator
+from pydantic.fields import FieldInfo
 
 from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
 from app.rules.yaml_source import item_place, key_place, place_of
 
-KEY_PATTERN = r"[a-z][a-z0-9_]*"
-KEY_RE = re.compile(KEY_PATTERN)
+KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def describe(value: Any) -> str:
@@ -134,7 +142,6 @@ class Text(Schema):
             sink.add(place, must_be(what, self.expects, described(value)))
 
 
-KEY = Text(KEY_PATTERN, N_("pengenal (huruf kecil, angka dan _, diawali huruf)"))
 TEXT = Text()
 
 
@@ -223,16 +230,17 @@ class Either(Schema):
         self.wrong_type(value, place, what, sink)
 
 
-class Label(Schema):
-    """A plain (Indonesian) text or ``{id: ..., en: ...}``."""
+class TextOrRecord(Schema):
+    """A text or a mapping with known keys (a label: a plain Indonesian text or ``{id: ..., en: ...}``)."""
 
-    expects = N_("teks atau pemetaan {id: ..., en: ...}")
+    def __init__(self, text: Schema, record: Schema, expects: Message | str):
+        self.text, self.record, self.expects = text, record, expects
 
     def check(self, value, place, what, owner, sink):
         if isinstance(value, str):
-            TEXT.check(value, place, what, owner, sink)
+            self.text.check(value, place, what, owner, sink)
         elif isinstance(value, dict):
-            LABEL_RECORD.check(value, place, what, owner, sink)
+            self.record.check(value, place, what, owner, sink)
         else:
             self.wrong_type(value, place, what, sink)
 
@@ -310,7 +318,7 @@ class MapOf(Schema):
 
     expects = A_MAPPING
 
-    def __init__(self, value: Schema, *, noun: Message | str, key: Schema = KEY, min_items: int = 0):
+    def __init__(self, value: Schema, *, noun: Message | str, key: Schema, min_items: int = 0):
         self.value, self.noun, self.key, self.min_items = value, noun, key, min_items
 
     def check(self, value, place, what, owner, sink):
@@ -321,9 +329,9 @@ class MapOf(Schema):
             sink.add(place, N_("%(what)s harus mendefinisikan paling sedikit satu %(noun)s", what=what, noun=self.noun))
         for item_key, item in value.items():
             where = key_place(value, item_key, place)
-            if not isinstance(item_key, str) or not KEY_RE.fullmatch(item_key):
+            if not isinstance(item_key, str) or not self.key.accepts(item_key):
                 sink.add(where, N_("nama %(noun)s %(name)s di %(what)s harus %(expects)s", noun=self.noun,
-                                   name=described(item_key), what=what, expects=KEY.expects))
+                                   name=described(item_key), what=what, expects=self.key.expects))
                 continue
             item_what = of(named(self.noun, item_key), owner)
             self.value.check(item, where, item_what, item_what, sink)
@@ -333,14 +341,6 @@ class MapOf(Schema):
 class Field:
     schema: Schema
     required: bool = False
-
-
-def required(schema: Schema) -> Field:
-    return Field(schema, required=True)
-
-
-def optional(schema: Schema) -> Field:
-    return Field(schema, required=False)
 
 
 class Record(Schema):
@@ -383,5 +383,199 @@ class Record(Schema):
             self.extra_check(value, place, what, sink)
 
 
-LABEL_RECORD = Record({"id": required(TEXT), "en": optional(TEXT)})
-LABEL = Label()
+
+# ---------------------------------------------------------------- the models as checkers
+
+
+@dataclass(frozen=True)
+class WalkContext:
+    """What checking depends on besides the models: the notification channels known to the app."""
+
+    known_channels: tuple[str, ...] = ()
+
+
+def _unwrap(annotation: Any, metadata: Sequence[Any] = ()) -> tuple[Any, list]:
+    """The bare type of ``annotation`` and all its metadata (a FieldInfo's constraints flattened)."""
+    found = list(metadata)
+    while get_origin(annotation) is Annotated:
+        annotation, *more = get_args(annotation)
+        found = [*more, *found]
+    flat: list = []
+    for item in found:
+        flat.extend(item.metadata if isinstance(item, FieldInfo) else (item,))
+    return annotation, flat
+
+
+def _meta(metadata: Iterable[Any]):
+    from app.rules.format import Meta
+
+    merged = Meta()
+    for item in metadata:
+        if isinstance(item, Meta):
+            changes = {f.name: getattr(item, f.name) for f in dataclass_fields(Meta)
+                       if getattr(item, f.name) != f.default}
+            merged = replace(merged, **changes)
+    return merged
+
+
+def _constraint(metadata: Iterable[Any], name: str) -> Any:
+    value = None
+    for item in metadata:
+        if getattr(item, name, None) is not None:
+            value = getattr(item, name)
+    return value
+
+
+def _is_union(annotation: Any) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType)
+
+
+class _Compiler:
+    """Builds the checker of a type once per context (models are shared by several places)."""
+
+    def __init__(self, context: WalkContext):
+        self.context = context
+        self.records: dict[type, Schema] = {}
+
+    def schema(self, annotation: Any, metadata: Sequence[Any] = ()) -> Schema:
+        from app.rules.format import EffectCall, GuardCall, Spec
+
+        base, metadata = _unwrap(annotation, metadata)
+        meta = _meta(metadata)
+        if meta.check is not None:
+            return Custom(meta.check, meta.expects or VALUE)
+        if base is Any:
+            return Anything()
+        origin = get_origin(base)
+        if _is_union(base):
+            members = [member for member in get_args(base) if member is not type(None)]
+            if len(members) == 1:
+                inner = self.schema(members[0])
+                return Nullable(inner) if meta.nullable else inner
+            bare = [_unwrap(member)[0] for member in members]
+            if any(isinstance(item, Discriminator) for item in metadata):
+                if all(isinstance(item, type) and issubclass(item, GuardCall) for item in bare):
+                    return Custom(_check_guard)
+                if all(isinstance(item, type) and issubclass(item, EffectCall) for item in bare):
+                    return Custom(_check_effect)
+            if set(bare) == {int, float}:
+                gt, ge = _constraint(metadata, "gt"), _constraint(metadata, "ge")
+                return Number(positive=gt == 0, minimum=ge) if gt == 0 else Number(minimum=ge)
+            if set(bare) <= {str, int, float, bool}:
+                return Scalar()
+            records = [item for item in bare if isinstance(item, type) and issubclass(item, BaseModel)]
+            if len(members) == 2 and str in bare and len(records) == 1:
+                text = self.schema(members[bare.index(str)])
+                return TextOrRecord(text, self.schema(records[0]), meta.expects or VALUE)
+            raise TypeError(f"the rules walker cannot check {annotation!r}")
+        if origin is Literal:
+            return OneOf(get_args(base))
+        if origin is list:
+            item = self.schema(get_args(base)[0])
+            if meta.one_or_list:
+                return Either((str, item), (list, ListOf(item, min_items=meta.min_items, unique_values=meta.unique_values)),
+                              expects=meta.expects)
+            return ListOf(item, noun=meta.noun, name_key=meta.name_key, min_items=meta.min_items,
+                          unique_names=meta.unique_names, unique_values=meta.unique_values)
+        if origin is dict:
+            key_type, value_type = get_args(base)
+            return MapOf(self.schema(value_type), noun=meta.noun, key=self.schema(key_type), min_items=meta.min_items)
+        if isinstance(base, type) and issubclass(base, Spec):
+            return self.record(base)
+        if base is bool:
+            return Boolean()
+        if base is int:
+            low = _constraint(metadata, "ge")
+            if low is None and _constraint(metadata, "gt") is not None:
+                low = _constraint(metadata, "gt") + 1
+            return Integer(low, _constraint(metadata, "le"), expects=meta.expects)
+        if base is str:
+            pattern = _constraint(metadata, "pattern")
+            return Text(pattern, meta.expects or A_TEXT, allow_empty=meta.allow_empty) if pattern else TEXT
+        raise TypeError(f"the rules walker cannot check {annotation!r}")
+
+    def record(self, model: type) -> Schema:
+        known = self.records.get(model)
+        if known is not None:
+            return known
+        value_check = getattr(model, "value_check", None)
+        if value_check is not None:
+            context = self.context
+
+            def check(value, place, what, owner, sink):
+                value_check(value, place, what, owner, sink, context)
+
+            schema: Schema = Custom(check, getattr(model, "expects", None) or A_MAPPING)
+        else:
+            record_check = model.record_check
+            schema = Record(
+                {(info.alias or name): Field(self.schema(info.annotation, info.metadata), info.is_required())
+                 for name, info in model.model_fields.items()},
+                extra_check=record_check,
+                exactly_one_of=model.exactly_one_of,
+            )
+        self.records[model] = schema
+        return schema
+
+
+@lru_cache(maxsize=16)
+def _compiler(context: WalkContext) -> _Compiler:
+    return _Compiler(context)
+
+
+def schema_for(annotation: Any, context: WalkContext = WalkContext()) -> Schema:
+    """The checker of a model (or any annotation of the format)."""
+    return _compiler(context).schema(annotation)
+
+
+def section_schemas(known_channels: Sequence[str]) -> dict[str, Schema]:
+    """The checker of each top-level section, keyed by section name."""
+    from app.rules.format import SECTIONS, RulesSpec
+
+    compiler = _compiler(WalkContext(tuple(known_channels)))
+    return {name: compiler.schema(RulesSpec.model_fields[name].annotation, RulesSpec.model_fields[name].metadata)
+            for name in SECTIONS}
+
+
+# ---------------------------------------------------------------- guards and effects
+
+
+GUARD, EFFECT = N_("syarat"), N_("efek")
+
+
+def _check_registry_entry(kind, registry: Mapping[str, Any], split, value, place, owner, sink) -> None:
+    name, args = split(value)
+    if name is None:
+        shape = N_("nama atau pemetaan satu kunci {name: arguments}") if kind is GUARD else N_(
+            "pemetaan satu kunci {name: arguments}")
+        sink.add(place, N_("setiap %(kind)s dari %(owner)s harus %(shape)s (tertulis %(got)s)", kind=kind, owner=owner,
+                           shape=shape, got=described(value)))
+        return
+    if name not in registry:
+        sink.add(place, N_("%(kind)s '%(name)s' tidak dikenal di %(owner)s%(suggestion)s", kind=kind, name=name,
+                           owner=owner, suggestion=did_you_mean(name, registry)))
+        return
+    subject = of(named(kind, name), owner)
+    if registry[name] is None:
+        if args not in ({}, None):
+            sink.add(place, N_("%(subject)s tidak menerima argumen", subject=subject))
+        return
+    if isinstance(value, str):
+        sink.add(place, N_("%(subject)s memerlukan argumen", subject=subject))
+        return
+    schema_for(registry[name]).check(args, key_place(value, name, place), N_("argumen dari %(subject)s", subject=subject),
+                                     subject, sink)
+
+
+def _check_guard(value, place, what, owner, sink):
+    from app.rules.format import GUARD_ARGS
+    from app.rules.vocabulary import guard_name_and_args
+
+    _check_registry_entry(GUARD, GUARD_ARGS, guard_name_and_args, value, place, owner, sink)
+
+
+def _check_effect(value, place, what, owner, sink):
+    from app.rules.format import EFFECT_ARGS
+    from app.rules.vocabulary import effect_name_and_args
+
+    _check_registry_entry(EFFECT, EFFECT_ARGS, effect_name_and_args, value, place, owner, sink)
