@@ -13,7 +13,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Iterable, Iterator, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -58,6 +59,54 @@ def _one_of_keys(schema: dict[str, Any], models: dict[str, type[BaseModel]]) -> 
         definition["oneOf"] = [{"required": [key]} for key in keys]
 
 
+def _container_metas(annotation: Any, metadata: Iterable[Any] = ()) -> Iterator[tuple[str, Any]]:
+    """("list" | "dict", Meta) for the lists and mappings a field's value may be, with their Meta
+    (``min_items``, ``unique_values``), looking through Annotated and unions, not into items."""
+    from app.rules.format import Meta
+
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        yield from _container_metas(base, extra)
+        return
+    if origin in (Union, UnionType):
+        for argument in get_args(annotation):
+            yield from _container_metas(argument)
+        return
+    kind = {list: "list", dict: "dict"}.get(origin)
+    if kind:
+        for meta in metadata:
+            if isinstance(meta, Meta):
+                yield kind, meta
+
+
+def _branches(node: dict[str, Any], schema_type: str) -> list[dict[str, Any]]:
+    """``node`` or its anyOf alternatives of JSON type ``schema_type`` (not through $ref)."""
+    found = [node] if node.get("type") == schema_type else []
+    for alternative in node.get("anyOf", []):
+        found += _branches(alternative, schema_type)
+    return found
+
+
+def _item_counts(schema: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
+    """The models' ``Meta(min_items=…, unique_values=…)`` as ``minItems``/``minProperties`` and
+    ``uniqueItems``, so an editor marks ``from: []`` or a state listed twice too."""
+    for name, definition in schema.get("$defs", {}).items():
+        model = models.get(name)
+        if model is None:
+            continue
+        for field_name, info in model.model_fields.items():
+            prop = definition.get("properties", {}).get(info.alias or field_name)
+            if prop is None:
+                continue
+            for kind, meta in _container_metas(info.annotation, info.metadata):
+                for branch in _branches(prop, "array" if kind == "list" else "object"):
+                    if meta.min_items:
+                        branch["minItems" if kind == "list" else "minProperties"] = meta.min_items
+                    if meta.unique_values and kind == "list":
+                        branch["uniqueItems"] = True
+
+
 def _keys_as_property_names(node: Any) -> None:
     """pydantic writes a mapping with constrained keys (``dict[Key, State]``) as ``patternProperties``,
     which lets any other key through unchecked (``Baru:``, ``label x:``). Written as ``propertyNames``
@@ -85,7 +134,9 @@ def _generate() -> dict[str, Any]:
     schema = RulesFileSpec.model_json_schema(by_alias=True, mode="validation")
     models = {name: model for name, model in vars(rules_format).items()
               if isinstance(model, type) and issubclass(model, BaseModel)}
-    _one_of_keys(schema, {**models, **models_under(RulesFileSpec)})
+    models = {**models, **models_under(RulesFileSpec)}
+    _one_of_keys(schema, models)
+    _item_counts(schema, models)
     _keys_as_property_names(schema)
     schema.update({"$schema": DRAFT, "$id": SCHEMA_ID, "title": TITLE})
     return schema

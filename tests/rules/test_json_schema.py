@@ -141,6 +141,11 @@ HOSTILE = {
     "label with eng": lambda d: _state(d).update(label={"id": "Baru", "eng": "New"}),
     "label without id": lambda d: _state(d).update(label={"en": "New"}),
     "transition acton": lambda d: _rename(_transition(d), "action", "acton"),
+    "transition from no state": lambda d: _transition(d).update({"from": []}),
+    "transition by a role twice": lambda d: _transition(d).update(by=["customer", "customer"]),
+    "workflow without states": lambda d: d["workflows"][_first(d["workflows"])].update(states={}),
+    "notify on no channel": lambda d: _transition(d).update(
+        effects=[{"notify": [{"to": "customer", "channels": [], "template": "x"}]}]),
     "guard documents_complet": lambda d: _transition(d).update(guards=["documents_complet"]),
     "guard field_equal": lambda d: _transition(d).update(guards=[{"field_equal": {"field": "a", "value": "b"}}]),
     "guard argument feld": lambda d: _transition(d).update(guards=[{"field_equals": {"feld": "a", "value": "b"}}]),
