@@ -59,13 +59,14 @@ def rules_activate(path: str | None) -> None:
               help="write to PATH (the committed copy: docs/rules.schema.json) instead of printing")
 def rules_schema(output: str | None) -> None:
     """The JSON Schema of a rules file, for editors and tools (generated from the rules models)."""
+    from app.outbox.channels import notification_channels
     from app.rules.json_schema import rules_file_schema_text, write_rules_file_schema
 
     if output:
-        write_rules_file_schema(output)
+        write_rules_file_schema(output, notification_channels())
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(rules_file_schema_text(), nl=False)
+        click.echo(rules_file_schema_text(notification_channels()), nl=False)
 
 
 @satupintu_cli.command("init")

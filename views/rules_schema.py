@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, safe
 
+from app.outbox.channels import notification_channels
 from app.rules.json_schema import rules_file_schema_etag, rules_file_schema_text
 from views.api_contract import ContractErrors
 
@@ -39,7 +40,8 @@ class RulesSchemaApi(ContractErrors, BaseApi):
             304:
               description: Not modified (the request's If-None-Match named the current ETag)
         """
-        response = Response(rules_file_schema_text(), mimetype=SCHEMA_MEDIA_TYPE)
-        response.set_etag(rules_file_schema_etag())
+        channels = notification_channels()
+        response = Response(rules_file_schema_text(channels), mimetype=SCHEMA_MEDIA_TYPE)
+        response.set_etag(rules_file_schema_etag(channels))
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response.make_conditional(request)

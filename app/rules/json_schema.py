@@ -14,9 +14,11 @@ import functools
 import hashlib
 import json
 from types import UnionType
-from typing import Annotated, Any, Iterable, Iterator, Union, get_args, get_origin
+from typing import Annotated, Any, Iterable, Iterator, Sequence, Union, get_args, get_origin
 
 from pydantic import BaseModel
+
+from app.rules.vocabulary import DEFAULT_CHANNELS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # The format's name, not an address: the schema is read from docs/rules.schema.json or the API, and
@@ -126,10 +128,21 @@ def _keys_as_property_names(node: Any) -> None:
             _keys_as_property_names(value)
 
 
-def _generate() -> dict[str, Any]:
-    from app.rules.format import RulesFileSpec
+def _channels(schema: dict[str, Any], channels: Sequence[str]) -> None:
+    """The notification channels the app knows (the loader's ``known_channels``): a template's keys
+    and a ``notify`` entry's ``channels`` are those names, so ``emial:`` is marked like any typo."""
+    definitions = schema["$defs"]
+    names = sorted(channels)
+    definitions["Notification"]["propertyNames"] = {"enum": names}
+    definitions["Notification"]["minProperties"] = 1
+    items = definitions["NotifyEntry"]["properties"]["channels"]["items"]
+    items.pop("pattern", None)
+    items["enum"] = names
 
+
+def _generate(channels: Sequence[str]) -> dict[str, Any]:
     from app.rules import format as rules_format
+    from app.rules.format import RulesFileSpec
 
     schema = RulesFileSpec.model_json_schema(by_alias=True, mode="validation")
     models = {name: model for name, model in vars(rules_format).items()
@@ -138,28 +151,30 @@ def _generate() -> dict[str, Any]:
     _one_of_keys(schema, models)
     _item_counts(schema, models)
     _keys_as_property_names(schema)
+    _channels(schema, channels)
     schema.update({"$schema": DRAFT, "$id": SCHEMA_ID, "title": TITLE})
     return schema
 
 
 @functools.cache
-def rules_file_schema_text() -> str:
+def rules_file_schema_text(channels: Sequence[str] = DEFAULT_CHANNELS) -> str:
     """The schema as committed and served: sorted keys, two-space indent, UTF-8, one final newline,
-    so the same models always give the same bytes."""
-    return json.dumps(_generate(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    so the same models (and notification channels) always give the same bytes. ``channels``: the
+    names the app's channel registry knows (``app.outbox.channels.notification_channels()``)."""
+    return json.dumps(_generate(tuple(channels)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def rules_file_schema() -> dict[str, Any]:
+def rules_file_schema(channels: Sequence[str] = DEFAULT_CHANNELS) -> dict[str, Any]:
     """The schema as a mapping (draft 2020-12, validation mode, keys as written in YAML), a fresh copy."""
-    return json.loads(rules_file_schema_text())
+    return json.loads(rules_file_schema_text(tuple(channels)))
 
 
 @functools.cache
-def rules_file_schema_etag() -> str:
+def rules_file_schema_etag(channels: Sequence[str] = DEFAULT_CHANNELS) -> str:
     """A strong validator of the served text (its sha256, shortened)."""
-    return hashlib.sha256(rules_file_schema_text().encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(rules_file_schema_text(tuple(channels)).encode("utf-8")).hexdigest()[:32]
 
 
-def write_rules_file_schema(path: str) -> None:
+def write_rules_file_schema(path: str, channels: Sequence[str] = DEFAULT_CHANNELS) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(rules_file_schema_text())
+        handle.write(rules_file_schema_text(tuple(channels)))

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
+from app.outbox.channels import notification_channels
 from app.rules.json_schema import COMMITTED_PATH, DRAFT, SCHEMA_ID, rules_file_schema, rules_file_schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,14 @@ def validator():
 # --- generated, committed, served the same ---------------------------------------------------
 def test_the_committed_schema_is_the_one_the_models_give():
     committed = (ROOT / COMMITTED_PATH).read_text(encoding="utf-8")
-    assert committed == rules_file_schema_text(), f"docs/rules.schema.json is out of date with app/rules/format.py; {REGENERATE}"
+    assert committed == rules_file_schema_text(notification_channels()), f"docs/rules.schema.json is out of date with app/rules/format.py; {REGENERATE}"
+
+
+def test_the_channels_are_the_ones_the_app_knows():
+    schema = rules_file_schema(("email", "fax"))
+    assert schema["$defs"]["Notification"]["propertyNames"] == {"enum": ["email", "fax"]}
+    assert schema["$defs"]["NotifyEntry"]["properties"]["channels"]["items"]["enum"] == ["email", "fax"]
+    assert set(notification_channels()) == {"email", "inbox", "whatsapp"}
 
 
 def test_the_schema_names_its_draft_and_itself():
@@ -70,11 +78,11 @@ def test_flask_rules_schema_prints_and_writes_the_same_text(app, tmp_path):
     runner = app.test_cli_runner()
     printed = runner.invoke(args=["rules", "schema"])
     assert printed.exit_code == 0, printed.output
-    assert printed.stdout == rules_file_schema_text()
+    assert printed.stdout == rules_file_schema_text(notification_channels())
     target = tmp_path / "rules.schema.json"
     written = runner.invoke(args=["rules", "schema", "--output", str(target)])
     assert written.exit_code == 0, written.output
-    assert target.read_bytes() == rules_file_schema_text().encode("utf-8")
+    assert target.read_bytes() == rules_file_schema_text(notification_channels()).encode("utf-8")
     assert target.read_bytes().endswith(b"}\n") and b"\r" not in target.read_bytes()
 
 
@@ -153,6 +161,10 @@ HOSTILE = {
     "effect argument too": lambda d: _transition(d).update(effects=[{"assign_number": {"numbering": "a", "too": "number"}}]),
     "notify to custmer": lambda d: _transition(d).update(
         effects=[{"notify": [{"to": "custmer", "channels": ["email"], "template": "x"}]}]),
+    "notification channel emial": lambda d: d["notifications"].update(x={"emial": {"subject": "a", "body": "b"}}),
+    "notification on no channel": lambda d: d["notifications"].update(x={}),
+    "notify on channel sms": lambda d: _transition(d).update(
+        effects=[{"notify": [{"to": "customer", "channels": ["sms"], "template": "x"}]}]),
     "field type txt": lambda d: _service(d)["fields"][0].update(type="txt"),
     "field required yes": lambda d: _service(d)["fields"][0].update(required="yes"),
     "field show_if with two tests": lambda d: _service(d)["fields"][0].update(
@@ -177,6 +189,7 @@ HOSTILE = {
 def office():
     """A shipped office file with every section the variants touch: valid as it is."""
     data = load(ROOT / "rules" / "bmkg.yaml")
+    data.setdefault("notifications", {})
     assert {"workflows", "services", "agencies", "numbering", "documents"} <= set(data)
     return data
 
