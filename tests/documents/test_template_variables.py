@@ -84,11 +84,13 @@ def finished(office, service_key: str) -> int:
 
 @pytest.fixture(scope="module")
 def recorded(app, offices):
-    """The notification contexts passed while seed applications run (transitions, an overdue
-    invoice, a validity reminder) and the ids of finished applications with every document kind."""
+    """The contexts the platform builds while seed applications run: for notifications
+    (transitions, an overdue invoice, a validity reminder) and for every document rendered (each
+    kind, drafts and signed ones), recorded where the platform hands them to the templates."""
     import app.commands.application.create as create_module
     import app.commands.application.effects as effects_module
     import app.commands.sla as sla_module
+    import app.documents.produce as produce_module
     from app.commands.sla import InvoiceOverdueTick, ValidityReminderTick
     from app.extensions import db
     from models import GeneratedDocument, Payment
@@ -103,7 +105,17 @@ def recorded(app, offices):
             return _original(entries, application, rules_data, context=context, **kwargs)
 
         module.queue_notifications = recording
-        patched.append((module, original))
+        patched.append((module, "queue_notifications", original))
+    documents: list[tuple[str, dict]] = []
+    build = produce_module.document_context
+
+    def recording_document(doc, *args, **kwargs):
+        context = build(doc, *args, **kwargs)
+        documents.append((doc.kind, copy.deepcopy(context)))
+        return context
+
+    produce_module.document_context = recording_document
+    patched.append((produce_module, "document_context", build))
     try:
         finished_apps = {"bmkg": finished(offices["bmkg"], "bmkg_sewa_alat"),
                          "metrologi": finished(offices["metrologi"], "metrologi_tera"),
@@ -126,9 +138,9 @@ def recorded(app, offices):
             before_end = datetime.combine(licence.valid_until, datetime.min.time(), tzinfo=timezone.utc)
             assert ValidityReminderTick(now=before_end - timedelta(days=29))._handle(licence.id)
     finally:
-        for module, original in patched:
-            module.queue_notifications = original
-    return contexts, finished_apps
+        for module, name, original in patched:
+            setattr(module, name, original)
+    return contexts, documents
 
 
 def test_the_documented_notification_variables_are_what_notifications_get(recorded):
@@ -142,23 +154,13 @@ def test_the_documented_notification_variables_are_what_notifications_get(record
     assert sorted(names - produced) == [], "in docs/rules-format.md but never given to a notification text"
 
 
-def test_the_documented_document_variables_are_what_document_templates_get(app, recorded):
-    from app.documents.context import document_context
-    from app.extensions import db
-    from app.rules_state import rules_state
-    from models import GeneratedDocument
-
-    _, finished_apps = recorded
+def test_the_documented_document_variables_are_what_document_templates_get(recorded):
+    _, documents = recorded
     names = documented(SECTIONS["documents"])
     produced: set[str] = set()
-    kinds = set()
-    with app.app_context():
-        for doc in db.session.scalars(select(GeneratedDocument).where(
-                GeneratedDocument.application_id.in_(finished_apps.values()))):
-            rules = rules_state().rules_for(doc.application.rules_version_id)
-            produced |= paths(document_context(doc, rules.data), names)
-            kinds.add(doc.kind)
-    assert {"invoice", "kuitansi", "licence", "report"} <= kinds
+    for _kind, context in documents:
+        produced |= paths(context, names)
+    assert {"invoice", "kuitansi", "licence", "report"} <= {kind for kind, _ in documents}
     assert sorted(produced - names) == [], "given to document templates but not in docs/rules-format.md"
     assert sorted(names - produced) == [], "in docs/rules-format.md but never given to a document template"
 
