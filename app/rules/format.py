@@ -658,8 +658,8 @@ EFFECT_MODELS = _call_models(EffectCall, EFFECT_ARGS, {name: f"{summary[0].upper
 Effect = Annotated[
     Union[tuple(Annotated[model, Tag(name)] for name, model in EFFECT_MODELS.items())], Discriminator(_call_tag),
 ]
-GuardList = Annotated[list[Guard], Meta(check=None)]
-EffectList = Annotated[list[Effect], Meta(check=None)]
+GuardList = list[Guard]
+EffectList = list[Effect]
 
 
 # ---------------------------------------------------------------- workflows

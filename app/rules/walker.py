@@ -459,8 +459,9 @@ class _Compiler:
                 if all(isinstance(item, type) and issubclass(item, EffectCall) for item in bare):
                     return Custom(_check_effect)
             if set(bare) == {int, float}:
-                gt, ge = _constraint(metadata, "gt"), _constraint(metadata, "ge")
-                return Number(positive=gt == 0, minimum=ge) if gt == 0 else Number(minimum=ge)
+                if _constraint(metadata, "gt") == 0:
+                    return Number(positive=True)
+                return Number(minimum=_constraint(metadata, "ge"))
             if set(bare) <= {str, int, float, bool}:
                 return Scalar()
             records = [item for item in bare if isinstance(item, type) and issubclass(item, BaseModel)]
@@ -505,7 +506,7 @@ class _Compiler:
             def check(value, place, what, owner, sink):
                 value_check(value, place, what, owner, sink, context)
 
-            schema: Schema = Custom(check, getattr(model, "expects", None) or A_MAPPING)
+            schema: Schema = Custom(check, A_MAPPING)
         else:
             record_check = model.record_check
             schema = Record(

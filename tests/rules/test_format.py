@@ -105,3 +105,16 @@ def test_service_defaults_do_not_depend_on_the_written_form():
     assert stored["documents"] == [{"key": "ktp", "label": "KTP", "types": ["pdf", "jpg", "png"], "max_mb": 20,
                                     "required": True}]
     assert Service.model_validate(copy.deepcopy(stored)).model_dump(**DUMP_OPTIONS) == stored
+
+
+def test_a_refusal_left_to_the_models_is_a_problem_at_its_place_not_a_traceback():
+    from app.rules.loader import normalise
+    from app.rules.problems import Place, ProblemSink
+    from app.rules.yaml_source import load_yaml
+
+    text = "services:\n  uji:\n    agency: a\n    class: c\n    code: X\n    name: Uji\n    workflow: w\n    cart: ya\n"
+    sink = ProblemSink()
+    root = load_yaml(text, "rules.yaml", sink)
+    assert normalise({"services": root["services"]}, sink, Place("rules.yaml", 1)) is None
+    assert [(problem.file, problem.line) for problem in sink.problems] == [("rules.yaml", 8)]
+    assert str(sink.problems[0].message).startswith("services.uji.cart tidak sah: ")
