@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 NO_STORE = "no-store"
-# public data that is the same for everyone (the regions of Indonesia for the address pickers)
-CACHEABLE_ENDPOINTS = frozenset({"portal.regions"})
+# public data that is the same for everyone (the regions of Indonesia for the address pickers, the
+# rules format's JSON Schema)
+CACHEABLE_ENDPOINTS = frozenset({"portal.regions", "RulesSchemaApi.get_schema"})
 
 
 def cacheable(endpoint: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""Command-line entry points: `flask rules check`, `flask satupintu init`, `flask demo load`, `flask sla tick`."""
+"""Command-line entry points: `flask rules check`, `flask rules schema`, `flask satupintu init`, `flask demo load`, `flask sla tick`."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-rules_cli = AppGroup("rules", help="Check and activate workflow_rules.yaml.")
+rules_cli = AppGroup("rules", help="Check and activate workflow_rules.yaml; write its JSON Schema.")
 satupintu_cli = AppGroup("satupintu", help="Set up the platform.")
 demo_cli = AppGroup("demo", help="Demo data.")
 sla_cli = AppGroup("sla", help="Service-level deadlines.")
@@ -52,6 +52,21 @@ def rules_activate(path: str | None) -> None:
             click.echo(render(problem, cli_locale(None, current_app.config.get("BABEL_DEFAULT_LOCALE"))), err=True)
         sys.exit(1)
     click.echo(f"active rules version {version.id} ({version.sha256[:12]})")
+
+
+@rules_cli.command("schema")
+@click.option("--output", "-o", "output", default=None, metavar="PATH",
+              help="write to PATH (the committed copy: docs/rules.schema.json) instead of printing")
+def rules_schema(output: str | None) -> None:
+    """The JSON Schema of a rules file, for editors and tools (generated from the rules models)."""
+    from app.outbox.channels import notification_channels
+    from app.rules.json_schema import rules_file_schema_text, write_rules_file_schema
+
+    if output:
+        write_rules_file_schema(output, notification_channels())
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(rules_file_schema_text(notification_channels()), nl=False)
 
 
 @satupintu_cli.command("init")

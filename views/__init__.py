@@ -52,3 +52,5 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,
                       admin.AgencyDayOffApi, admin.SignatoryApi, admin.ComplaintApi, admin.MessageApi):
         appbuilder.add_api(api_class)
+    from views.rules_schema import RulesSchemaApi
+    appbuilder.add_api(RulesSchemaApi)  # the rules format's JSON Schema, public (issue 11)

@@ -52,6 +52,9 @@ def fuzz(schema, token) -> tuple[list[str], int]:
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            raw = operation.definition.raw
+            if mode is GenerationMode.NEGATIVE and not raw.get("parameters") and not raw.get("requestBody"):
+                continue   # nothing to send wrong (GET /api/v1/rules/schema): hypothesis finds no case
             seen: set[str] = set()
 
             @given(case=operation.as_strategy(generation_mode=mode))
