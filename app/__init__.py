@@ -10,7 +10,7 @@ from flask_appbuilder import AppBuilder
 from pydantic import BaseModel
 
 from app.extensions import appbuilder, db, mail, migrate
-from app.proxy import install_proxy_fix
+from app.security.proxy import install_proxy_fix
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,9 +74,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     mail.init_app(app)
-    from app.database import install_sqlite_pragmas
+    from app.core.database import install_sqlite_pragmas
     install_sqlite_pragmas(app)
-    from app import formatting
+    from app.core import formatting
     formatting.init_app(app)  # waktu / tanggal / angka / rupiah / telepon filters on every template
     from app.rules import labels
     labels.init_app(app)  # rules_label: a rules label in the language being shown
@@ -86,12 +86,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_session_security(app: Flask) -> None:
     """Revocable sessions and tokens, and the security log (before the views' own hooks)."""
-    from app.security_log import init_security_log
-    from app.sessions import init_sessions
+    from app.security.log import init_security_log
+    from app.security.sessions import init_sessions
 
     init_security_log(app)
     init_sessions(app)
-    from app.auth_cache import init_auth_cache
+    from app.security.auth_cache import init_auth_cache
     init_auth_cache()  # one auth query per request; cached permission answers (stamp-invalidated)
 
 
@@ -100,7 +100,7 @@ def load_rules(app: Flask) -> None:
     lists every problem as file:line: message). Only `flask rules check` and `flask doctor` run
     without them, to print those problems."""
     from app.rules.problems import InvalidRulesError
-    from app.rules_state import RulesState
+    from app.commands.rules.state import RulesState
 
     from app.outbox.channels import notification_channels
 
@@ -134,16 +134,16 @@ def register_commands(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_error_handlers
+    from app.core.errors import register_error_handlers
 
     register_error_handlers(app)
 
 
 def register_web_security(app: Flask) -> None:
     """Same-site redirects only (portal and Flask-AppBuilder), no-store on every non-static response."""
-    from app.cache_control import init_cache_control
-    from app.input_guard import init_input_guard
-    from app.redirects import init_redirects
+    from app.security.cache_control import init_cache_control
+    from app.security.input_guard import init_input_guard
+    from app.security.redirects import init_redirects
 
     init_redirects(app)
     init_cache_control(app)

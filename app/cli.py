@@ -72,7 +72,7 @@ def rules_schema(output: str | None) -> None:
 @satupintu_cli.command("init")
 def satupintu_init() -> None:
     """Permissions, roles, the active rules version and the administrator (idempotent)."""
-    from app.setup import initialise
+    from app.ops.setup import initialise
 
     initialise()
     click.echo("SatuPintu initialised.")
@@ -81,7 +81,7 @@ def satupintu_init() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Demo staff, customers and applications for the five seed offices (idempotent)."""
-    from app.demo import load_demo, print_accounts
+    from app.demo.data import load_demo, print_accounts
 
     quiet = load_demo()
     print_accounts()
@@ -92,7 +92,7 @@ def demo_load() -> None:
 
 @demo_cli.command("accounts")
 def demo_accounts() -> None:
-    from app.demo import print_accounts
+    from app.demo.data import print_accounts
 
     print_accounts()
 
@@ -190,7 +190,7 @@ retention_cli = AppGroup("retention", help="UU PDP: destroy documents past their
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def files_sweep(minutes: float | None, dry_run: bool) -> None:
     """Remove files in UPLOAD_FOLDER that no row names (older than an hour), and list them."""
-    from app.files import sweep_orphans
+    from app.storage.files import sweep_orphans
 
     removed = sweep_orphans(older_than_minutes=minutes, dry_run=dry_run)
     for item in removed:

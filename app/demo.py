@@ -8,16 +8,16 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.autofill import DEMO_PASSPHRASE, fill_form, happy_path, required_field_values, sample_file, sample_value
+from app.demo.autofill import DEMO_PASSPHRASE, fill_form, happy_path, required_field_values, sample_file, sample_value
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
 from app.extensions import appbuilder, db
-from app.files import IncomingFile
+from app.storage.files import IncomingFile
 from app.rules.model import Rules
-from app.rules_state import rules_state
-from app.security import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
-from app.signing import create_signing_key
+from app.commands.rules.state import rules_state
+from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
+from app.documents.signing import create_signing_key
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import label_text
 from app.workflow.guards import guard_name_and_args

@@ -74,19 +74,19 @@ class SatuPintuSecurityManager(SecurityManager):
     def register_views(self) -> None:
         super().register_views()
         # the HTML login and the JWT login: failed logins per account, attempts per address
-        # (app/login_limits.py; Flask-AppBuilder's own AUTH_RATE_LIMITED counts per address only)
+        # (app/security/login_limits.py; Flask-AppBuilder's own AUTH_RATE_LIMITED counts per address only)
         if not current_app.config.get("RATELIMIT_ENABLED"):
             return
-        from app.login_limits import login_limits
+        from app.security.login_limits import login_limits
 
         for view in self.appbuilder.baseviews:
             if view is self.auth_view or isinstance(view, self.security_api):
                 for limit in login_limits(current_app):
                     limit(view.blueprint)
 
-    # --- revocable sessions and the security log (app/sessions.py, app/security_log.py)
+    # --- revocable sessions and the security log (app/security/sessions.py, app/security/log.py)
     def create_jwt_manager(self, app):
-        from app.sessions import install_jwt_revocation
+        from app.security.sessions import install_jwt_revocation
 
         jwt_manager = super().create_jwt_manager(app)
         install_jwt_revocation(jwt_manager)
@@ -96,8 +96,8 @@ class SatuPintuSecurityManager(SecurityManager):
         """The HTML /login/ and the JWT login: a failure is written to the security log."""
         from flask import has_request_context, request
 
-        from app.login_limits import note_failed_login
-        from app.security_log import LOGIN_FAILED, record_security_event
+        from app.security.login_limits import note_failed_login
+        from app.security.log import LOGIN_FAILED, record_security_event
 
         user = super().auth_user_db(username, password)
         if user is None:
@@ -109,9 +109,9 @@ class SatuPintuSecurityManager(SecurityManager):
                                   else "backoffice")
         return user
 
-    # --- one auth query per request, cached permission answers (app/auth_cache.py)
+    # --- one auth query per request, cached permission answers (app/security/auth_cache.py)
     def get_user_by_id(self, pk):
-        from app.auth_cache import prefetched_user
+        from app.security.auth_cache import prefetched_user
 
         try:
             user = prefetched_user(int(pk))
@@ -120,20 +120,20 @@ class SatuPintuSecurityManager(SecurityManager):
         return user if user is not None else super().get_user_by_id(pk)
 
     def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
-        from app.auth_cache import cached
+        from app.security.auth_cache import cached
 
         return cached(("exists", view_name, permission_name, frozenset(role_ids)),
                       lambda: super(SatuPintuSecurityManager, self).exist_permission_on_roles(
                           view_name, permission_name, role_ids))
 
     def is_item_public(self, permission_name, view_name) -> bool:
-        from app.auth_cache import cached
+        from app.security.auth_cache import cached
 
         return cached(("public", view_name, permission_name),
                       lambda: super(SatuPintuSecurityManager, self).is_item_public(permission_name, view_name))
 
     def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
-        from app.auth_cache import cached
+        from app.security.auth_cache import cached
 
         roles = ("public",) if user is None else frozenset(r.id for r in self.get_user_roles(user))
         return cached(("menus", roles, permission_name, tuple(view_menus_name or ())),
@@ -142,7 +142,7 @@ class SatuPintuSecurityManager(SecurityManager):
 
     def on_user_logout(self, user) -> None:
         """Back-office /logout/: every session and JWT of the user ends, not only this cookie."""
-        from app.sessions import revoke_sessions
+        from app.security.sessions import revoke_sessions
 
         revoke_sessions(user.id, reason="logout")
 

@@ -21,7 +21,7 @@ from flask_login import logout_user, user_logged_in
 from sqlalchemy import event, insert, inspect, select, update
 
 from app.extensions import db
-from app.security_log import (IDLE_TIMEOUT, LOGOUT, SESSION_REFUSED, SESSIONS_REVOKED, TOKEN_REVOKED,
+from app.security.log import (IDLE_TIMEOUT, LOGOUT, SESSION_REFUSED, SESSIONS_REVOKED, TOKEN_REVOKED,
                               record_security_event)
 from models.base import utcnow
 from models.security import UserSessionStamp
@@ -44,8 +44,8 @@ def now() -> float:
 
 
 def current_stamp(user_id: int) -> str:
-    """The user's stamp; "" while it was never changed (read with the request's user: app/auth_cache.py)."""
-    from app.auth_cache import prefetched_stamp
+    """The user's stamp; "" while it was never changed (read with the request's user: app/security/auth_cache.py)."""
+    from app.security.auth_cache import prefetched_stamp
 
     known = prefetched_stamp(user_id)
     if known is not None:
@@ -60,7 +60,7 @@ def _write_stamp(connection, user_id: int) -> str:
     values = {"stamp": stamp, "changed_at": utcnow()}
     if connection.execute(update(table).where(table.c.user_id == user_id).values(**values)).rowcount == 0:
         connection.execute(insert(table).values(user_id=user_id, **values))
-    from app.auth_cache import forget_user_stamp
+    from app.security.auth_cache import forget_user_stamp
 
     forget_user_stamp(user_id)   # the stamp read with this request's user is no longer current
     return stamp

@@ -58,8 +58,8 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
     from sqlalchemy import func, select, text
 
     from app.extensions import db
-    from app.rules_state import rules_state
-    from app.security import CUSTOMER_ROLE
+    from app.commands.rules.state import rules_state
+    from app.security.roles import CUSTOMER_ROLE
     from models import Application, CustomerProfile, ServiceType
 
     session = db.session
@@ -144,7 +144,7 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
     else:
-        from app.database import refresh_statistics
+        from app.core.database import refresh_statistics
         refresh_statistics(session)
     elapsed = time.perf_counter() - started
     log(f"dataset: {rows} applications, {customers} customers in {elapsed:.0f} s ({dialect})")

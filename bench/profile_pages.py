@@ -46,8 +46,8 @@ def prepare(url: str, rows: int, customers: int, reuse: bool):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
             upgrade()
-            from app.demo import load_demo
-            from app.setup import initialise
+            from app.demo.data import load_demo
+            from app.ops.setup import initialise
             from bench.dataset import build
 
             initialise()

@@ -37,9 +37,9 @@ def main() -> int:
     from sqlalchemy import insert, select
 
     from app import create_app
-    from app.demo import load_demo
+    from app.demo.data import load_demo
     from app.extensions import db
-    from app.setup import initialise
+    from app.ops.setup import initialise
     from config import DEMO_PASSWORD
     from models import Application, ServiceType, User
 
@@ -90,7 +90,7 @@ def main() -> int:
         print(f"inserted {inserted} applications in {time.perf_counter() - started:.1f} s "
               f"({db.engine.dialect.name})")
         # what the worker does every few hours on SQLite (PostgreSQL's autovacuum does it there)
-        from app.database import refresh_statistics
+        from app.core.database import refresh_statistics
         refresh_statistics(db.session)
 
     client = app.test_client()

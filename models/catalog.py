@@ -129,7 +129,7 @@ class ServiceType(Model, TimestampMixin):
 
     def _rules(self):
         """The rules version the service was last activated from."""
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         return rules_state().rules_for(self.rules_version_id)
 
     def _spec(self) -> dict:

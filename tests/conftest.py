@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from config import DEMO_PASSWORD, TestingConfig
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
 _counter = itertools.count(1)
 
@@ -105,7 +105,7 @@ def isolated_app(tmp_path_factory, name: str, **settings):
 
     from app import create_app
     from app.extensions import db
-    from app.setup import initialise
+    from app.ops.setup import initialise
 
     base = tmp_path_factory.mktemp(f"satupintu_{name}")
     url, engine_options = isolated_database(base, name)
@@ -135,8 +135,8 @@ def settle_outbox_backlog(app) -> None:
 
 
 def sign_in(client, user_id: int):
-    """Sign a test client in as a portal user the way a real login does (app/sessions.py stamp)."""
-    from app.sessions import STAMP_KEY, current_stamp
+    """Sign a test client in as a portal user the way a real login does (app/security/sessions.py stamp)."""
+    from app.security.sessions import STAMP_KEY, current_stamp
 
     with client.application.app_context():
         stamp = current_stamp(user_id)
@@ -156,7 +156,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
 
     from app import create_app
-    from app.setup import initialise
+    from app.ops.setup import initialise
     from flask_migrate import upgrade
 
     application = create_app(Config)

@@ -25,9 +25,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, validators
 
-from app.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
+from app.security.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
 from app.extensions import db
-from app.security import AGENCY_ADMIN_ROLE
+from app.security.roles import AGENCY_ADMIN_ROLE
 from models import (Agency, AgencyDayOff, BankAccount, CatalogueItem, RulesVersion, ServiceType, Signatory,
                     StaffProfile)
 from views.admin import ACTIVE_FIELD, AgencyView, BankAccountView, CatalogueItemView
@@ -57,7 +57,7 @@ def required_agency_id() -> int:
 
 def declared_roles() -> set[str]:
     """The roles an agency administrator may grant: those of the active rules, plus theirs."""
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
     rules = rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
@@ -99,7 +99,7 @@ def _services_of(agency_id: int):
 
 def _last_login(value) -> str:
     """Flask-AppBuilder stores it naive, on the server's clock: shown in the agency's zone, named."""
-    from app.formatting import format_datetime
+    from app.core.formatting import format_datetime
     from views.api_times import aware
 
     agency = db.session.get(Agency, current_agency_id()) if current_agency_id() else None
@@ -321,7 +321,7 @@ class DocumentAccessLogView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        from app.pdp import access_log_stmt, document_label, user_label
+        from app.storage.pdp import access_log_stmt, document_label, user_label
         from models import Application, DocumentAccess
         from views.backoffice.common import local_time
 

@@ -14,15 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.access import ensure_visible, scope_applications, workflow_roles
+from app.security.access import ensure_visible, scope_applications, workflow_roles
 from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
-from app.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
+from app.core.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
-from app.workflow.engine import ApplicationSnapshot
+from app.commands.rules.state import rules_state
+from app.workflow.snapshot import ApplicationSnapshot
 from models import Application, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body
 from views.serializers import (application_detail, application_summary, customer_name_column, detail_options,

@@ -25,7 +25,7 @@ from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from app.errors import N_, ValidationError, translate
+from app.core.errors import N_, ValidationError, translate
 from views.api_times import LocalTimeSchemaConverter
 
 INT64_MAX = 2 ** 63 - 1
@@ -93,7 +93,7 @@ def _flatten(schema: Schema, messages, prefix: str = "") -> dict[str, str]:
 
 def _raw_body() -> tuple[object, dict]:
     """The request's JSON (or a multipart ``payload`` field, or plain form fields) and its files."""
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
         if request.form.get("payload"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.access import ensure_visible, workflow_roles
-from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
+from app.security.access import ensure_visible, workflow_roles
+from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.work_items import step_roles, step_states
 from app.commands.base import Command
 from models import Application, AuditEvent, User

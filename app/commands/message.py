@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.access import ensure_visible
+from app.security.access import ensure_visible
 from app.commands.complaint import notify_user
-from app.errors import N_, ValidationError, translate
+from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.commands.base import Command
 from models import Application, Message

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from sqlalchemy import or_, select
 
-from app.errors import N_, ForbiddenError, NotFoundError, ValidationError, translate
+from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from app.commands.base import Command
 from models import Agency, Asset, AssetTransfer, CustomerProfile, OutboxMessage, StaffProfile, User
@@ -276,7 +276,7 @@ def approver_roles(agency_key: str, group_key: str | None = None) -> set[str]:
 
 def decider_agency_ids(user) -> list[int] | None:
     """Agencies whose owner registrations ``user`` may decide; None means every agency (administrator)."""
-    from app.access import is_admin, role_names, staff_profile
+    from app.security.access import is_admin, role_names, staff_profile
 
     if is_admin(user):
         return None
@@ -322,7 +322,7 @@ class DecideOwnerRegistrationCommand(Command):
 
     def _account_for_pic(self, row: ProviderCustomer) -> int:
         from app.extensions import appbuilder
-        from app.security import CUSTOMER_ROLE
+        from app.security.roles import CUSTOMER_ROLE
 
         existing = db.session.scalar(select(CustomerProfile).where(CustomerProfile.nik == row.pic_nik))
         if existing is not None:

@@ -17,12 +17,12 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from app.errors import N_
+from app.core.errors import N_
 from app.extensions import db
-from app.files import FileStore
-from app.pdp import retention_days
-from app.rules_state import rules_state
-from app.sla import FINAL_KINDS
+from app.storage.files import FileStore
+from app.storage.pdp import retention_days
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import FINAL_KINDS
 from models import (Application, ApplicationFile, Asset, AuditEvent, GeneratedDocument, Message, Payment,
                     RulesVersion)
 from models.base import utcnow

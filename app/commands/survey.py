@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from app.access import ensure_visible
-from app.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
+from app.security.access import ensure_visible
+from app.core.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
 from app.rules.model import Rules
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.commands.base import Command
 from app.workflow.guards import guard_name_and_args
 from models import Application, SurveyResponse, User

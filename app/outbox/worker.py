@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.files import FileStore
+from app.storage.files import FileStore
 from app.outbox.channels import Delivery, DeliveryError, get_channel
 from models import GeneratedDocument, OutboxMessage
 from models.base import utcnow
@@ -246,7 +246,7 @@ class Worker:
 
             counts["sla"] = SlaTickCommand().run()
         if self._due("_last_sweep", self.sweep_every):
-            from app.files import sweep_orphans
+            from app.storage.files import sweep_orphans
 
             removed = sweep_orphans()
             counts["swept"] = len(removed)
@@ -259,7 +259,7 @@ class Worker:
             counts["retention"] = len(RetentionRunCommand().run().destroyed)
         if db.engine.dialect.name == "sqlite" and self._due("_last_analyze", self.analyze_every):
             # SQLite keeps no planner statistics by itself (PostgreSQL's autovacuum does)
-            from app.database import refresh_statistics
+            from app.core.database import refresh_statistics
 
             refresh_statistics(db.session)
         self.beat()

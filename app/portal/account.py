@@ -14,17 +14,17 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import appbuilder, db
-from app.portal import portal
+from app.portal.blueprint import portal
 from app.portal import tokens
 from app.portal.auth import is_customer, login_required_customer, safe_next
 from app.portal.captcha import captcha_enabled, check_captcha, new_challenge
 from app.portal.forms import (COMPANY_TYPES, INSTITUTION_TYPES, ChangePasswordForm, ForgotPasswordForm,
                               LoginForm, ProfileForm, RegisterForm, ResendForm, ResetPasswordForm,
                               VerifyEmailForm, password_problem)
-from app.login_limits import login_limits, note_failed_login
-from app.security import CUSTOMER_ROLE
-from app.security_log import LOGIN_FAILED, record_security_event
-from app.sessions import revoke_sessions
+from app.security.login_limits import login_limits, note_failed_login
+from app.security.roles import CUSTOMER_ROLE
+from app.security.log import LOGIN_FAILED, record_security_event
+from app.security.sessions import revoke_sessions
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from models.activity import OutboxMessage
 from models.base import utcnow
@@ -119,7 +119,7 @@ def _portal_url(endpoint: str, **values) -> str:
 
 
 def _agencies() -> dict:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return dict(rules_state().file_rules.agencies())
 

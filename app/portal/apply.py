@@ -17,14 +17,14 @@ from sqlalchemy import or_, select
 
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
-from app.errors import N_, SatuPintuError, ValidationError
+from app.core.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
-from app.downloads import protect, send_stored_file
-from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
+from app.storage.downloads import protect, send_stored_file
+from app.storage.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
 from app.rules.model import Rules, plain_data
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)
@@ -40,7 +40,7 @@ PHOTO_MAX_MB = 10
 
 @portal_apply.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 
@@ -471,7 +471,7 @@ def wizard(service_key: str):
 def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
     """The command's own field checks, run when the documents already failed, so that every
     problem is shown at once (the command stores nothing when anything is wrong)."""
-    from app.errors import translate
+    from app.core.errors import translate
     from app.workflow.fields import validate_fields
 
     errors: dict[str, str] = {}

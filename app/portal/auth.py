@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.security import CUSTOMER_ROLE
+from app.security.roles import CUSTOMER_ROLE
 
 
 def is_customer(user=None) -> bool:
@@ -28,8 +28,8 @@ def current_customer_profile():
 
 
 def safe_next(target: Optional[str]) -> Optional[str]:
-    """Only same-site paths are followed after login (no open redirect): see app.redirects."""
-    from app.redirects import safe_redirect_target
+    """Only same-site paths are followed after login (no open redirect): see app.security.redirects."""
+    from app.security.redirects import safe_redirect_target
 
     return safe_redirect_target(target, "") or None
 

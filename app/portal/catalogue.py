@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.notify import rupiah
-from app.portal import portal
+from app.outbox.notify import rupiah
+from app.portal.blueprint import portal
 from app.rules.labels import rules_label as label_text  # display: the language being shown
 from app.rules.model import Rules, plain_data
 from app.workflow.procedure import procedure_steps
@@ -30,13 +30,13 @@ KIND_LABELS = {"person": "Perorangan", "company": "Perusahaan / Badan Usaha",
 
 
 def _rules() -> Rules:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return rules_state().file_rules
 
 
 def _base_dir() -> Path:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return Path(rules_state().file_rules.base_dir)
 
@@ -203,7 +203,7 @@ def requirement_template(service_key: str, document_key: str):
             path = (base / document["template"]).resolve()
             if base not in path.parents or not path.is_file():
                 abort(404)
-            from app.downloads import protect
+            from app.storage.downloads import protect
 
             return protect(send_file(path, as_attachment=True, download_name=f"{service_key}_{path.name}"))
     abort(404)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.commands.providers import (AddProviderCustomerCommand, ReleaseProviderCustomerCommand,
                                     RequestOwnerRegistrationCommand, TransferInstrumentCommand, lookup_npwp,
                                     own_customer, provider_agencies, provider_customers)
-from app.errors import N_, ForbiddenError, NotFoundError, ValidationError
+from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError
 from app.extensions import db
 from app.portal.auth import login_required_customer
 from models import Asset, AssetTransfer
@@ -32,7 +32,7 @@ PIC_FIELDS = (("pic_name", N_("Nama PIC")), ("pic_nik", N_("NIK PIC")), ("pic_em
 
 @portal_providers.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 

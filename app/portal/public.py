@@ -27,7 +27,7 @@ EMAIL_LIST_MAX = 50
 
 @public.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 
@@ -75,7 +75,7 @@ def mail_limited(email: str) -> bool:
 def receipt_is_guessable(application: Application) -> bool:
     """True unless the service's receipt numbering has a random part (Kaltim's ``{hex6}``):
     ``PTSP-202611-00001`` is followed by ``…00002``, so such a receipt alone proves nothing."""
-    from app.portal.requests import rules_of
+    from app.portal.timeline import rules_of
     from app.workflow.numbering import has_random_part, receipt_numbering
 
     rules, spec, _workflow = rules_of(application)
@@ -120,8 +120,8 @@ def track():
                                  "pemohon bila resi Anda bernomor urut (mis. PTSP-202611-00001) atau "
                                  "bila Anda mencari dengan nomor permohonan.")
             return render_template("portal/public/track.html", **context), 404
-        from app.notify import display_name
-        from app.portal.requests import customer_timeline, rules_of, status_tone, timeline_ahead
+        from app.outbox.notify import display_name
+        from app.portal.timeline import customer_timeline, rules_of, status_tone, timeline_ahead
         _rules, _spec, workflow = rules_of(application)
         icon, tone, words = status_tone(application.state_kind)
         context.update(application=application, applicant=mask_name(display_name(application.customer)),
@@ -134,8 +134,8 @@ def track():
 def _list_mail(user: User, applications: list[Application]) -> tuple[str, str]:
     """(subject, body) of the mail that lists ``applications`` to their applicant, in Indonesian
     like every notification, each time in its agency's zone."""
-    from app.formatting import format_datetime
-    from app.notify import display_name
+    from app.core.formatting import format_datetime
+    from app.outbox.notify import display_name
 
     base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
     lines = []

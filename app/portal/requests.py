@@ -16,13 +16,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.survey import SubmitSurveyCommand, survey_open
-from app.errors import SatuPintuError, ValidationError
+from app.core.errors import SatuPintuError, ValidationError
 from app.extensions import db
-from app.files import FileStore, IncomingFile, check_file, store_file
-from app.formatting import jinja_filters
+from app.storage.files import FileStore, IncomingFile, check_file, store_file
+from app.core.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.rules.labels import display_language
 from app.rules.model import Rules, plain_data
 from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
@@ -38,11 +38,11 @@ ATTACHMENT_MAX_MB = 10
 
 @portal_requests.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 
-# Older names of app.formatting's ``waktu`` filter (a time in the agency's zone with its name).
+# Older names of app.core.formatting's ``waktu`` filter (a time in the agency's zone with its name).
 portal_requests.add_app_template_filter(jinja_filters()["waktu"], "portal_datetime")
 portal_requests.add_app_template_filter(jinja_filters()["waktu"], "slot_time")
 
@@ -285,7 +285,7 @@ def render_detail(application: Application, *, action_errors: dict | None = None
 
 def document_access(application: Application) -> list[dict]:
     """UU PDP: who opened this application's personal documents, for the applicant (newest first)."""
-    from app.pdp import access_log_stmt, document_label
+    from app.storage.pdp import access_log_stmt, document_label
     from models import DocumentAccess
 
     rows = db.session.scalars(access_log_stmt().where(DocumentAccess.application_id == application.id)
@@ -378,7 +378,7 @@ def recap_excel():
     """The same rows as the recap page (same search), times in each application's agency zone."""
     from flask import send_file
 
-    from app.formatting import localize
+    from app.core.formatting import localize
     from app.reports.recap import recap_workbook, zone_of
     from models.base import utcnow
 
@@ -419,7 +419,7 @@ def receipt(app_id: int, just_submitted: bool = False):
     files = [(documents.get(f.doc_key, f.doc_key), f.file.original_name) for f in application.files
              if f.purpose == "requirement" and not f.superseded]
     from app.portal.apply import profile_of
-    from app.portal.public import receipt_is_guessable
+    from app.portal.timeline import receipt_is_guessable
     return render_template("portal/requests/receipt.html", app=application, files=files,
                            profile=profile_of(current_user), just_submitted=just_submitted,
                            state_label=application.state_label, text_of=text_of,
@@ -663,8 +663,8 @@ def own_file(app_id: int, file_id: int):
     item = db.session.get(ApplicationFile, file_id)
     if item is None or item.application_id != application.id or item.purpose == "result":
         abort(404)
-    from app.downloads import send_stored_file
-    from app.pdp import record_access
+    from app.storage.downloads import send_stored_file
+    from app.storage.pdp import record_access
 
     record_access(item, current_user, "download")
     return send_stored_file(item.file)

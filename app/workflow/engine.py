@@ -22,7 +22,8 @@ from app.workflow.errors import (
 )
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import FieldContext, UploadedFileInfo, label_text, local_today, validate_fields
-from app.workflow.guards import GuardContext, evaluate_guards
+from app.workflow.snapshot import GuardContext
+from app.workflow.guards import evaluate_guards
 
 FINAL_KINDS = frozenset({"final_success", "final_rejected", "final_cancelled"})
 

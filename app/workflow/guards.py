@@ -14,7 +14,7 @@ from app.workflow.errors import N_, Message
 from app.workflow.fields import is_empty, label_text, required_documents, same_value
 
 if TYPE_CHECKING:
-    from app.workflow.engine import ApplicationSnapshot
+    from app.workflow.snapshot import ApplicationSnapshot
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.autofill import path_to, sample_value
+from app.demo.autofill import path_to, sample_value
 from app.commands.application.create import COMPANY_FIELDS
 from config import DEMO_PASSWORD
 from tests.backoffice.conftest import html_login, state_of, transition
@@ -221,7 +221,7 @@ def _numbers(app, app_id):
 
 def _signed_path(app, app_id):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
     with app.app_context():
         doc = db.session.scalar(select(GeneratedDocument).where(

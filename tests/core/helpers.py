@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import func, select
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
 SERVICE = "uji_layanan"
 AGENCY = "balai_uji"
@@ -24,7 +24,7 @@ def incoming(data: bytes, filename: str):
     """An upload as the API would build it."""
     from werkzeug.datastructures import FileStorage
 
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     return IncomingFile.from_storage(FileStorage(BytesIO(data), filename=filename))
 

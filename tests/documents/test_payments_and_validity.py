@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.autofill import happy_path, path_to
-from app.notify import format_date
+from app.demo.autofill import happy_path, path_to
+from app.outbox.notify import format_date
 from tests.backoffice.conftest import html_login
 from tests.outbox.conftest import drain, rows
 from tests.portal.conftest import sign_in
@@ -144,7 +144,7 @@ def rupiah(value) -> str:
 
 def test_treasurer_record_is_stored_and_printed_on_the_kuitansi(app, offices, paid_short):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     app_id, due, received = paid_short
@@ -302,7 +302,7 @@ def test_unpaid_bmkg_invoice_past_due_notifies_once(app, offices, outbox_rows):
 
 def test_invoice_pdf_shows_the_due_date(app, offices):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     office = offices["bmkg"]
@@ -336,7 +336,7 @@ def licence(app, offices):
 
 def test_licence_validity_is_five_years_from_signing_and_printed(app, licence):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     app_id, doc_id, code, valid_from, valid_until = licence
@@ -429,7 +429,7 @@ def test_extension_prefill_only_from_the_customers_own_application(app, offices,
         data = dict(db.session.get(Application, app_id).data)
     stranger, _ = factories.customer("person")
     url = "/portal/ajukan/kaltim_akdp?" + query.format(other=app_id, own=app_id)
-    if "%00" in query:   # a NUL is refused before any view (app/input_guard.py)
+    if "%00" in query:   # a NUL is refused before any view (app/security/input_guard.py)
         response = sign_in(app.test_client(), stranger).get(url)
         assert response.status_code == 400
         page = response.get_data(as_text=True)
@@ -441,7 +441,7 @@ def test_extension_prefill_only_from_the_customers_own_application(app, offices,
 
 def test_skhp_validity_runs_a_year_from_the_day_of_tera(app, offices):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     office = offices["metrologi"]

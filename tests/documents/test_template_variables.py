@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.autofill import happy_path, path_to
+from app.demo.autofill import happy_path, path_to
 from tests.outbox.conftest import drain
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules-format.md"

@@ -239,7 +239,7 @@ def _new_customer(app) -> int:
 def test_results_wait_for_a_gating_survey(app, customer):
     """MELASTI's survey gates downloads: the report shows only after the survey."""
     from app.commands.application.create import CreateApplicationCommand
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
     from models import GeneratedDocument, SurveyResponse
     client, user_id = customer
     with app.test_request_context():
@@ -247,7 +247,7 @@ def test_results_wait_for_a_gating_survey(app, customer):
         from flask_appbuilder.security.sqla.models import User
         data = app.extensions["satupintu.rules"].file_rules.data
         spec = data["services"]["melasti_data"]
-        from app.autofill import fill_form, sample_file
+        from app.demo.autofill import fill_form, sample_file
         fields, _ = fill_form([f for f in spec.get("fields", []) if f.get("type") != "file"])
         from io import BytesIO
 
@@ -323,14 +323,14 @@ def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, f
     """Without `company`/`location` in the transition's `revise`, the form has no such sections and a
     hand-made request changing them is refused by the command, whatever the portal sends."""
     from app.commands.application.transition import ApplicationTransitionCommand
-    from app.errors import ValidationError
+    from app.core.errors import ValidationError
     from flask_appbuilder.security.sqla.models import User
     client, user_id, app_id, _ = kaltim_app
     verifier = _staff(app, factories, "kaltim", "verifikator")
     _transition(app, app_id, verifier, "kembalikan_revisi", {"catatan": "Perbaiki."})
     with app.app_context():
         from app.extensions import db
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         from app.rules.format import RulesSpec
         version = db.session.get(Application, app_id).rules_version_id
         rules = rules_state().rules_for(version)

@@ -26,9 +26,9 @@ def end_of(day: int) -> datetime:
 def test_revision_stops_the_kaltim_clock(app, offices):
     from app.commands.application.transition import ApplicationTransitionCommand
     from app.extensions import db
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
     from models import Application, User
-    from app.autofill import sample_file
+    from app.demo.autofill import sample_file
 
     office = offices["kaltim"]
     app_id = office.create("kaltim_sipa")
@@ -37,7 +37,7 @@ def test_revision_stops_the_kaltim_clock(app, offices):
     with app.app_context():
         application = db.session.get(Application, app_id)
         # pretend it was submitted on Monday 2 November 09:00 WITA
-        from app.sla import SlaClock
+        from app.commands.application.sla_clock import SlaClock
         clock = SlaClock(app.extensions["satupintu.rules"].file_rules, application.agency)
         application.submitted_at = utc(2)
         application.due_at = clock.due(utc(2), {"working_days": 14})

@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from app.access import is_admin, staff_profile
+from app.security.access import is_admin, staff_profile
 from app.extensions import db
-from app.formatting import as_utc, format_datetime, format_money
+from app.core.formatting import as_utc, format_datetime, format_money
 from app.rules.model import Rules
-from app.rules_state import rules_state
-from app.sla import SlaClock, to_local
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import SlaClock, to_local
 from app.workflow.calendar import sla_status
 from app.rules.labels import rules_label
 from models import Agency, Application, CustomerProfile, RulesVersion, ServiceType, User
@@ -68,7 +68,7 @@ def visible_services(user, agency_id: int | None = None) -> list[ServiceType]:
 
 def user_zone(user) -> str:
     """The time zone a staff member's own lists and filters use: their agency's (WIB otherwise)."""
-    from app.formatting import zone_key
+    from app.core.formatting import zone_key
     profile = staff_profile(user)
     return zone_key(profile.agency if profile else None)
 
@@ -122,7 +122,7 @@ class SlaBadges:
 
 
 def local_time(value: datetime | None, tz: str | None = None) -> str:
-    """A stored (UTC) time in the agency's zone with the zone's name (app.formatting)."""
+    """A stored (UTC) time in the agency's zone with the zone's name (app.core.formatting)."""
     return format_datetime(value, tz)
 
 
@@ -138,7 +138,7 @@ def platform_errors(method):
     """Render a platform error (404 outside the user's scope, …) as the back office's error page."""
     from functools import wraps
 
-    from app.errors import SatuPintuError
+    from app.core.errors import SatuPintuError
 
     @wraps(method)
     def wrapper(self, *args, **kwargs):

@@ -6,10 +6,10 @@ from flask_babel import gettext
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
-from app.access import scope_applications
+from app.security.access import scope_applications
 from app.commands.complaint import (COMPLAINT_STATUSES, ReplyComplaintCommand, complaint_visible,
                                     scope_complaints)
-from app.errors import SatuPintuError
+from app.core.errors import SatuPintuError
 from app.extensions import db
 from models import Application, Complaint, Message
 from views.backoffice.common import platform_errors, customer_names, local_time, user_zone

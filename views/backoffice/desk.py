@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.access import ensure_visible
+from app.security.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand
-from app.errors import ConflictError, SatuPintuError, translate
+from app.core.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
-from app.formatting import format_date, format_number, format_phone, typed_datetime
+from app.core.formatting import format_date, format_number, format_phone, typed_datetime
 from app.rules.labels import display_language
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import condition_holds
@@ -186,7 +186,7 @@ def _can_adjust_cart(application: Application) -> bool:
 
 
 def _work_rows(application: Application) -> dict | None:
-    from views.backoffice.work_items import rows_context
+    from views.backoffice.work_rows import rows_context
     return rows_context(application)
 
 
@@ -306,7 +306,7 @@ class ApplicationDeskView(BaseView):
         """The PDF a signing action would sign, rendered now (unsigned, marked DRAF), shown inline
         in a CSP sandbox like every preview; only for a document the current action signs."""
         from app.documents.produce import draft_document, render_document
-        from app.downloads import content_disposition, protect
+        from app.storage.downloads import content_disposition, protect
 
         application = load(pk)
         signing = _signing_document(application, g.user)

@@ -12,9 +12,9 @@ from wtforms import (BooleanField, FileField, HiddenField, PasswordField, Select
                      TextAreaField)
 from wtforms.validators import Optional as OptionalValidator
 
-from app.access import users_with_role
-from app.files import TYPE_LABELS, normalise_types
-from app.formatting import format_datetime
+from app.security.access import users_with_role
+from app.storage.files import TYPE_LABELS, normalise_types
+from app.core.formatting import format_datetime
 from models import Application
 from views.backoffice.common import text
 
@@ -111,7 +111,7 @@ def build_transition_form(application: Application, form_spec: list[dict], formd
 
 def collect_values(form_spec: list[dict], form: dict, files) -> tuple[dict, dict]:
     """The transition command's ``fields`` and ``files`` from a submitted form."""
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     fields, uploads = {}, {}
     for spec in form_spec:

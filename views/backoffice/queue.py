@@ -9,11 +9,11 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.access import role_names, scope_applications
+from app.security.access import role_names, scope_applications
 from app.extensions import db
 from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application, RulesVersion, ServiceType
 from views.backoffice.common import platform_errors, SlaBadges, text, user_zone
 from views.serializers import customer_name_column
@@ -177,7 +177,7 @@ class WorkQueueView(BaseView):
 
 def _visible(user, all_services: list[ServiceType]) -> list[ServiceType]:
     """visible_services(user) out of the already loaded service types (same order, same rules)."""
-    from app.access import is_admin, staff_profile
+    from app.security.access import is_admin, staff_profile
 
     if is_admin(user):
         return all_services

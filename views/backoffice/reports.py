@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 
-from app.access import is_admin
+from app.security.access import is_admin
 from app.extensions import db
 from app.reports.ikm import compute_ikm, question_elements
 from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows, scoped, search_filter,
@@ -18,9 +18,9 @@ from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows,
 from app.reports.recap import subject_of
 from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application
-from app.formatting import localize, zone_key, zone_name
+from app.core.formatting import localize, zone_key, zone_name
 from models.base import utcnow
 from views.backoffice.common import (platform_errors, user_zone, active_rules, customer_names, local_time, text, visible_agencies,
                                      visible_services)

@@ -10,13 +10,13 @@ from flask_babel import get_locale, gettext, gettext as _
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.access import is_admin
+from app.security.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
-from app.errors import translate
+from app.core.errors import translate
 from app.reports.svg import BUILTIN_ROLES, workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import RulesVersion
 from views.backoffice.common import platform_errors, text, visible_services
 from views.backoffice.forms import RulesUploadForm

@@ -20,21 +20,21 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import ensure_visible, users_with_role, workflow_roles
+from app.security.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
 from app.commands.application.files import attach_files, classify_uploads
-from app.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
+from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
-from app.files import FileStore
-from app.notify import notification_context
-from app.rules_state import rules_state
-from app.sla import SlaClock
-from app.workflow.engine import ApplicationSnapshot
+from app.storage.files import FileStore
+from app.outbox.notify import notification_context
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import SlaClock
+from app.workflow.snapshot import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
 from app.workflow.fields import FieldContext, jsonable, label_text, local_today, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
-from app.formatting import as_utc
+from app.core.formatting import as_utc
 from models.base import utcnow
 
 SECRET_TYPES = ("passphrase",)
@@ -57,7 +57,7 @@ class TransitionError(SatuPintuError):
 
 
 def _translated(message) -> str:
-    from app.errors import translate
+    from app.core.errors import translate
     template = getattr(message, "template", None)
     return translate(template, **message.params) if template else str(message)
 
@@ -101,7 +101,7 @@ class ApplicationTransitionCommand:
         self.actor = actor
         self.action = action
         self.fields = dict(fields or {})
-        self.files = dict(files or {})          # key -> app.files.IncomingFile
+        self.files = dict(files or {})          # key -> app.storage.files.IncomingFile
         self.updates = updates                  # the customer's changes to the service fields
         # the customer's corrections to {"company": {...}, "location": {...}} (a revision whose
         # transition's ``revise`` allows them)

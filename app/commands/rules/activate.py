@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from app.errors import N_, SatuPintuError
+from app.core.errors import N_, SatuPintuError
 from app.extensions import appbuilder, db
 from app.rules.loader import Rules
 from app.workflow.fields import label_text
@@ -170,7 +170,7 @@ class ActivateRulesCommand:
 
     def sync_roles(self) -> None:
         """Every role of the rules exists as a Flask-AppBuilder role with its permissions."""
-        from app.security import sync_role_permissions
+        from app.security.roles import sync_role_permissions
 
         sync_role_permissions(appbuilder.sm, list(self.rules.roles()))
 
