@@ -59,7 +59,7 @@ class Config:
 
     # Language: Bahasa Indonesia first, English selectable
     BABEL_DEFAULT_LOCALE = "id"
-    # The zone of times that belong to no agency (security log, platform rows; app/formatting.py)
+    # The zone of times that belong to no agency (security log, platform rows; app/core/formatting.py)
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Jakarta")
     BABEL_DEFAULT_TIMEZONE = DEFAULT_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")

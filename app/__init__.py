@@ -59,9 +59,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     mail.init_app(app)
-    from app.database import install_sqlite_pragmas
+    from app.core.database import install_sqlite_pragmas
     install_sqlite_pragmas(app)
-    from app import formatting
+    from app.core import formatting
     formatting.init_app(app)  # waktu / tanggal / angka / rupiah / telepon filters on every template
     from app.rules import labels
     labels.init_app(app)  # rules_label: a rules label in the language being shown
@@ -119,7 +119,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_error_handlers
+    from app.core.errors import register_error_handlers
 
     register_error_handlers(app)
 

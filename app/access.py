@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from app.errors import NotFoundError
+from app.core.errors import NotFoundError
 from app.extensions import db
 from app.security import CUSTOMER_ROLE
 from models import Application, StaffProfile

@@ -11,7 +11,7 @@ import zipfile
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from app.errors import N_, translate
+from app.core.errors import N_, translate
 
 if TYPE_CHECKING:
     from app.files import IncomingFile

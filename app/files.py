@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.errors import N_, ValidationError, translate
+from app.core.errors import N_, ValidationError, translate
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from flask import Flask, jsonify, render_template, request
 
-from app.errors import N_, SatuPintuError
+from app.core.errors import N_, SatuPintuError
 
 FORBIDDEN = "\x00"
 

@@ -9,9 +9,9 @@ from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
-from app import formatting
+from app.core import formatting
 from app.access import users_with_role
-from app.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
+from app.core.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
 from app.extensions import db
 from models import Application, CustomerProfile, OutboxMessage, User
 
@@ -23,12 +23,12 @@ _env = SandboxedEnvironment(undefined=Undefined, autoescape=False)
 
 
 def rupiah(value) -> str:
-    """``Rp 1.500.000`` (kept here for the modules that import it; see app.formatting)."""
+    """``Rp 1.500.000`` (kept here for the modules that import it; see app.core.formatting)."""
     return format_money(value)
 
 
 def format_date(value, with_time: bool = False, zone=None) -> str:
-    """A date (``30 November 2026``) or, ``with_time``, a time with its zone (app.formatting)."""
+    """A date (``30 November 2026``) or, ``with_time``, a time with its zone (app.core.formatting)."""
     if not value:
         return "-"
     if with_time and isinstance(value, datetime):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import from_local, localize
+from app.core.formatting import from_local, localize
 from app.workflow.calendar import DAY_UNITS, WorkingCalendar, sla_unit
 from models import Agency, AgencyDayOff, Application
 

@@ -146,7 +146,7 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
     else:
-        from app.database import refresh_statistics
+        from app.core.database import refresh_statistics
         refresh_statistics(session)
     elapsed = time.perf_counter() - started
     log(f"dataset: {rows} applications, {customers} customers in {elapsed:.0f} s ({dialect})")

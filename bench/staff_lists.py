@@ -91,7 +91,7 @@ def main() -> int:
         print(f"inserted {inserted} applications in {time.perf_counter() - started:.1f} s "
               f"({db.engine.dialect.name})")
         # what the worker does every few hours on SQLite (PostgreSQL's autovacuum does it there)
-        from app.database import refresh_statistics
+        from app.core.database import refresh_statistics
         refresh_statistics(db.session)
 
     client = app.test_client()

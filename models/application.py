@@ -97,13 +97,13 @@ class Application(Model, TimestampMixin):
     def deadlines_at(self) -> dict[str, datetime]:
         """The rules' named deadlines (``set_deadline``) as aware UTC datetimes (stored as ISO text
         in JSON; text without an offset is UTC, as everything stored)."""
-        from app.formatting import parse_datetime
+        from app.core.formatting import parse_datetime
         return {key: parse_datetime(value) for key, value in (self.deadlines or {}).items() if value}
 
     @property
     def timezone(self) -> str:
         """The agency's IANA time zone: every time of this application is shown there."""
-        from app.formatting import zone_key
+        from app.core.formatting import zone_key
         return zone_key(self.agency)
 
     @property

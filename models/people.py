@@ -49,7 +49,7 @@ class CustomerProfile(Model, TimestampMixin):
     @property
     def full_address(self) -> str:
         """The street line with village, district, regency, province and postal code."""
-        from app.formatting import format_address
+        from app.core.formatting import format_address
         return format_address(self.address, self.village, self.district, self.regency, self.province,
                               self.postal_code)
 

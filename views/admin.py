@@ -19,7 +19,7 @@ from sqlalchemy import false, or_, select
 
 from app.access import is_admin, scope_applications, staff_profile
 from app.extensions import db
-from app.formatting import format_datetime, localize, zone_key
+from app.core.formatting import format_datetime, localize, zone_key
 from views.api_contract import ContractErrors
 from views.zones import application_of, record_zone
 from models import (Agency, AgencyDayOff, Application, AuditEvent, BankAccount, CatalogueItem, Complaint,

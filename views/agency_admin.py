@@ -101,7 +101,7 @@ def _services_of(agency_id: int):
 
 def _last_login(value) -> str:
     """Flask-AppBuilder stores it naive, on the server's clock: shown in the agency's zone, named."""
-    from app.formatting import format_datetime
+    from app.core.formatting import format_datetime
     from views.api_times import aware
 
     agency = db.session.get(Agency, current_agency_id()) if current_agency_id() else None

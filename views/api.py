@@ -19,7 +19,7 @@ from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
-from app.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
+from app.core.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state
 from app.workflow.engine import ApplicationSnapshot

@@ -25,7 +25,7 @@ from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from app.errors import N_, ValidationError, translate
+from app.core.errors import N_, ValidationError, translate
 from views.api_times import LocalTimeSchemaConverter
 
 INT64_MAX = 2 ** 63 - 1

@@ -3,7 +3,7 @@
 Flask-AppBuilder builds each ``ModelRestApi``'s marshmallow schemas from the model; its
 ``DateTime`` fields would write the stored UTC value (``…+00:00``), or a naive one for its own
 security tables. ``LocalTimeSchemaConverter`` swaps them for ``ZonedDateTime``, which writes the
-value through ``app.formatting.isoformat`` in the zone of the row (``views.zones.record_zone``:
+value through ``app.core.formatting.isoformat`` in the zone of the row (``views.zones.record_zone``:
 its agency, its application's agency, else the platform's ``DEFAULT_TIMEZONE``), e.g.
 ``2026-11-30T01:29:00+08:00``. Dates (a day without a time) stay ``YYYY-MM-DD``.
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from marshmallow import fields
 
-from app.formatting import isoformat
+from app.core.formatting import isoformat
 
 
 def aware(value: datetime) -> datetime:

@@ -26,7 +26,7 @@ from sqlalchemy import exists, select
 
 from app.access import can_see
 from app.documents.verify import find_document, verify_copy, verify_document
-from app.errors import N_, translate
+from app.core.errors import N_, translate
 from app.pdp import record_access
 from app.extensions import db
 from app.downloads import PREVIEW_TYPES, send_stored_file

@@ -17,7 +17,7 @@ from wtforms import ValidationError as FormValidationError
 
 from app.commands.providers import (DecideOwnerRegistrationCommand, decider_agency_ids,
                                     pending_registrations)
-from app.errors import NotFoundError, ValidationError
+from app.core.errors import NotFoundError, ValidationError
 from app.extensions import db
 from models import Application, Asset
 from models.participants import Participant

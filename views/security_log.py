@@ -5,7 +5,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
-from app.formatting import format_datetime
+from app.core.formatting import format_datetime
 from app.security_log import KIND_LABELS
 from models.security import SecurityEvent
 

@@ -1,7 +1,7 @@
 """Plain-dict views of applications for the API and templates; never a password hash or a secret."""
 from __future__ import annotations
 
-from app.formatting import isoformat, zone_name
+from app.core.formatting import isoformat, zone_name
 from app.notify import display_name
 from app.rules.labels import rules_label
 from app.rules_state import rules_state

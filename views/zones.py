@@ -3,7 +3,7 @@ platform's default zone (``DEFAULT_TIMEZONE``) — for screens and APIs alike.""
 from __future__ import annotations
 
 from app.extensions import db
-from app.formatting import zone_key
+from app.core.formatting import zone_key
 from models import Application
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.access import ensure_visible, workflow_roles
-from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
+from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state
 from app.workflow.work_items import step_roles, step_states

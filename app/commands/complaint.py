@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.access import can_see, is_admin, staff_profile
-from app.errors import N_, NotFoundError, ValidationError, translate
+from app.core.errors import N_, NotFoundError, ValidationError, translate
 from app.extensions import db
 from models import Application, Complaint, OutboxMessage
 from models.base import utcnow

@@ -5,7 +5,7 @@ from flask import current_app
 
 from app.access import ensure_visible
 from app.commands.complaint import notify_user
-from app.errors import N_, ValidationError, translate
+from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from models import Application, Message
 

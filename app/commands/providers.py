@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from sqlalchemy import or_, select
 
-from app.errors import N_, ForbiddenError, NotFoundError, ValidationError, translate
+from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from app.errors import N_
+from app.core.errors import N_
 from app.extensions import db
 from app.files import FileStore
 from app.pdp import retention_days

@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.commands.application.transition import ApplicationTransitionCommand
-from app.errors import N_, SatuPintuError
+from app.core.errors import N_, SatuPintuError
 from app.extensions import db
 from app.notify import format_date, notification_context, queue_notifications, rupiah
 from app.rules_state import rules_state
-from app.formatting import as_utc
+from app.core.formatting import as_utc
 from app.sla import FINAL_KINDS, to_local
 from app.workflow.fields import label_text
 from app.workflow.validity import due_reminder, next_reminder_on

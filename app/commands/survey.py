@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from app.access import ensure_visible
-from app.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
+from app.core.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state
 from models import Application, SurveyResponse, User

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.files import Upload, attach_files
-from app.errors import ConflictError, ForbiddenError, N_, NotFoundError, SatuPintuError, ValidationError, translate
+from app.core.errors import ConflictError, ForbiddenError, N_, NotFoundError, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore, IncomingFile, check_file
 from app.rules_state import rules_state

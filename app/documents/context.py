@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.documents.qr import qr_img_tag
 from app.extensions import db
-from app.formatting import (format_address, format_date, format_datetime, format_money, format_number,
+from app.core.formatting import (format_address, format_date, format_datetime, format_money, format_number,
                             format_phone)
 from app.notify import display_name
 from app.workflow.fields import label_text

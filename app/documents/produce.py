@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.documents.context import document_context
 from app.documents.pades import sign_pdf
 from app.documents.render import RenderError, render_pdf
-from app.errors import N_, SatuPintuError
+from app.core.errors import N_, SatuPintuError
 from app.extensions import db
 from app.files import FileStore, IncomingFile, store_file
 from app.rules_state import rules_state

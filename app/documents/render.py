@@ -18,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from xhtml2pdf import pisa
 from xhtml2pdf.files import ResourceAccessPolicy
 
-from app.formatting import install_filters
+from app.core.formatting import install_filters
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVu Sans"

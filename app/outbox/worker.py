@@ -262,7 +262,7 @@ class Worker:
             counts["retention"] = len(RetentionRunCommand().run().destroyed)
         if db.engine.dialect.name == "sqlite" and time.monotonic() - self._last_analyze >= self.analyze_every:
             # SQLite keeps no planner statistics by itself (PostgreSQL's autovacuum does)
-            from app.database import refresh_statistics
+            from app.core.database import refresh_statistics
 
             self._last_analyze = time.monotonic()
             refresh_statistics(db.session)

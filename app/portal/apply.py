@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
-from app.errors import N_, SatuPintuError, ValidationError
+from app.core.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
 from app.downloads import protect, send_stored_file
 from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
@@ -470,7 +470,7 @@ def wizard(service_key: str):
 def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
     """The command's own field checks, run when the documents already failed, so that every
     problem is shown at once (the command stores nothing when anything is wrong)."""
-    from app.errors import translate
+    from app.core.errors import translate
     from app.workflow.fields import validate_fields
 
     errors: dict[str, str] = {}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.commands.providers import (AddProviderCustomerCommand, ReleaseProviderCustomerCommand,
                                     RequestOwnerRegistrationCommand, TransferInstrumentCommand, lookup_npwp,
                                     own_customer, provider_agencies, provider_customers)
-from app.errors import N_, ForbiddenError, NotFoundError, ValidationError
+from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError
 from app.extensions import db
 from app.portal.auth import login_required_customer
 from models import Asset, AssetTransfer

@@ -134,7 +134,7 @@ def track():
 def _list_mail(user: User, applications: list[Application]) -> tuple[str, str]:
     """(subject, body) of the mail that lists ``applications`` to their applicant, in Indonesian
     like every notification, each time in its agency's zone."""
-    from app.formatting import format_datetime
+    from app.core.formatting import format_datetime
     from app.notify import display_name
 
     base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")

@@ -16,10 +16,10 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.survey import SubmitSurveyCommand, survey_open
-from app.errors import SatuPintuError, ValidationError
+from app.core.errors import SatuPintuError, ValidationError
 from app.extensions import db
 from app.files import FileStore, IncomingFile, check_file, store_file
-from app.formatting import jinja_filters
+from app.core.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
 from app.rules_state import rules_state
@@ -40,7 +40,7 @@ def _csrf():
     return protect_portal_posts()
 
 
-# Older names of app.formatting's ``waktu`` filter (a time in the agency's zone with its name).
+# Older names of app.core.formatting's ``waktu`` filter (a time in the agency's zone with its name).
 portal_requests.add_app_template_filter(jinja_filters()["waktu"], "portal_datetime")
 portal_requests.add_app_template_filter(jinja_filters()["waktu"], "slot_time")
 
@@ -373,7 +373,7 @@ def recap_excel():
     """The same rows as the recap page (same search), times in each application's agency zone."""
     from flask import send_file
 
-    from app.formatting import localize
+    from app.core.formatting import localize
     from app.reports.recap import recap_workbook, zone_of
     from models.base import utcnow
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.errors import N_
+from app.core.errors import N_
 from app.extensions import db
 from app.portal.auth import login_required_customer
 from models import Agency, Application, Complaint, InboxMessage

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from app.errors import N_
+from app.core.errors import N_
 
 ELEMENT_NAMES = {  # Indonesian source names, translated where shown
     "U1": N_("Persyaratan"), "U2": N_("Sistem, Mekanisme, dan Prosedur"), "U3": N_("Waktu Penyelesaian"),

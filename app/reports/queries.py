@@ -8,7 +8,7 @@ from sqlalchemy import and_, false, func, or_, select
 
 from app.access import scope_applications
 from app.extensions import db
-from app.formatting import from_local
+from app.core.formatting import from_local
 from models import Application, AuditEvent, CustomerProfile, ServiceType, SurveyResponse, User
 
 FINAL_KINDS = ("final_success", "final_rejected", "final_cancelled")

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.formatting import localize, zone_key, zone_name
+from app.core.formatting import localize, zone_key, zone_name
 from app.reports.workload import group_counts
 from app.rules_state import rules_state
 from app.workflow.fields import subject_key

@@ -5,7 +5,7 @@ from collections import deque
 from html import escape
 from typing import Mapping, Sequence
 
-from app.errors import N_, translate
+from app.core.errors import N_, translate
 
 PALETTE = ("#337ab7", "#f0ad4e", "#5cb85c", "#d9534f", "#777777", "#5bc0de", "#8e44ad")
 

@@ -16,7 +16,7 @@ DEFAULT_LANGUAGE = "id"
 
 def display_language(locale: Any = None) -> str:
     """The language code of ``locale`` or, when None, of the request being answered (``id`` outside one)."""
-    from app.formatting import current_locale
+    from app.core.formatting import current_locale
     return str(current_locale(locale) or DEFAULT_LANGUAGE).replace("-", "_").split("_")[0].lower() or DEFAULT_LANGUAGE
 
 

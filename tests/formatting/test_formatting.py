@@ -1,4 +1,4 @@
-"""app.formatting: one way to write a time (in the agency's zone, with WIB / WITA / WIT), a date,
+"""app.core.formatting: one way to write a time (in the agency's zone, with WIB / WITA / WIT), a date,
 a number, an amount and a phone number; naive datetimes refused at the formatter and at the
 database; deadlines in days end with a working day in the agency's zone."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.formatting import (NaiveDatetimeError, format_address, format_date, format_datetime, format_money,
+from app.core.formatting import (NaiveDatetimeError, format_address, format_date, format_datetime, format_money,
                             format_number, format_phone, format_time, from_local, isoformat, parse_datetime,
                             tidy_sentence, zone_name)
 
@@ -126,7 +126,7 @@ def test_address_names_village_district_regency_and_province_once():
 
 
 def test_a_typed_date_time_is_the_offices_wall_clock_time():
-    from app.formatting import typed_datetime
+    from app.core.formatting import typed_datetime
 
     assert typed_datetime("2026-12-08T09:00", "Asia/Makassar") == "8 Desember 2026, 09.00 WITA"
     assert typed_datetime("2026-12-31T23:30", "Asia/Jayapura") == "31 Desember 2026, 23.30 WIT"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from app.formatting import NaiveDatetimeError
+from app.core.formatting import NaiveDatetimeError
 
 UTC = timezone.utc
 
@@ -118,7 +118,7 @@ def wall(zone_hours: int, y, m, d, hh=23, mm=59, ss=59) -> datetime:
     ((2026, 12, 31, 10), {"working_days": 1}, (2027, 1, 4), "new year"),
 ])
 def test_deadlines_in_days_end_with_a_working_day_in_the_agencys_zone(ctx, zone, hours, start, sla, due, why):
-    from app.formatting import format_datetime
+    from app.core.formatting import format_datetime
 
     begin = wall(hours, *start, 0, 0)
     result = clock(zone).due(begin, sla)

@@ -85,7 +85,7 @@ def test_smtp_down_then_back_delivers_each_email_exactly_once(app, offices, deli
 
 def test_a_transition_that_rolls_back_writes_and_sends_nothing(app, offices, delivery, monkeypatch):
     from app.commands.application import effects
-    from app.errors import ValidationError
+    from app.core.errors import ValidationError
 
     smtp, _ = delivery
     office = offices["metrologi"]

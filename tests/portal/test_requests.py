@@ -322,7 +322,7 @@ def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, f
     """Without `company`/`location` in the transition's `revise`, the form has no such sections and a
     hand-made request changing them is refused by the command, whatever the portal sends."""
     from app.commands.application.transition import ApplicationTransitionCommand
-    from app.errors import ValidationError
+    from app.core.errors import ValidationError
     from flask_appbuilder.security.sqla.models import User
     client, user_id, app_id, _ = kaltim_app
     verifier = _staff(app, factories, "kaltim", "verifikator")

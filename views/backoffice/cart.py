@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
 from app.commands.cart import AdjustCartCommand, cart_adjust_spec, may_adjust_cart
-from app.errors import ConflictError, SatuPintuError
+from app.core.errors import ConflictError, SatuPintuError
 from views.backoffice.common import platform_errors
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.access import is_admin, staff_profile
 from app.extensions import db
-from app.formatting import as_utc, format_datetime, format_money
+from app.core.formatting import as_utc, format_datetime, format_money
 from app.rules_state import rules_state
 from app.sla import SlaClock, to_local
 from app.workflow.calendar import sla_status
@@ -65,7 +65,7 @@ def visible_services(user, agency_id: int | None = None) -> list[ServiceType]:
 
 def user_zone(user) -> str:
     """The time zone a staff member's own lists and filters use: their agency's (WIB otherwise)."""
-    from app.formatting import zone_key
+    from app.core.formatting import zone_key
     profile = staff_profile(user)
     return zone_key(profile.agency if profile else None)
 
@@ -119,7 +119,7 @@ class SlaBadges:
 
 
 def local_time(value: datetime | None, tz: str | None = None) -> str:
-    """A stored (UTC) time in the agency's zone with the zone's name (app.formatting)."""
+    """A stored (UTC) time in the agency's zone with the zone's name (app.core.formatting)."""
     return format_datetime(value, tz)
 
 
@@ -135,7 +135,7 @@ def platform_errors(method):
     """Render a platform error (404 outside the user's scope, …) as the back office's error page."""
     from functools import wraps
 
-    from app.errors import SatuPintuError
+    from app.core.errors import SatuPintuError
 
     @wraps(method)
     def wrapper(self, *args, **kwargs):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.access import scope_applications
 from app.commands.complaint import (COMPLAINT_STATUSES, ReplyComplaintCommand, complaint_visible,
                                     scope_complaints)
-from app.errors import SatuPintuError
+from app.core.errors import SatuPintuError
 from app.extensions import db
 from models import Application, Complaint, Message
 from views.backoffice.common import platform_errors, customer_names, local_time, user_zone

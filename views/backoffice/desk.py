@@ -14,9 +14,9 @@ from app.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand
-from app.errors import ConflictError, SatuPintuError, translate
+from app.core.errors import ConflictError, SatuPintuError, translate
 from app.extensions import db
-from app.formatting import format_date, format_number, format_phone, typed_datetime
+from app.core.formatting import format_date, format_number, format_phone, typed_datetime
 from app.rules.labels import display_language
 from app.workflow.fields import condition_holds
 from models import Application, ApplicationFile, AuditEvent, Message, SurveyResponse, User

@@ -14,7 +14,7 @@ from wtforms.validators import Optional as OptionalValidator
 
 from app.access import users_with_role
 from app.files import TYPE_LABELS, normalise_types
-from app.formatting import format_datetime
+from app.core.formatting import format_datetime
 from models import Application
 from views.backoffice.common import text
 

@@ -19,7 +19,7 @@ from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
 from app.rules_state import rules_state
 from models import Application
-from app.formatting import localize, zone_key, zone_name
+from app.core.formatting import localize, zone_key, zone_name
 from models.base import utcnow
 from views.backoffice.common import (platform_errors, user_zone, active_rules_data, customer_names, local_time, text, visible_agencies,
                                      visible_services)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
-from app.errors import translate
+from app.core.errors import translate
 from app.reports.svg import BUILTIN_ROLES, workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
 from app.rules_state import rules_state

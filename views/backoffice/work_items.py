@@ -12,7 +12,7 @@ from wtforms import HiddenField, TextAreaField
 from app.access import users_with_role, workflow_roles
 from app.commands.work_items import (AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows,
                                      work_items_spec)
-from app.errors import SatuPintuError
+from app.core.errors import SatuPintuError
 from app.extensions import db
 from app.workflow.fields import label_text
 from app.workflow.work_items import STATUS_LABELS, step_allowed

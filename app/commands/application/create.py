@@ -10,7 +10,7 @@ from app.access import role_names
 from app.commands.application.effects import EffectContext, assign_number
 from app.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
-from app.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
+from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 
 ASSET_PHOTO_PURPOSE = "asset_photo"   # ApplicationFile.purpose of the instrument's photo at submission
 ASSET_PHOTO_KEY = "foto_alat"
@@ -23,10 +23,10 @@ from app.workflow.fields import FieldContext, jsonable, local_today, validate_fi
 from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
-from app.formatting import as_utc
+from app.core.formatting import as_utc
 from models.base import utcnow
 
-# stored as written (the audit record); shown through the catalogs (app.errors.translate)
+# stored as written (the audit record); shown through the catalogs (app.core.errors.translate)
 CREATED_LABEL = N_("Permohonan dibuat")
 
 COMPANY_FIELDS = [

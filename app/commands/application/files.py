@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.errors import N_, translate
+from app.core.errors import N_, translate
 from app.extensions import db
 from app.files import (FileStore, IncomingFile, check_file, content_problem, filename_problem, store_file,
                        too_large_message)

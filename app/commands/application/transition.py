@@ -23,7 +23,7 @@ from app.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
 from app.commands.application.files import attach_files, classify_uploads
-from app.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
+from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.files import FileStore
 from app.notify import notification_context
@@ -33,7 +33,7 @@ from app.workflow.engine import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
 from app.workflow.fields import FieldContext, jsonable, label_text, local_today, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
-from app.formatting import as_utc
+from app.core.formatting import as_utc
 from models.base import utcnow
 
 SECRET_TYPES = ("passphrase",)
@@ -56,7 +56,7 @@ class TransitionError(SatuPintuError):
 
 
 def _translated(message) -> str:
-    from app.errors import translate
+    from app.core.errors import translate
     template = getattr(message, "template", None)
     return translate(template, **message.params) if template else str(message)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from app.errors import N_, SatuPintuError
+from app.core.errors import N_, SatuPintuError
 from app.extensions import appbuilder, db
 from app.rules.loader import Rules
 from app.workflow.fields import label_text
