@@ -40,19 +40,19 @@ class Config:
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_API_KEY_ENABLED = True           # `Authorization: Bearer sp_...` for machine clients
     FAB_API_KEY_PREFIXES = ["sp_"]
-    FAB_SECURITY_MANAGER_CLASS = "app.security.SatuPintuSecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.SatuPintuSecurityManager"
     FAB_INDEX_VIEW = "views.home.HomeView"
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    # Login limits (app/login_limits.py) on /login/, the JWT login and /portal/masuk, replacing
+    # Login limits (app/security/login_limits.py) on /login/, the JWT login and /portal/masuk, replacing
     # Flask-AppBuilder's per-address AUTH_RATE_LIMITED: failed logins per account, attempts per address
     AUTH_RATE_LIMITED = False
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 5 minute")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "300 per 5 minute")
-    # Revocable sessions (app/sessions.py): short-lived JWTs, idle timeout of staff sessions
+    # Revocable sessions (app/security/sessions.py): short-lived JWTs, idle timeout of staff sessions
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("JWT_ACCESS_TOKEN_EXPIRES_MINUTES", "15")))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=int(os.environ.get("JWT_REFRESH_TOKEN_EXPIRES_HOURS", "12")))
     STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "30"))
@@ -123,7 +123,7 @@ class Config:
     WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
     WHATSAPP_TIMEOUT_SECONDS = float(os.environ.get("WHATSAPP_TIMEOUT_SECONDS", "10"))
 
-    # Behind a reverse proxy (app/proxy.py): how many proxies set each X-Forwarded-* header.
+    # Behind a reverse proxy (app/security/proxy.py): how many proxies set each X-Forwarded-* header.
     # 0 = not trusted at all (the default); behind one nginx: PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))

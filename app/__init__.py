@@ -8,7 +8,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 
 from app.extensions import appbuilder, db, mail, migrate
-from app.proxy import install_proxy_fix
+from app.security.proxy import install_proxy_fix
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,12 +71,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_session_security(app: Flask) -> None:
     """Revocable sessions and tokens, and the security log (before the views' own hooks)."""
-    from app.security_log import init_security_log
-    from app.sessions import init_sessions
+    from app.security.log import init_security_log
+    from app.security.sessions import init_sessions
 
     init_security_log(app)
     init_sessions(app)
-    from app.auth_cache import init_auth_cache
+    from app.security.auth_cache import init_auth_cache
     init_auth_cache()  # one auth query per request; cached permission answers (stamp-invalidated)
 
 
@@ -126,9 +126,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_web_security(app: Flask) -> None:
     """Same-site redirects only (portal and Flask-AppBuilder), no-store on every non-static response."""
-    from app.cache_control import init_cache_control
-    from app.input_guard import init_input_guard
-    from app.redirects import init_redirects
+    from app.security.cache_control import init_cache_control
+    from app.security.input_guard import init_input_guard
+    from app.security.redirects import init_redirects
 
     init_redirects(app)
     init_cache_control(app)

@@ -10,7 +10,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from app.core import formatting
-from app.access import users_with_role
+from app.security.access import users_with_role
 from app.core.formatting import format_datetime, format_money, format_phone, install_filters, tidy_sentence
 from app.extensions import db
 from models import Application, CustomerProfile, OutboxMessage, User

@@ -59,7 +59,7 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
 
     from app.extensions import db
     from app.rules_state import rules_state
-    from app.security import CUSTOMER_ROLE
+    from app.security.roles import CUSTOMER_ROLE
     from models import Application, CustomerProfile, ServiceType
 
     session = db.session

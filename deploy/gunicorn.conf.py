@@ -19,7 +19,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 # the app is built in each worker, not once before forking: no database connection is shared
 preload_app = False
-# X-Forwarded-* is the app's business (PROXY_FIX_* settings, app/proxy.py), not gunicorn's
+# X-Forwarded-* is the app's business (PROXY_FIX_* settings, app/security/proxy.py), not gunicorn's
 secure_scheme_headers = {}
 forwarded_allow_ips = "127.0.0.1"
 # logs to stdout/stderr: journald (systemd) or `docker compose logs` keep them

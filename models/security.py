@@ -45,7 +45,7 @@ class UserSessionStamp(Model):
 class AuthStamp(Model):
     """A stamp every web process reads with the request's user: ``permissions`` changes whenever a
     role, a permission, a role's permissions or a user's groups change, and each process drops its
-    cached permission answers when it sees a new one (app/auth_cache.py)."""
+    cached permission answers when it sees a new one (app/security/auth_cache.py)."""
 
     __tablename__ = "auth_stamp"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -122,8 +122,8 @@ def isolated_app(tmp_path_factory, name: str, **settings):
 
 
 def sign_in(client, user_id: int):
-    """Sign a test client in as a portal user the way a real login does (app/sessions.py stamp)."""
-    from app.sessions import STAMP_KEY, current_stamp
+    """Sign a test client in as a portal user the way a real login does (app/security/sessions.py stamp)."""
+    from app.security.sessions import STAMP_KEY, current_stamp
 
     with client.application.app_context():
         stamp = current_stamp(user_id)

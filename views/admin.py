@@ -17,7 +17,7 @@ from wtforms import BooleanField
 
 from sqlalchemy import false, or_, select
 
-from app.access import is_admin, scope_applications, staff_profile
+from app.security.access import is_admin, scope_applications, staff_profile
 from app.extensions import db
 from app.core.formatting import format_datetime, localize, zone_key
 from views.api_contract import ContractErrors

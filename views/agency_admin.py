@@ -25,9 +25,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, validators
 
-from app.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
+from app.security.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
 from app.extensions import db
-from app.security import AGENCY_ADMIN_ROLE
+from app.security.roles import AGENCY_ADMIN_ROLE
 from models import (Agency, AgencyDayOff, BankAccount, CatalogueItem, RulesVersion, ServiceType, Signatory,
                     StaffProfile)
 from views.admin import ACTIVE_FIELD, AgencyView, BankAccountView, CatalogueItemView

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.access import ensure_visible, scope_applications, workflow_roles
+from app.security.access import ensure_visible, scope_applications, workflow_roles
 from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
 from app.commands.application.transition import ApplicationTransitionCommand

@@ -15,7 +15,7 @@ from wtforms import ValidationError
 
 from app.extensions import appbuilder, db
 from app.portal import tokens
-from app.security import CUSTOMER_ROLE
+from app.security.roles import CUSTOMER_ROLE
 from models.activity import OutboxMessage
 from models.people import AccountToken, CustomerProfile
 

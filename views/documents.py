@@ -13,7 +13,7 @@ Every file goes out through app/downloads.py (attachment unless previewed, an RF
 ``nosniff``, ``no-store``). Opening a personal document is logged (app/pdp.py).
 
 Downloads need a session login or a JWT (``Authorization: Bearer``). Customers get only their
-own applications' files, staff those within their scope (``app.access.can_see``); anything else
+own applications' files, staff those within their scope (``app.security.access.can_see``); anything else
 is a 404. Results (result files, licences, reports, cover letters) wait for the customer's
 survey when the service's survey has ``gates_downloads: true``.
 """
@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import exists, select
 
-from app.access import can_see
+from app.security.access import can_see
 from app.documents.verify import find_document, verify_copy, verify_document
 from app.core.errors import N_, translate
 from app.pdp import record_access

@@ -2,8 +2,8 @@
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from app.access import role_names
-from app.security import CUSTOMER_ROLE
+from app.security.access import role_names
+from app.security.roles import CUSTOMER_ROLE
 
 
 class HomeView(IndexView):

@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _
 
 from app.core.formatting import format_datetime
-from app.security_log import KIND_LABELS
+from app.security.log import KIND_LABELS
 from models.security import SecurityEvent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.access import ensure_visible, workflow_roles
+from app.security.access import ensure_visible, workflow_roles
 from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state

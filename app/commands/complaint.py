@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from app.access import can_see, is_admin, staff_profile
+from app.security.access import can_see, is_admin, staff_profile
 from app.core.errors import N_, NotFoundError, ValidationError, translate
 from app.extensions import db
 from models import Application, Complaint, OutboxMessage

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.access import ensure_visible
+from app.security.access import ensure_visible
 from app.commands.complaint import notify_user
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db

@@ -277,7 +277,7 @@ def approver_roles(agency_key: str, group_key: str | None = None) -> set[str]:
 
 def decider_agency_ids(user) -> list[int] | None:
     """Agencies whose owner registrations ``user`` may decide; None means every agency (administrator)."""
-    from app.access import is_admin, role_names, staff_profile
+    from app.security.access import is_admin, role_names, staff_profile
 
     if is_admin(user):
         return None
@@ -325,7 +325,7 @@ class DecideOwnerRegistrationCommand:
 
     def _account_for_pic(self, row: ProviderCustomer) -> int:
         from app.extensions import appbuilder
-        from app.security import CUSTOMER_ROLE
+        from app.security.roles import CUSTOMER_ROLE
 
         existing = db.session.scalar(select(CustomerProfile).where(CustomerProfile.nik == row.pic_nik))
         if existing is not None:

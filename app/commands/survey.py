@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from app.access import ensure_visible
+from app.security.access import ensure_visible
 from app.core.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
 from app.rules_state import rules_state

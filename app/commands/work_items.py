@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.access import ensure_visible, users_with_role, workflow_roles
+from app.security.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.files import Upload, attach_files
 from app.core.errors import ConflictError, ForbiddenError, N_, NotFoundError, SatuPintuError, ValidationError, translate
 from app.extensions import db

@@ -21,10 +21,10 @@ from app.portal.captcha import captcha_enabled, check_captcha, new_challenge
 from app.portal.forms import (COMPANY_TYPES, INSTITUTION_TYPES, ChangePasswordForm, ForgotPasswordForm,
                               LoginForm, ProfileForm, RegisterForm, ResendForm, ResetPasswordForm,
                               VerifyEmailForm, password_problem)
-from app.login_limits import login_limits, note_failed_login
-from app.security import CUSTOMER_ROLE
-from app.security_log import LOGIN_FAILED, record_security_event
-from app.sessions import revoke_sessions
+from app.security.login_limits import login_limits, note_failed_login
+from app.security.roles import CUSTOMER_ROLE
+from app.security.log import LOGIN_FAILED, record_security_event
+from app.security.sessions import revoke_sessions
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from models.activity import OutboxMessage
 from models.base import utcnow

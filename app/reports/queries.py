@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, false, func, or_, select
 
-from app.access import scope_applications
+from app.security.access import scope_applications
 from app.extensions import db
 from app.core.formatting import from_local
 from models import Application, AuditEvent, CustomerProfile, ServiceType, SurveyResponse, User

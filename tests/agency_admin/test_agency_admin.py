@@ -76,7 +76,7 @@ def role_id(app, name):
 
 def test_role_exists_with_label_permissions(app):
     from app.extensions import appbuilder
-    from app.security import AGENCY_ADMIN_LABEL
+    from app.security.roles import AGENCY_ADMIN_LABEL
     assert AGENCY_ADMIN_LABEL == "Administrator Instansi"
     with app.app_context():
         role = appbuilder.sm.find_role("admin_instansi")

@@ -140,7 +140,7 @@ def test_a_transition_is_a_bounded_number_of_statements(app, bo_offices, seed_da
 def test_cached_permission_answers_follow_a_role_change_in_every_process(app, factories, login):
     """A permission taken from a role is refused on the next request, also in a process that still
     holds the old answer (it sees the new permissions stamp read with the request's user)."""
-    from app import auth_cache
+    from app.security import auth_cache
     from app.extensions import appbuilder, db
 
     customer = login(factories.customer())

@@ -1,4 +1,4 @@
-"""A NUL (U+0000) in any text a request supplies is a 400 before a view runs (app/input_guard.py).
+"""A NUL (U+0000) in any text a request supplies is a 400 before a view runs (app/security/input_guard.py).
 
 Found in the attacker walk on PostgreSQL: PostgreSQL text cannot hold U+0000, so every one of these
 answered 500 there (SQLite stores the byte, which is why only the walk found it). The table covers

@@ -1,11 +1,11 @@
-"""X-Forwarded-* is trusted only as far as PROXY_FIX_* says (app/proxy.py): off by default, and
+"""X-Forwarded-* is trusted only as far as PROXY_FIX_* says (app/security/proxy.py): off by default, and
 with count 1 only the hop the proxy itself appended is believed."""
 from __future__ import annotations
 
 import pytest
 from flask import Flask, jsonify, request, request_started
 
-from app.proxy import install_proxy_fix
+from app.security.proxy import install_proxy_fix
 
 CLIENT = "203.0.113.7"     # what the TCP connection says (REMOTE_ADDR)
 

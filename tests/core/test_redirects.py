@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from app.redirects import normalise_target, safe_redirect_target
+from app.security.redirects import normalise_target, safe_redirect_target
 from config import DEMO_PASSWORD
 
 HOSTILE = [
@@ -100,7 +100,7 @@ def admin_client(app):
 
 @pytest.mark.parametrize("target", HOSTILE)
 def test_portal_login_next(app, customer, portal_client, target):
-    if "\x00" in target:   # a literal NUL is refused before any view (app/input_guard.py): no redirect at all
+    if "\x00" in target:   # a literal NUL is refused before any view (app/security/input_guard.py): no redirect at all
         assert_refused_without_redirect(portal_client.get("/portal/masuk", query_string={"next": target}))
         assert_refused_without_redirect(app.test_client().post("/portal/masuk", query_string={"next": target}, data={
             "identifier": customer[1], "password": DEMO_PASSWORD, "next": target}))

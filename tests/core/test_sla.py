@@ -111,7 +111,7 @@ def outbox_count(app_id: int, template: str) -> int:
 
 
 def test_sla_tick_notifies_and_fires_once(app, run, factories):
-    from app.access import users_with_role
+    from app.security.access import users_with_role
     from app.commands.sla import SlaTickCommand
 
     customer, staff = factories.customer(), factories.staff(AGENCY, "petugas")

@@ -429,7 +429,7 @@ def test_extension_prefill_only_from_the_customers_own_application(app, offices,
         data = dict(db.session.get(Application, app_id).data)
     stranger, _ = factories.customer("person")
     url = "/portal/ajukan/kaltim_akdp?" + query.format(other=app_id, own=app_id)
-    if "%00" in query:   # a NUL is refused before any view (app/input_guard.py)
+    if "%00" in query:   # a NUL is refused before any view (app/security/input_guard.py)
         response = sign_in(app.test_client(), stranger).get(url)
         assert response.status_code == 400
         page = response.get_data(as_text=True)

@@ -207,7 +207,7 @@ def test_login_is_rate_limited(app, registered):
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
         UPLOAD_FOLDER = app.config["UPLOAD_FOLDER"]
         RATELIMIT_ENABLED = True
-        LOGIN_ACCOUNT_RATE_LIMIT = "3 per minute"  # failed logins per account (app/login_limits.py)
+        LOGIN_ACCOUNT_RATE_LIMIT = "3 per minute"  # failed logins per account (app/security/login_limits.py)
 
     limited = create_app(Limited)
     client = limited.test_client()

@@ -1,4 +1,4 @@
-"""Login limits (app/login_limits.py) on the three logins: failed attempts count per account, every
+"""Login limits (app/security/login_limits.py) on the three logins: failed attempts count per account, every
 attempt per address with a much higher ceiling — 30 officers behind one office address all get in,
 the 11th wrong password on one account is refused from any address."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The security log (app/security_log.py): every failed login, 403, 429, logout and revocation leaves
+"""The security log (app/security/log.py): every failed login, 403, 429, logout and revocation leaves
 a row (visible to administrators) and one structured log line."""
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def test_logout_revocations_and_refused_sessions_are_recorded(app, client, reque
 
 
 def test_idle_timeout_is_recorded(app, staff, monkeypatch):
-    import app.sessions as sessions
+    import app.security.sessions as sessions
 
     monkeypatch.setitem(app.config, "STAFF_IDLE_TIMEOUT_MINUTES", 1)
     moment = {"now": 1_900_000_000.0}
@@ -187,7 +187,7 @@ def test_idle_timeout_is_recorded(app, staff, monkeypatch):
 
 
 def test_recording_never_breaks_the_request(app, client, staff, monkeypatch, security_caplog):
-    import app.security_log as security_log
+    import app.security.log as security_log
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("database unavailable")

@@ -1,4 +1,4 @@
-"""Revocable sessions (app/sessions.py): a copied cookie or an old JWT dies with logout, a password
+"""Revocable sessions (app/security/sessions.py): a copied cookie or an old JWT dies with logout, a password
 change, a role change or a deactivation; a login gets a new session id; idle staff are logged out."""
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_logout_ends_every_session_of_the_user(app, staff):
 @pytest.mark.parametrize("kind", ["staff", "customer"])
 def test_login_gives_a_new_session_id(app, request, kind):
     """An id planted before login (session fixation) is replaced; the planted cookie stays anonymous."""
-    from app.sessions import SID_KEY
+    from app.security.sessions import SID_KEY
 
     person = request.getfixturevalue(kind)
     client = app.test_client()
@@ -190,7 +190,7 @@ def test_login_gives_a_new_session_id(app, request, kind):
 @pytest.mark.parametrize("forged", [None, "", "0" * 32, "not-the-stamp"])
 def test_a_session_without_the_current_stamp_is_refused(app, customer, forged):
     """A cookie naming a user (old format, or a stamp it never had) is not a login."""
-    from app.sessions import STAMP_KEY
+    from app.security.sessions import STAMP_KEY
 
     client = app.test_client()
     with client.session_transaction() as session:
@@ -198,7 +198,7 @@ def test_a_session_without_the_current_stamp_is_refused(app, customer, forged):
         if forged is not None:
             session[STAMP_KEY] = forged
     if forged == "":
-        from app.sessions import revoke_sessions
+        from app.security.sessions import revoke_sessions
         with app.app_context():
             revoke_sessions(customer.user_id, reason="logout")   # "" was the stamp before any revocation
     assert sent_to_login(client.get("/portal/profil"), customer)
@@ -206,8 +206,8 @@ def test_a_session_without_the_current_stamp_is_refused(app, customer, forged):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """app.sessions' clock, moved by the test."""
-    import app.sessions as sessions
+    """app.security.sessions' clock, moved by the test."""
+    import app.security.sessions as sessions
 
     moment = {"now": 1_800_000_000.0}
     monkeypatch.setattr(sessions, "now", lambda: moment["now"])

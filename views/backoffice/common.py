@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from app.access import is_admin, staff_profile
+from app.security.access import is_admin, staff_profile
 from app.extensions import db
 from app.core.formatting import as_utc, format_datetime, format_money
 from app.rules_state import rules_state

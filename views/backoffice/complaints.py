@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import func, select
 
-from app.access import scope_applications
+from app.security.access import scope_applications
 from app.commands.complaint import (COMPLAINT_STATUSES, ReplyComplaintCommand, complaint_visible,
                                     scope_complaints)
 from app.core.errors import SatuPintuError

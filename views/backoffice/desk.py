@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.access import ensure_visible
+from app.security.access import ensure_visible
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from app.commands.application.transition import ApplicationTransitionCommand, form_version, refusal
 from app.commands.message import PostMessageCommand

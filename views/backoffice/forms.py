@@ -12,7 +12,7 @@ from wtforms import (BooleanField, FileField, HiddenField, PasswordField, Select
                      TextAreaField)
 from wtforms.validators import Optional as OptionalValidator
 
-from app.access import users_with_role
+from app.security.access import users_with_role
 from app.files import TYPE_LABELS, normalise_types
 from app.core.formatting import format_datetime
 from models import Application

@@ -9,7 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.access import role_names, scope_applications
+from app.security.access import role_names, scope_applications
 from app.extensions import db
 from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
@@ -178,7 +178,7 @@ class WorkQueueView(BaseView):
 
 def _visible(user, all_services: list[ServiceType]) -> list[ServiceType]:
     """visible_services(user) out of the already loaded service types (same order, same rules)."""
-    from app.access import is_admin, staff_profile
+    from app.security.access import is_admin, staff_profile
 
     if is_admin(user):
         return all_services

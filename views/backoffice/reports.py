@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder import BaseView, expose, has_access
 
-from app.access import is_admin
+from app.security.access import is_admin
 from app.extensions import db
 from app.reports.ikm import compute_ikm, question_elements
 from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows, scoped, search_filter,

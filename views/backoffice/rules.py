@@ -10,7 +10,7 @@ from flask_babel import get_locale, gettext, gettext as _
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from app.access import is_admin
+from app.security.access import is_admin
 from app.commands.rules.activate import ActivateRulesCommand, RulesStrandError
 from app.extensions import db
 from app.core.errors import translate

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
-from app.access import users_with_role, workflow_roles
+from app.security.access import users_with_role, workflow_roles
 from app.commands.work_items import (AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows,
                                      work_items_spec)
 from app.core.errors import SatuPintuError

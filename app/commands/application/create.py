@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.access import role_names
+from app.security.access import role_names
 from app.commands.application.effects import EffectContext, assign_number
 from app.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
@@ -17,7 +17,7 @@ ASSET_PHOTO_KEY = "foto_alat"
 from app.extensions import db
 from app.files import FileStore
 from app.rules_state import rules_state
-from app.security import CUSTOMER_ROLE
+from app.security.roles import CUSTOMER_ROLE
 from app.sla import SlaClock
 from app.workflow.fields import FieldContext, jsonable, local_today, validate_fields
 from app.workflow.numbering import receipt_numbering

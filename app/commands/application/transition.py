@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import ensure_visible, users_with_role, workflow_roles
+from app.security.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
 from app.commands.application.files import attach_files, classify_uploads

@@ -172,7 +172,7 @@ class ActivateRulesCommand:
 
     def sync_roles(self) -> None:
         """Every role of the rules exists as a Flask-AppBuilder role with its permissions."""
-        from app.security import sync_role_permissions
+        from app.security.roles import sync_role_permissions
 
         sync_role_permissions(appbuilder.sm, list(self.data.get("roles", {})))
 

@@ -4,7 +4,7 @@ Flask-AppBuilder asks the database, on every request, for the user, their roles,
 the public role's permissions and an ``EXISTS`` per permission checked (6+ statements before the
 view runs). Here:
 
-* the request's user row, their session stamp (app/sessions.py) and the ``permissions`` stamp
+* the request's user row, their session stamp (app/security/sessions.py) and the ``permissions`` stamp
   (``auth_stamp``) are read in **one** statement, the first time any of them is needed;
 * permission answers (``EXISTS`` on roles, menu access, public permissions) are cached in the
   process per role set, and dropped as soon as the ``permissions`` stamp read with the request differs
@@ -13,7 +13,7 @@ view runs). Here:
   so Flask-AppBuilder's screens, APIs and CLI are all covered), so every worker sees it on its next
   request;
 * a user's role set is cached per (user, session stamp, permissions stamp): a change of the user's
-  roles bumps their session stamp (app/sessions.py), which also ends their sessions and tokens.
+  roles bumps their session stamp (app/security/sessions.py), which also ends their sessions and tokens.
 
 Nothing is trusted from the unverified token: its ``sub`` only chooses which row to prefetch; the
 token is verified as before and the stamps compared with what it carries.
@@ -29,6 +29,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.security.access import remember_staff_profile
 from models.base import utcnow
 from models.security import AuthStamp, UserSessionStamp
 
@@ -67,7 +68,7 @@ def _permissions_stamp_column():
 
 def request_auth() -> dict:
     """{"user_id", "user", "user_stamp", "permissions"} of this request, read once (one statement,
-    which also primes app.access.staff_profile for that user)."""
+    which also primes app.security.access.staff_profile for that user)."""
     state = g.get(_G_KEY)
     current = request._get_current_object()
     # g belongs to the app context, which a CLI or worker may keep across several request contexts
@@ -92,8 +93,6 @@ def request_auth() -> dict:
                                  .where(User.id == user_id)).unique().first()
     if row is not None:
         state.update(user=row[0], user_stamp=row[1] or "", permissions=row[2] or "")
-        from app.access import remember_staff_profile
-
         remember_staff_profile(user_id, row[3])
     else:
         state["user_id"] = None

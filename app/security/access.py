@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core.errors import NotFoundError
 from app.extensions import db
-from app.security import CUSTOMER_ROLE
+from app.security.roles import CUSTOMER_ROLE
 from models import Application, StaffProfile
 
 ADMIN_ROLE = "Admin"
@@ -56,7 +56,7 @@ def _profiles() -> dict:
 
 
 def remember_staff_profile(user_id: int, profile) -> None:
-    """The profile read along with the request's user (app/auth_cache.py)."""
+    """The profile read along with the request's user (app/security/auth_cache.py)."""
     _profiles()[user_id] = profile
 
 
