@@ -72,7 +72,7 @@ class Config:
     RULES_PATH = os.environ.get("RULES_PATH", str(BASE_DIR / "workflow_rules.yaml"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(60 * 1024 * 1024)))  # 413 above
-    # Uploads (app/files.py, app/file_checks.py): multipart parts, largest file read, content limits
+    # Uploads (app/storage/files.py, app/storage/file_checks.py): multipart parts, largest file read, content limits
     MAX_FORM_PARTS = int(os.environ.get("MAX_FORM_PARTS", "1000"))
     UPLOAD_MAX_MB = float(os.environ.get("UPLOAD_MAX_MB", "50"))
     UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", "40000000"))

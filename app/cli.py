@@ -175,7 +175,7 @@ retention_cli = AppGroup("retention", help="UU PDP: destroy documents past their
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def files_sweep(minutes: float | None, dry_run: bool) -> None:
     """Remove files in UPLOAD_FOLDER that no row names (older than an hour), and list them."""
-    from app.files import sweep_orphans
+    from app.storage.files import sweep_orphans
 
     removed = sweep_orphans(older_than_minutes=minutes, dry_run=dry_run)
     for item in removed:

@@ -13,7 +13,7 @@ from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, Cre
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
 from app.extensions import appbuilder, db
-from app.files import IncomingFile
+from app.storage.files import IncomingFile
 from app.rules_state import rules_state
 from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.signing import create_signing_key

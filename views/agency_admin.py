@@ -323,7 +323,7 @@ class DocumentAccessLogView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        from app.pdp import access_log_stmt, document_label, user_label
+        from app.storage.pdp import access_log_stmt, document_label, user_label
         from models import Application, DocumentAccess
         from views.backoffice.common import local_time
 

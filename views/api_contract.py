@@ -93,7 +93,7 @@ def _flatten(schema: Schema, messages, prefix: str = "") -> dict[str, str]:
 
 def _raw_body() -> tuple[object, dict]:
     """The request's JSON (or a multipart ``payload`` field, or plain form fields) and its files."""
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
         if request.form.get("payload"):

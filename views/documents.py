@@ -9,8 +9,8 @@ URLs (linked from the portal and the back office):
 - ``GET  /pratinjau/berkas/<application_file_id>`` — the one inline preview: PDF, PNG, JPG and GIF
   only, under ``Content-Security-Policy: sandbox`` (the back office's preview iframe uses it).
 
-Every file goes out through app/downloads.py (attachment unless previewed, an RFC 6266 filename,
-``nosniff``, ``no-store``). Opening a personal document is logged (app/pdp.py).
+Every file goes out through app/storage/downloads.py (attachment unless previewed, an RFC 6266 filename,
+``nosniff``, ``no-store``). Opening a personal document is logged (app/storage/pdp.py).
 
 Downloads need a session login or a JWT (``Authorization: Bearer``). Customers get only their
 own applications' files, staff those within their scope (``app.security.access.can_see``); anything else
@@ -27,9 +27,9 @@ from sqlalchemy import exists, select
 from app.security.access import can_see
 from app.documents.verify import find_document, verify_copy, verify_document
 from app.core.errors import N_, translate
-from app.pdp import record_access
+from app.storage.pdp import record_access
 from app.extensions import db
-from app.downloads import PREVIEW_TYPES, send_stored_file
+from app.storage.downloads import PREVIEW_TYPES, send_stored_file
 from app.rules_state import rules_state
 from models import Application, ApplicationFile, GeneratedDocument, SurveyResponse
 

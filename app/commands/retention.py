@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from app.core.errors import N_
 from app.extensions import db
-from app.files import FileStore
-from app.pdp import retention_days
+from app.storage.files import FileStore
+from app.storage.pdp import retention_days
 from app.rules_state import rules_state
 from app.sla import FINAL_KINDS
 from models import (Application, ApplicationFile, Asset, AuditEvent, GeneratedDocument, Message, Payment,

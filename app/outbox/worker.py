@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.files import FileStore
+from app.storage.files import FileStore
 from app.outbox.channels import Delivery, DeliveryError, get_channel
 from models import GeneratedDocument, OutboxMessage
 from models.base import utcnow
@@ -248,7 +248,7 @@ class Worker:
             counts["sla"] = SlaTickCommand().run()
         if time.monotonic() - self._last_sweep >= self.sweep_every:
             self._last_sweep = time.monotonic()
-            from app.files import sweep_orphans
+            from app.storage.files import sweep_orphans
 
             removed = sweep_orphans()
             counts["swept"] = len(removed)

@@ -19,8 +19,8 @@ from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, Cre
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.core.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
-from app.downloads import protect, send_stored_file
-from app.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
+from app.storage.downloads import protect, send_stored_file
+from app.storage.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
 from app.rules_state import rules_state

@@ -199,7 +199,7 @@ def requirement_template(service_key: str, document_key: str):
             path = (base / document["template"]).resolve()
             if base not in path.parents or not path.is_file():
                 abort(404)
-            from app.downloads import protect
+            from app.storage.downloads import protect
 
             return protect(send_file(path, as_attachment=True, download_name=f"{service_key}_{path.name}"))
     abort(404)

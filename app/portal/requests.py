@@ -18,7 +18,7 @@ from app.commands.application.transition import ApplicationTransitionCommand, fo
 from app.commands.survey import SubmitSurveyCommand, survey_open
 from app.core.errors import SatuPintuError, ValidationError
 from app.extensions import db
-from app.files import FileStore, IncomingFile, check_file, store_file
+from app.storage.files import FileStore, IncomingFile, check_file, store_file
 from app.core.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
@@ -280,7 +280,7 @@ def render_detail(application: Application, *, action_errors: dict | None = None
 
 def document_access(application: Application) -> list[dict]:
     """UU PDP: who opened this application's personal documents, for the applicant (newest first)."""
-    from app.pdp import access_log_stmt, document_label
+    from app.storage.pdp import access_log_stmt, document_label
     from models import DocumentAccess
 
     rows = db.session.scalars(access_log_stmt().where(DocumentAccess.application_id == application.id)
@@ -658,8 +658,8 @@ def own_file(app_id: int, file_id: int):
     item = db.session.get(ApplicationFile, file_id)
     if item is None or item.application_id != application.id or item.purpose == "result":
         abort(404)
-    from app.downloads import send_stored_file
-    from app.pdp import record_access
+    from app.storage.downloads import send_stored_file
+    from app.storage.pdp import record_access
 
     record_access(item, current_user, "download")
     return send_stored_file(item.file)

@@ -221,7 +221,7 @@ def _numbers(app, app_id):
 
 def _signed_path(app, app_id):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
     with app.app_context():
         doc = db.session.scalar(select(GeneratedDocument).where(

@@ -24,7 +24,7 @@ def incoming(data: bytes, filename: str):
     """An upload as the API would build it."""
     from werkzeug.datastructures import FileStorage
 
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     return IncomingFile.from_storage(FileStorage(BytesIO(data), filename=filename))
 

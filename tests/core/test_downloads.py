@@ -31,7 +31,7 @@ from .hostile import docx
     ("x" * 300 + ".pdf", "x" * 146 + ".pdf"),
 ])
 def test_clean_filename_strips_control_and_bidi_characters(name, expected):
-    from app.downloads import clean_filename, content_disposition
+    from app.storage.downloads import clean_filename, content_disposition
 
     assert clean_filename(name) == expected
     header = content_disposition("attachment", name)

@@ -251,7 +251,7 @@ def test_portal_oversize_upload_gets_an_indonesian_page(app, factories, monkeypa
 
 
 def test_a_file_is_read_only_up_to_the_limit(app):
-    from app.files import IncomingFile, check_file
+    from app.storage.files import IncomingFile, check_file
 
     class Counting(io.BytesIO):
         filename = "besar.pdf"
@@ -276,7 +276,7 @@ def test_a_file_is_read_only_up_to_the_limit(app):
 @pytest.mark.parametrize("target", ["https://jdih.kaltimprov.go.id/perda/1", "http://contoh.id/", "mailto:ptsp@contoh.id"])
 def test_docx_with_a_web_or_mail_hyperlink_is_accepted(app, target):
     """The external-relationship check refuses what Office fetches on opening, not ordinary links."""
-    from app.file_checks import office_zip_problem
+    from app.storage.file_checks import office_zip_problem
     from tests.core.hostile import docx_external
 
     with app.app_context():

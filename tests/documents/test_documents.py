@@ -21,7 +21,7 @@ from tests.workflows.driver import transition
 
 def documents_of(app, app_id: int) -> dict:
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     with app.app_context():
@@ -150,7 +150,7 @@ def test_a_tampered_stored_file_is_reported(app, issued, client):
 
 def test_wrong_passphrase_is_a_clear_error_and_changes_nothing(app, offices):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import Application
 
     office = offices["kaltim"]

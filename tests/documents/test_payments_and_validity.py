@@ -144,7 +144,7 @@ def rupiah(value) -> str:
 
 def test_treasurer_record_is_stored_and_printed_on_the_kuitansi(app, offices, paid_short):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     app_id, due, received = paid_short
@@ -302,7 +302,7 @@ def test_unpaid_bmkg_invoice_past_due_notifies_once(app, offices, outbox_rows):
 
 def test_invoice_pdf_shows_the_due_date(app, offices):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     office = offices["bmkg"]
@@ -336,7 +336,7 @@ def licence(app, offices):
 
 def test_licence_validity_is_five_years_from_signing_and_printed(app, licence):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     app_id, doc_id, code, valid_from, valid_until = licence
@@ -441,7 +441,7 @@ def test_extension_prefill_only_from_the_customers_own_application(app, offices,
 
 def test_skhp_validity_runs_a_year_from_the_day_of_tera(app, offices):
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     office = offices["metrologi"]

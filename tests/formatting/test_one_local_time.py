@@ -164,7 +164,7 @@ def _pdf_text(app, app_id: int, doc_key: str) -> str:
     from pypdf import PdfReader
 
     from app.extensions import db
-    from app.files import FileStore
+    from app.storage.files import FileStore
     from models import GeneratedDocument
 
     with app.app_context():

@@ -268,7 +268,7 @@ def test_files_chosen_before_an_error_are_kept_and_used_on_resubmit(app, custome
     assert (count(app, StoredFile), files_on_disk(app)) == (before[0] + 5, before[1] + 5)
     # a kept file is no orphan for the sweep
     with app.app_context():
-        from app.files import sweep_orphans
+        from app.storage.files import sweep_orphans
         assert sweep_orphans(older_than_minutes=0) == []
 
     # resubmit without choosing the files again: one replaced, four kept

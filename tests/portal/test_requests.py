@@ -239,7 +239,7 @@ def _new_customer(app) -> int:
 def test_results_wait_for_a_gating_survey(app, customer):
     """MELASTI's survey gates downloads: the report shows only after the survey."""
     from app.commands.application.create import CreateApplicationCommand
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
     from models import GeneratedDocument, SurveyResponse
     client, user_id = customer
     with app.test_request_context():

@@ -26,7 +26,7 @@ def end_of(day: int) -> datetime:
 def test_revision_stops_the_kaltim_clock(app, offices):
     from app.commands.application.transition import ApplicationTransitionCommand
     from app.extensions import db
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
     from models import Application, User
     from app.autofill import sample_file
 

@@ -301,7 +301,7 @@ class ApplicationDeskView(BaseView):
         """The PDF a signing action would sign, rendered now (unsigned, marked DRAF), shown inline
         in a CSP sandbox like every preview; only for a document the current action signs."""
         from app.documents.produce import draft_document, render_document
-        from app.downloads import content_disposition, protect
+        from app.storage.downloads import content_disposition, protect
 
         application = load(pk)
         signing = _signing_document(application, g.user)

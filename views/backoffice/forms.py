@@ -13,7 +13,7 @@ from wtforms import (BooleanField, FileField, HiddenField, PasswordField, Select
 from wtforms.validators import Optional as OptionalValidator
 
 from app.security.access import users_with_role
-from app.files import TYPE_LABELS, normalise_types
+from app.storage.files import TYPE_LABELS, normalise_types
 from app.core.formatting import format_datetime
 from models import Application
 from views.backoffice.common import text
@@ -111,7 +111,7 @@ def build_transition_form(application: Application, form_spec: list[dict], formd
 
 def collect_values(form_spec: list[dict], form: dict, files) -> tuple[dict, dict]:
     """The transition command's ``fields`` and ``files`` from a submitted form."""
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
     fields, uploads = {}, {}
     for spec in form_spec:

@@ -15,7 +15,7 @@ from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, 
 ASSET_PHOTO_PURPOSE = "asset_photo"   # ApplicationFile.purpose of the instrument's photo at submission
 ASSET_PHOTO_KEY = "foto_alat"
 from app.extensions import db
-from app.files import FileStore
+from app.storage.files import FileStore
 from app.rules_state import rules_state
 from app.security.roles import CUSTOMER_ROLE
 from app.sla import SlaClock

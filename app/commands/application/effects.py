@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from app.workflow.validity import next_reminder_on, validity_dates
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
-from app.files import FileStore
+from app.storage.files import FileStore
 from app.core.formatting import as_utc, from_local
 from app.notify import queue_notifications
 from app.numbers import draw_number

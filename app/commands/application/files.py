@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from app.core.errors import N_, translate
 from app.extensions import db
-from app.files import (FileStore, IncomingFile, check_file, content_problem, filename_problem, store_file,
+from app.storage.files import (FileStore, IncomingFile, check_file, content_problem, filename_problem, store_file,
                        too_large_message)
 from app.workflow.engine import UploadedFileInfo
 from app.workflow.fields import label_text

@@ -25,7 +25,7 @@ from app.commands.application.facts import compute_facts
 from app.commands.application.files import attach_files, classify_uploads
 from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
-from app.files import FileStore
+from app.storage.files import FileStore
 from app.notify import notification_context
 from app.rules_state import rules_state
 from app.sla import SlaClock
@@ -100,7 +100,7 @@ class ApplicationTransitionCommand:
         self.actor = actor
         self.action = action
         self.fields = dict(fields or {})
-        self.files = dict(files or {})          # key -> app.files.IncomingFile
+        self.files = dict(files or {})          # key -> app.storage.files.IncomingFile
         self.updates = updates                  # the customer's changes to the service fields
         # the customer's corrections to {"company": {...}, "location": {...}} (a revision whose
         # transition's ``revise`` allows them)

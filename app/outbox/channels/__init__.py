@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.files import FileStore
+from app.storage.files import FileStore
 
 
 class DeliveryError(Exception):

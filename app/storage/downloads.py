@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask import abort, send_file
 
-from app.files import CONTENT_TYPES, FileStore
+from app.storage.files import CONTENT_TYPES, FileStore
 
 # what a browser may show inline from the preview route, with the type we send (by sniffed kind)
 PREVIEW_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "gif": "image/gif"}

@@ -203,7 +203,7 @@ def content_problem(incoming: IncomingFile) -> str | None:
     problem = extension_problem(incoming)
     if problem:
         return problem
-    from app.file_checks import inspect_content
+    from app.storage.file_checks import inspect_content
 
     problem = inspect_content(incoming)
     if problem is None:

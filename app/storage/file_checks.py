@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import N_, translate
 
 if TYPE_CHECKING:
-    from app.files import IncomingFile
+    from app.storage.files import IncomingFile
 
 # PDF: what makes a document act instead of being read
 PDF_ACTIVE_KEYS = {
@@ -50,7 +50,7 @@ SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 def inspect_content(incoming: "IncomingFile") -> str | None:
     """Check (and for images, re-encode) ``incoming`` by its sniffed kind."""
-    from app.files import IMAGE_KINDS, ZIP_TOO_MANY
+    from app.storage.file_checks import IMAGE_KINDS, ZIP_TOO_MANY
 
     if incoming.kind == ZIP_TOO_MANY:
         return translate(N_("Berkas Office berisi terlalu banyak bagian; berkas ditolak."))
@@ -161,7 +161,7 @@ def _walk_pdf(pdf, pikepdf) -> str | None:
 
 # --------------------------------------------------------------------------------------- images
 def _max_pixels() -> int:
-    from app.files import _setting
+    from app.storage.files import _setting
 
     return int(_setting("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000))
 
@@ -221,7 +221,7 @@ def office_zip_problem(data: bytes) -> str | None:
     """Inspect a docx/xlsx as an archive without extracting it: entry count, total uncompressed
     size, compression ratio, no macros/ActiveX/embedded programs. Each entry is then inflated in
     memory chunk by chunk — never to disk — to prove it is no larger than it claims."""
-    from app.files import _setting
+    from app.storage.files import _setting
 
     max_entries = int(_setting("UPLOAD_ZIP_MAX_ENTRIES", 5000))
     max_total = int(float(_setting("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200)) * 1024 * 1024)
