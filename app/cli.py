@@ -66,7 +66,7 @@ def satupintu_init() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Demo staff, customers and applications for the five seed offices (idempotent)."""
-    from app.demo import load_demo, print_accounts
+    from app.demo.data import load_demo, print_accounts
 
     quiet = load_demo()
     print_accounts()
@@ -77,7 +77,7 @@ def demo_load() -> None:
 
 @demo_cli.command("accounts")
 def demo_accounts() -> None:
-    from app.demo import print_accounts
+    from app.demo.data import print_accounts
 
     print_accounts()
 

@@ -46,7 +46,7 @@ def prepare(url: str, rows: int, customers: int, reuse: bool):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
             upgrade()
-            from app.demo import load_demo
+            from app.demo.data import load_demo
             from app.setup import initialise
             from bench.dataset import build
 

@@ -37,7 +37,7 @@ def main() -> int:
     from sqlalchemy import insert, select
 
     from app import create_app
-    from app.demo import load_demo
+    from app.demo.data import load_demo
     from app.extensions import db
     from app.setup import initialise
     from config import DEMO_PASSWORD

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from config import DEMO_PASSWORD, TestingConfig
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
 _counter = itertools.count(1)
 

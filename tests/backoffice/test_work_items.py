@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.autofill import path_to, sample_value
+from app.demo.autofill import path_to, sample_value
 from app.commands.application.create import COMPANY_FIELDS
 from config import DEMO_PASSWORD
 from tests.backoffice.conftest import html_login, state_of, transition

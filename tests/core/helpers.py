@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import func, select
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
 SERVICE = "uji_layanan"
 AGENCY = "balai_uji"

@@ -11,7 +11,7 @@ from io import BytesIO
 import pikepdf
 from PIL import Image
 
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG
 
 JS = pikepdf.String("app.alert('pwned')")
 

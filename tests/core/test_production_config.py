@@ -43,7 +43,7 @@ def test_production_refuses_demo_data(app, monkeypatch):
     """Demo accounts share the demo password: a production configuration will not load them."""
     import click
 
-    from app.demo import load_demo
+    from app.demo.data import load_demo
     from config import ProductionConfig
 
     assert ProductionConfig.DEMO_DATA_ALLOWED is False

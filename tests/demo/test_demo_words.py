@@ -27,7 +27,7 @@ def test_first_run_creates_the_administrator_without_the_no_user_warning(tmp_pat
 
 
 def test_demo_accounts_print_the_signing_passphrase_and_who_signs(app):
-    from app.autofill import DEMO_PASSPHRASE
+    from app.demo.autofill import DEMO_PASSPHRASE
     from app.extensions import db
     from models import Signatory
 
@@ -40,9 +40,9 @@ def test_demo_accounts_print_the_signing_passphrase_and_who_signs(app):
 
 
 def test_demo_history_is_marked_delivered_but_inbox_and_new_activity_are_not(app, factories):
-    from app.autofill import fill_form, sample_file, sample_value
+    from app.demo.autofill import fill_form, sample_file, sample_value
     from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
-    from app.demo import DEMO_HISTORY_NOTE, quiet_demo_history
+    from app.demo.data import DEMO_HISTORY_NOTE, quiet_demo_history
     from app.extensions import db
     from models import OutboxMessage, User
     from tests.core.helpers import incoming

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.autofill import happy_path, path_to
+from app.demo.autofill import happy_path, path_to
 from tests.outbox.conftest import drain
 from tests.workflows.driver import transition
 

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.autofill import happy_path, path_to
+from app.demo.autofill import happy_path, path_to
 from app.notify import format_date
 from tests.backoffice.conftest import html_login
 from tests.outbox.conftest import drain, rows

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from config import DEMO_PASSWORD
 from tests.workflows.driver import transition
-from app.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
+from app.demo.autofill import SAMPLE_PDF, SAMPLE_PNG  # real files: uploads are parsed
 
 PDF = SAMPLE_PDF
 PNG = SAMPLE_PNG

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.autofill import path_to
+from app.demo.autofill import path_to
 from config import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import off_loop, portal_login, verified_customer

@@ -44,7 +44,7 @@ def smtp(app, monkeypatch):
 
 
 def _create(app, customer_id: int) -> int:
-    from app.autofill import fill_form, sample_file, sample_value
+    from app.demo.autofill import fill_form, sample_file, sample_value
     from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
     from app.extensions import db
     from models import User
@@ -149,7 +149,7 @@ def test_one_kaltim_application_shows_the_same_wita_times_everywhere(app, factor
     assert whatsapp and all(DEADLINE in row.payload["body"] for row in whatsapp)
 
     # the customer revises, the verifier passes it: the receipt PDF prints the same time
-    from app.autofill import sample_file
+    from app.demo.autofill import sample_file
     with app.app_context():
         spec = app.extensions["satupintu.rules"].file_rules.data["services"][SERVICE]
     first_doc = spec["documents"][0]

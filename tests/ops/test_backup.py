@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from app.autofill import happy_path
+from app.demo.autofill import happy_path
 from tests.ops.conftest import ON_POSTGRESQL, PG_URL, make_app
 from tests.outbox.conftest import drain
 

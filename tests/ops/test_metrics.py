@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.autofill import happy_path
+from app.demo.autofill import happy_path
 from tests.outbox.servers import free_port
 from tests.ops.conftest import closed_port_url, make_app
 

@@ -247,7 +247,7 @@ def test_results_wait_for_a_gating_survey(app, customer):
         from flask_appbuilder.security.sqla.models import User
         data = app.extensions["satupintu.rules"].file_rules.data
         spec = data["services"]["melasti_data"]
-        from app.autofill import fill_form, sample_file
+        from app.demo.autofill import fill_form, sample_file
         fields, _ = fill_form([f for f in spec.get("fields", []) if f.get("type") != "file"])
         from io import BytesIO
 

@@ -98,7 +98,7 @@ def test_the_check_sees_a_missing_submission_and_a_silent_staff_state():
 
 
 def test_a_kaltim_submission_queues_the_acknowledgement_and_the_verifiers_task(app, factories):
-    from app.autofill import fill_form, sample_file, sample_value
+    from app.demo.autofill import fill_form, sample_file, sample_value
     from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
     from app.extensions import db
     from models import OutboxMessage, User

@@ -26,7 +26,7 @@ from email.header import decode_header, make_header
 
 import requests
 
-from app.autofill import happy_path
+from app.demo.autofill import happy_path
 from tests.conftest import ApiClient, api_login
 from tests.workflows.driver import Office
 
@@ -76,7 +76,7 @@ def provision() -> tuple[dict, dict, dict, str, object]:
     """Staff and customers in the deployment's database; returns (rules data, staff, customers, admin,
     the app: the work rows of an order are taken through their commands on that database)."""
     from app import create_app
-    from app.demo import load_customers, load_staff
+    from app.demo.data import load_customers, load_staff
     from app.rules_state import rules_state
 
     app = create_app(os.environ["SATUPINTU_CONFIG"])

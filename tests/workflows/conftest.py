@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.demo import agency_roles
+from app.demo.data import agency_roles
 from tests.workflows.driver import Office, signed_in
 
 

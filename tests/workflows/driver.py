@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.autofill import fill_form, required_field_values, sample_file, sample_value
+from app.demo.autofill import fill_form, required_field_values, sample_file, sample_value
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS
 from tests.conftest import ApiClient, api_login
 
@@ -107,7 +107,7 @@ class Office:
 
     def complete_rows(self, app_id: int, step: str) -> None:
         """Take every work row of the application up to ``step`` as the users the rules name."""
-        from app.demo import complete_work_rows
+        from app.demo.data import complete_work_rows
         from app.extensions import db
         from models import User
 

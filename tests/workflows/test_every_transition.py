@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.autofill import path_to
+from app.demo.autofill import path_to
 from app.rules.loader import load_rules
 from config import Config
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.autofill import path_to
+from app.demo.autofill import path_to
 from tests.workflows.driver import transition
 
 

@@ -28,7 +28,7 @@ def test_revision_stops_the_kaltim_clock(app, offices):
     from app.extensions import db
     from app.storage.files import IncomingFile
     from models import Application, User
-    from app.autofill import sample_file
+    from app.demo.autofill import sample_file
 
     office = offices["kaltim"]
     app_id = office.create("kaltim_sipa")

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.autofill import DEMO_PASSPHRASE, fill_form, happy_path, required_field_values, sample_file, sample_value
+from app.demo.autofill import DEMO_PASSPHRASE, fill_form, happy_path, required_field_values, sample_file, sample_value
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
