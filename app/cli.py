@@ -57,7 +57,7 @@ def rules_activate(path: str | None) -> None:
 @satupintu_cli.command("init")
 def satupintu_init() -> None:
     """Permissions, roles, the active rules version and the administrator (idempotent)."""
-    from app.setup import initialise
+    from app.ops.setup import initialise
 
     initialise()
     click.echo("SatuPintu initialised.")

@@ -47,7 +47,7 @@ def prepare(url: str, rows: int, customers: int, reuse: bool):
                 connection.execute(text("CREATE SCHEMA public"))
             upgrade()
             from app.demo.data import load_demo
-            from app.setup import initialise
+            from app.ops.setup import initialise
             from bench.dataset import build
 
             initialise()

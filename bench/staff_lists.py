@@ -39,7 +39,7 @@ def main() -> int:
     from app import create_app
     from app.demo.data import load_demo
     from app.extensions import db
-    from app.setup import initialise
+    from app.ops.setup import initialise
     from config import DEMO_PASSWORD
     from models import Application, ServiceType, User
 

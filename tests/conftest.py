@@ -105,7 +105,7 @@ def isolated_app(tmp_path_factory, name: str, **settings):
 
     from app import create_app
     from app.extensions import db
-    from app.setup import initialise
+    from app.ops.setup import initialise
 
     base = tmp_path_factory.mktemp(f"satupintu_{name}")
     url, engine_options = isolated_database(base, name)
@@ -143,7 +143,7 @@ def app(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
 
     from app import create_app
-    from app.setup import initialise
+    from app.ops.setup import initialise
     from flask_migrate import upgrade
 
     application = create_app(Config)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.commands.application.transition import ApplicationTransitionCommand
 from app.core.errors import N_, SatuPintuError
 from app.extensions import db
-from app.notify import format_date, notification_context, queue_notifications, rupiah
+from app.outbox.notify import format_date, notification_context, queue_notifications, rupiah
 from app.rules_state import rules_state
 from app.core.formatting import as_utc
 from app.sla import FINAL_KINDS, to_local

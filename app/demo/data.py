@@ -16,7 +16,7 @@ from app.extensions import appbuilder, db
 from app.storage.files import IncomingFile
 from app.rules_state import rules_state
 from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
-from app.signing import create_signing_key
+from app.documents.signing import create_signing_key
 from config import DEMO_PASSWORD
 from models import (Agency, Application, Asset, CustomerProfile, OutboxMessage, ServiceType, Signatory,
                     StaffProfile, User)

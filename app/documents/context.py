@@ -12,7 +12,7 @@ from app.documents.qr import qr_img_tag
 from app.extensions import db
 from app.core.formatting import (format_address, format_date, format_datetime, format_money, format_number,
                             format_phone)
-from app.notify import display_name
+from app.outbox.notify import display_name
 from app.workflow.fields import label_text
 from models import (Application, AuditEvent, BankAccount, CustomerProfile, GeneratedDocument, Signatory)
 from models.base import utcnow

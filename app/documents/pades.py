@@ -1,6 +1,6 @@
 """PAdES signatures with pyHanko: sign with a signatory's unlocked EC key, check a signed PDF.
 
-The certificates are self-signed per signatory (app.signing), so a signature is checked against
+The certificates are self-signed per signatory (app.documents.signing), so a signature is checked against
 that signatory's own certificate as the only trust root, offline.
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from app.documents.context import local_date, mask_name
 from app.documents.pades import SignatureCheck, check_signature
 from app.extensions import db
 from app.storage.files import FileStore
-from app.notify import display_name, format_date
+from app.outbox.notify import display_name, format_date
 from app.sla import to_local
 from app.rules_state import rules_state
 from models import GeneratedDocument, Signatory

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.notify import rupiah
+from app.outbox.notify import rupiah
 from app.portal import portal
 from app.rules.labels import rules_label as label_text  # display: the language being shown
 from app.workflow.procedure import procedure_steps

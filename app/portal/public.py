@@ -120,7 +120,7 @@ def track():
                                  "pemohon bila resi Anda bernomor urut (mis. PTSP-202611-00001) atau "
                                  "bila Anda mencari dengan nomor permohonan.")
             return render_template("portal/public/track.html", **context), 404
-        from app.notify import display_name
+        from app.outbox.notify import display_name
         from app.portal.requests import customer_timeline, rules_of, status_tone, timeline_ahead
         _data, _spec, workflow = rules_of(application)
         icon, tone, words = status_tone(application.state_kind)
@@ -135,7 +135,7 @@ def _list_mail(user: User, applications: list[Application]) -> tuple[str, str]:
     """(subject, body) of the mail that lists ``applications`` to their applicant, in Indonesian
     like every notification, each time in its agency's zone."""
     from app.core.formatting import format_datetime
-    from app.notify import display_name
+    from app.outbox.notify import display_name
 
     base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
     lines = []

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.demo.autofill import happy_path, path_to
-from app.notify import format_date
+from app.outbox.notify import format_date
 from tests.backoffice.conftest import html_login
 from tests.outbox.conftest import drain, rows
 from tests.portal.conftest import sign_in

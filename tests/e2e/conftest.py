@@ -127,7 +127,7 @@ def app(tmp_path_factory, mailbox, live_port):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.setup import initialise
+    from app.ops.setup import initialise
 
     application = create_app(Config)
     with application.app_context():

@@ -79,7 +79,7 @@ def test_document_fields_print_numbers_and_money_the_indonesian_way():
 
 
 def test_a_notification_greeting_keeps_one_full_stop(app):
-    from app.notify import render_text
+    from app.outbox.notify import render_text
 
     with app.app_context():
         assert render_text("Terima kasih, {{ customer.name }}.", {"customer": {"name": "Rina, S.Si."}}) == \

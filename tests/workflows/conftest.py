@@ -22,7 +22,7 @@ def api_client(app):
 def offices(app, factories, rules_data, api_client):
     """Every seed office with signed-in staff and customers of each kind."""
     from app.extensions import db
-    from app.signing import create_signing_key
+    from app.documents.signing import create_signing_key
     from config import DEMO_PASSWORD
     from models import Agency, Asset, Signatory
 

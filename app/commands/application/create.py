@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.security.access import role_names
 from app.commands.application.effects import EffectContext, assign_number
-from app.notify import notification_context, queue_notifications
+from app.outbox.notify import notification_context, queue_notifications
 from app.commands.application.files import attach_files, classify_uploads
 from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 

@@ -14,9 +14,9 @@ from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore
 from app.core.formatting import as_utc, from_local
-from app.notify import queue_notifications
+from app.outbox.notify import queue_notifications
 from app.numbers import draw_number
-from app.signing import unlock_private_key
+from app.documents.signing import unlock_private_key
 from app.sla import SlaClock, local_value_to_utc, to_local
 from app.workflow.fields import FieldValueError, clean_billing_code
 from models import (Application, AuditEvent, BankAccount, GeneratedDocument, OutboxMessage, Payment,

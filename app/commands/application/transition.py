@@ -26,7 +26,7 @@ from app.commands.application.files import attach_files, classify_uploads
 from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore
-from app.notify import notification_context
+from app.outbox.notify import notification_context
 from app.rules_state import rules_state
 from app.sla import SlaClock
 from app.workflow.engine import ApplicationSnapshot
