@@ -85,7 +85,7 @@ def load_rules(app: Flask) -> None:
     lists every problem as file:line: message). Only `flask rules check` and `flask doctor` run
     without them, to print those problems."""
     from app.rules.problems import InvalidRulesError
-    from app.rules_state import RulesState
+    from app.commands.rules.state import RulesState
 
     from app.outbox.channels import notification_channels
 

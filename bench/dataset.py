@@ -58,7 +58,7 @@ def build(rows: int, customers: int, *, seed: int = 7, log=print) -> dict:
     from sqlalchemy import func, select, text
 
     from app.extensions import db
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
     from app.security.roles import CUSTOMER_ROLE
     from models import Application, CustomerProfile, ServiceType
 

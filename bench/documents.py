@@ -38,7 +38,7 @@ def main() -> int:
     from app.documents.produce import SigningKey, render_document, template_source
     from app.documents.render import render_html
     from app.extensions import db
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
     from app.documents.signing import unlock_private_key
     from config import DEMO_PASSWORD
     from models import GeneratedDocument, Signatory

@@ -88,7 +88,7 @@ class Application(Model, TimestampMixin):
 
     def _state_spec(self) -> dict:
         # The labels live in the rules version the application started with.
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         data = rules_state().rules_for(self.rules_version_id).data
         workflow = data["workflows"][data["services"][self.service_type.key]["workflow"]]
         return workflow["states"].get(self.state, {})

@@ -128,7 +128,7 @@ class ServiceType(Model, TimestampMixin):
         return self.name
 
     def _spec(self) -> dict:
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         try:
             return rules_state().rules_for(self.rules_version_id).data["services"].get(self.key) or {}
         except (KeyError, LookupError):
@@ -146,7 +146,7 @@ class ServiceType(Model, TimestampMixin):
         spec = self._spec()
         if not spec:
             return self.class_label
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         classes = rules_state().rules_for(self.rules_version_id).data["agencies"].get(spec.get("agency"), {})
         for item in classes.get("service_classes") or []:
             if item.get("key") == spec.get("class"):

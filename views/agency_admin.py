@@ -57,7 +57,7 @@ def required_agency_id() -> int:
 
 def declared_roles() -> set[str]:
     """The roles an agency administrator may grant: those of the active rules, plus theirs."""
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
     if active is not None:

@@ -21,7 +21,7 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
 from app.core.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.engine import ApplicationSnapshot
 from models import Application, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body

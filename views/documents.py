@@ -30,7 +30,7 @@ from app.core.errors import N_, translate
 from app.storage.pdp import record_access
 from app.extensions import db
 from app.storage.downloads import PREVIEW_TYPES, send_stored_file
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application, ApplicationFile, GeneratedDocument, SurveyResponse
 
 blueprint = Blueprint("documents", __name__)

@@ -20,7 +20,7 @@ from app.documents.render import RenderError
 from app.documents.samples import validate_template
 from app.extensions import db
 from app.outbox.worker import retry
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import DocumentTemplateVersion, OutboxMessage
 
 

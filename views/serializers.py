@@ -4,7 +4,7 @@ from __future__ import annotations
 from app.core.formatting import isoformat, zone_name
 from app.outbox.notify import display_name
 from app.rules.labels import rules_label
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application
 
 

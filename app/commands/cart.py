@@ -8,7 +8,7 @@ from decimal import Decimal
 from app.security.access import ensure_visible, workflow_roles
 from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.work_items import step_roles, step_states
 from models import Application, AuditEvent, User
 from models.base import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from models import Agency, Asset, AssetTransfer, CustomerProfile, OutboxMessage, StaffProfile, User
 from models.base import utcnow

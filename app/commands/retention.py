@@ -21,8 +21,8 @@ from app.core.errors import N_
 from app.extensions import db
 from app.storage.files import FileStore
 from app.storage.pdp import retention_days
-from app.rules_state import rules_state
-from app.sla import FINAL_KINDS
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import FINAL_KINDS
 from models import (Application, ApplicationFile, Asset, AuditEvent, GeneratedDocument, Message, Payment,
                     RulesVersion)
 from models.base import utcnow

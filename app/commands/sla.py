@@ -13,9 +13,9 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.core.errors import N_, SatuPintuError
 from app.extensions import db
 from app.outbox.notify import format_date, notification_context, queue_notifications, rupiah
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.core.formatting import as_utc
-from app.sla import FINAL_KINDS, to_local
+from app.commands.application.sla_clock import FINAL_KINDS, to_local
 from app.workflow.fields import label_text
 from app.workflow.validity import due_reminder, next_reminder_on
 from models import Application, AuditEvent, GeneratedDocument, Payment

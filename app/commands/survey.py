@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 from app.security.access import ensure_visible
 from app.core.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application, SurveyResponse, User
 from models.base import utcnow
 

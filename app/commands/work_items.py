@@ -15,7 +15,7 @@ from app.commands.application.files import Upload, attach_files
 from app.core.errors import ConflictError, ForbiddenError, N_, NotFoundError, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore, IncomingFile, check_file
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import jsonable, label_text, validate_fields
 from app.workflow.work_items import TO_STATUS, step_allowed
 from models import Application, AuditEvent, User, WorkItem

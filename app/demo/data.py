@@ -14,7 +14,7 @@ from app.commands.application.transition import ApplicationTransitionCommand
 from app.commands.survey import SubmitSurveyCommand
 from app.extensions import appbuilder, db
 from app.storage.files import IncomingFile
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
 from app.documents.signing import create_signing_key
 from config import DEMO_PASSWORD

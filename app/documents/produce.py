@@ -14,7 +14,7 @@ from app.documents.render import RenderError, render_pdf
 from app.core.errors import N_, SatuPintuError
 from app.extensions import db
 from app.storage.files import FileStore, IncomingFile, store_file
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import DocumentTemplateVersion, GeneratedDocument, Signatory
 
 

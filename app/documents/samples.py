@@ -8,7 +8,7 @@ from pathlib import Path
 from app.documents.produce import file_template
 from app.documents.qr import qr_img_tag
 from app.documents.render import RenderError, render_html, html_to_pdf
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 
 SAMPLE_CODE = "CONTOH-VERIFIKASI"
 

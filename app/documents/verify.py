@@ -12,8 +12,8 @@ from app.documents.pades import SignatureCheck, check_signature
 from app.extensions import db
 from app.storage.files import FileStore
 from app.outbox.notify import display_name, format_date
-from app.sla import to_local
-from app.rules_state import rules_state
+from app.commands.application.sla_clock import to_local
+from app.commands.rules.state import rules_state
 from models import GeneratedDocument, Signatory
 from models.base import utcnow
 

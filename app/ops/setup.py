@@ -6,7 +6,7 @@ from flask_appbuilder.security.manager import BaseSecurityManager
 
 from app.commands.rules.activate import ActivateRulesCommand
 from app.extensions import appbuilder, db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 
 
 def initialise() -> None:

@@ -119,7 +119,7 @@ def _portal_url(endpoint: str, **values) -> str:
 
 
 def _agencies() -> dict:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return rules_state().file_rules.data.get("agencies") or {}
 

@@ -23,7 +23,7 @@ from app.storage.downloads import protect, send_stored_file
 from app.storage.files import TYPE_LABELS, FileStore, IncomingFile, check_file, normalise_types, store_file
 from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)

@@ -29,13 +29,13 @@ KIND_LABELS = {"person": "Perorangan", "company": "Perusahaan / Badan Usaha",
 
 
 def _rules() -> dict:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return rules_state().file_rules.data
 
 
 def _base_dir() -> Path:
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     return Path(rules_state().file_rules.base_dir)
 

@@ -22,7 +22,7 @@ from app.storage.files import FileStore, IncomingFile, check_file, store_file
 from app.core.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.rules.labels import display_language
 from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
 from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.core.formatting import localize, zone_key, zone_name
 from app.reports.workload import group_counts
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.workflow.fields import subject_key
 from models import Application, ServiceType
 

@@ -12,7 +12,7 @@ from flask import current_app, request
 from sqlalchemy import select
 
 from app.extensions import db
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application, ApplicationFile, DocumentAccess, User
 
 ACCESS_MODES = ("download", "preview")

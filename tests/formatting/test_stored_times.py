@@ -86,7 +86,7 @@ def test_commands_refuse_a_naive_now(ctx, command):
 # ------------------------------------------------------------------ deadlines
 
 def clock(zone: str, extra_days_off=()):
-    from app.sla import SlaClock
+    from app.commands.application.sla_clock import SlaClock
     from models import Agency
 
     return SlaClock({"calendar": {"country": "ID", "categories": ["public", "government"]},

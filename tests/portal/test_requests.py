@@ -329,7 +329,7 @@ def test_revision_without_the_rules_flag_cannot_touch_company_or_location(app, f
     _transition(app, app_id, verifier, "kembalikan_revisi", {"catatan": "Perbaiki."})
     with app.app_context():
         from app.extensions import db
-        from app.rules_state import rules_state
+        from app.commands.rules.state import rules_state
         version = db.session.get(Application, app_id).rules_version_id
         workflow = rules_state().rules_for(version).data["workflows"]["kaltim_perizinan"]
     transition = next(t for t in workflow["transitions"] if t["action"] == "kirim_revisi")

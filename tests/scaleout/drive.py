@@ -77,7 +77,7 @@ def provision() -> tuple[dict, dict, dict, str, object]:
     the app: the work rows of an order are taken through their commands on that database)."""
     from app import create_app
     from app.demo.data import load_customers, load_staff
-    from app.rules_state import rules_state
+    from app.commands.rules.state import rules_state
 
     app = create_app(os.environ["SATUPINTU_CONFIG"])
     with app.app_context():

@@ -37,7 +37,7 @@ def test_revision_stops_the_kaltim_clock(app, offices):
     with app.app_context():
         application = db.session.get(Application, app_id)
         # pretend it was submitted on Monday 2 November 09:00 WITA
-        from app.sla import SlaClock
+        from app.commands.application.sla_clock import SlaClock
         data = app.extensions["satupintu.rules"].file_rules.data
         clock = SlaClock(data, application.agency)
         application.submitted_at = utc(2)

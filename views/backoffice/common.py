@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.security.access import is_admin, staff_profile
 from app.extensions import db
 from app.core.formatting import as_utc, format_datetime, format_money
-from app.rules_state import rules_state
-from app.sla import SlaClock, to_local
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import SlaClock, to_local
 from app.workflow.calendar import sla_status
 from app.rules.labels import rules_label
 from models import Agency, Application, CustomerProfile, RulesVersion, ServiceType, User

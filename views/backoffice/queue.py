@@ -13,7 +13,7 @@ from app.security.access import role_names, scope_applications
 from app.extensions import db
 from app.reports.queries import COUNT_CAP, Period, capped_count, search_filter
 from app.reports.workload import actionable_states
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application, RulesVersion, ServiceType
 from views.backoffice.common import platform_errors, SlaBadges, text, user_zone
 from views.serializers import customer_name_column

@@ -17,7 +17,7 @@ from app.reports.queries import (COUNT_CAP, Period, capped_count, duration_rows,
 from app.reports.recap import subject_of
 from app.reports.svg import bar_chart
 from app.reports.workload import GROUPS, group_counts
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import Application
 from app.core.formatting import localize, zone_key, zone_name
 from models.base import utcnow

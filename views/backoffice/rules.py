@@ -16,7 +16,7 @@ from app.extensions import db
 from app.core.errors import translate
 from app.reports.svg import BUILTIN_ROLES, workflow_diagram, workflow_graph
 from app.rules.loader import check_rules
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from models import RulesVersion
 from views.backoffice.common import platform_errors, text, visible_services
 from views.backoffice.forms import RulesUploadForm

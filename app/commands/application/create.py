@@ -16,9 +16,9 @@ ASSET_PHOTO_PURPOSE = "asset_photo"   # ApplicationFile.purpose of the instrumen
 ASSET_PHOTO_KEY = "foto_alat"
 from app.extensions import db
 from app.storage.files import FileStore
-from app.rules_state import rules_state
+from app.commands.rules.state import rules_state
 from app.security.roles import CUSTOMER_ROLE
-from app.sla import SlaClock
+from app.commands.application.sla_clock import SlaClock
 from app.workflow.fields import FieldContext, jsonable, local_today, validate_fields
 from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,

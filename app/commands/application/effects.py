@@ -15,9 +15,9 @@ from app.extensions import db
 from app.storage.files import FileStore
 from app.core.formatting import as_utc, from_local
 from app.outbox.notify import queue_notifications
-from app.numbers import draw_number
+from app.commands.application.numbers import draw_number
 from app.documents.signing import unlock_private_key
-from app.sla import SlaClock, local_value_to_utc, to_local
+from app.commands.application.sla_clock import SlaClock, local_value_to_utc, to_local
 from app.workflow.fields import FieldValueError, clean_billing_code
 from models import (Application, AuditEvent, BankAccount, GeneratedDocument, OutboxMessage, Payment,
                     ScheduleSlot, Signatory, StoredFile, User)

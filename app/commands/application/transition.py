@@ -27,8 +27,8 @@ from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, 
 from app.extensions import db
 from app.storage.files import FileStore
 from app.outbox.notify import notification_context
-from app.rules_state import rules_state
-from app.sla import SlaClock
+from app.commands.rules.state import rules_state
+from app.commands.application.sla_clock import SlaClock
 from app.workflow.engine import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
 from app.workflow.fields import FieldContext, jsonable, label_text, local_today, validate_fields
