@@ -11,7 +11,7 @@ from sqlalchemy import (Boolean, BigInteger, Date, ForeignKey, Index, Integer, N
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, rules_of_version, utcnow
 
 
 class Application(Model, TimestampMixin):
@@ -86,10 +86,12 @@ class Application(Model, TimestampMixin):
     def reference(self) -> str:
         return self.number or self.receipt or f"#{self.id}"
 
+    def _rules(self):
+        """The rules version the application started with (its labels live there)."""
+        return rules_of_version(self.rules_version_id)
+
     def _state_spec(self) -> dict:
-        # The labels live in the rules version the application started with.
-        from app.commands.rules.state import rules_state
-        data = rules_state().rules_for(self.rules_version_id).data
+        data = self._rules().data
         workflow = data["workflows"][data["services"][self.service_type.key]["workflow"]]
         return workflow["states"].get(self.state, {})
 

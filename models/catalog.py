@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, N
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, rules_of_version, utcnow
 
 
 class RulesVersion(Model, TimestampMixin):
@@ -127,10 +127,13 @@ class ServiceType(Model, TimestampMixin):
     def __repr__(self) -> str:
         return self.name
 
+    def _rules(self):
+        """The rules version the service was last written from."""
+        return rules_of_version(self.rules_version_id)
+
     def _spec(self) -> dict:
-        from app.commands.rules.state import rules_state
         try:
-            return rules_state().rules_for(self.rules_version_id).data["services"].get(self.key) or {}
+            return self._rules().data["services"].get(self.key) or {}
         except (KeyError, LookupError):
             return {}
 
@@ -146,8 +149,7 @@ class ServiceType(Model, TimestampMixin):
         spec = self._spec()
         if not spec:
             return self.class_label
-        from app.commands.rules.state import rules_state
-        classes = rules_state().rules_for(self.rules_version_id).data["agencies"].get(spec.get("agency"), {})
+        classes = self._rules().data["agencies"].get(spec.get("agency"), {})
         for item in classes.get("service_classes") or []:
             if item.get("key") == spec.get("class"):
                 return rules_label(item.get("label"), default=self.class_label)
