@@ -22,7 +22,7 @@ from app.commands.survey import SubmitSurveyCommand
 from app.core.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
 from app.extensions import db
 from app.commands.rules.state import rules_state
-from app.workflow.engine import ApplicationSnapshot
+from app.workflow.snapshot import ApplicationSnapshot
 from models import Application, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body
 from views.serializers import (application_detail, application_summary, customer_name_column, detail_options,

@@ -7,7 +7,8 @@ import pytest
 
 from app.rules.loader import load_rules
 from app.rules.model import Rules
-from app.workflow.engine import ApplicationSnapshot, Facts, WorkflowEngine
+from app.workflow.snapshot import ApplicationSnapshot, Facts
+from app.workflow.engine import WorkflowEngine
 from app.workflow.errors import (
     ActionNotAvailableError,
     FormInvalidError,

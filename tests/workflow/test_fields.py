@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.workflow.engine import ApplicationSnapshot, Facts
+from app.workflow.snapshot import ApplicationSnapshot, Facts
 from app.workflow.errors import N_, FormInvalidError, Message
 from app.workflow.fields import (
     FieldContext,
@@ -15,7 +15,8 @@ from app.workflow.fields import (
     required_documents,
     validate_fields,
 )
-from app.workflow.guards import GuardContext, evaluate_guards
+from app.workflow.snapshot import GuardContext
+from app.workflow.guards import evaluate_guards
 
 
 def one(spec: dict, value, **context):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from app.extensions import db
-from app.workflow.engine import Facts
+from app.workflow.snapshot import Facts
 from models import Application, SurveyResponse
 
 

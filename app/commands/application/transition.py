@@ -29,7 +29,7 @@ from app.storage.files import FileStore
 from app.outbox.notify import notification_context
 from app.commands.rules.state import rules_state
 from app.commands.application.sla_clock import SlaClock
-from app.workflow.engine import ApplicationSnapshot
+from app.workflow.snapshot import ApplicationSnapshot
 from app.workflow.errors import WorkflowError
 from app.workflow.fields import FieldContext, jsonable, label_text, local_today, validate_fields
 from models import Application, AuditEvent, IdempotencyRecord, User
