@@ -31,7 +31,7 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     from views.customer_admin import CustomerActivationView
     appbuilder.add_view(CustomerActivationView, "Customer Activation", label=_("Aktivasi Akun Pelanggan"),
                         icon="fa-user-plus", category="Security")  # admin activation (issue 5)
-    from app.portal.requests import init_portal_followup
+    from app.portal import init_portal_followup
     init_portal_followup(app)  # portal: applying, my requests, support, public tracking (issue 5b)
     from views.documents import init_documents
     init_documents(app)  # /verify/<code>, downloads of generated documents and files (documents issue)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import appbuilder, db
-from app.portal import portal
+from app.portal.blueprint import portal
 from app.portal import tokens
 from app.portal.auth import is_customer, login_required_customer, safe_next
 from app.portal.captcha import captcha_enabled, check_captcha, new_challenge

@@ -39,7 +39,7 @@ PHOTO_MAX_MB = 10
 
 @portal_apply.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 

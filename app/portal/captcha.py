@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from sqlalchemy import delete, update
 
 from app.extensions import db
-from app.portal import portal
+from app.portal.blueprint import portal
 from models.base import utcnow
 from models.people import CaptchaChallenge
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.outbox.notify import rupiah
-from app.portal import portal
+from app.portal.blueprint import portal
 from app.rules.labels import rules_label as label_text  # display: the language being shown
 from app.workflow.procedure import procedure_steps
 from models.catalog import Agency, CatalogueItem, ServiceType

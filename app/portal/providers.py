@@ -32,7 +32,7 @@ PIC_FIELDS = (("pic_name", N_("Nama PIC")), ("pic_nik", N_("NIK PIC")), ("pic_em
 
 @portal_providers.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 

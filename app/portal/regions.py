@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import jsonify, request
 
-from app.portal import portal
+from app.portal.blueprint import portal
 
 REGIONS_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "portal" / "regions"
 _CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2})?)?$")

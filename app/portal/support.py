@@ -31,7 +31,7 @@ STATUS_LABELS = {"baru": N_("Baru — menunggu tanggapan"), "diproses": N_("Seda
 
 @portal_support.before_request
 def _csrf():
-    from app.portal import protect_portal_posts
+    from app.portal.blueprint import protect_portal_posts
     return protect_portal_posts()
 
 
