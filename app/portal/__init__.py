@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.portal.blueprint import portal
 
+
 def init_portal(app: Flask) -> None:
     """Register the portal blueprint and its routes (called from views.register)."""
     from app.portal import account, captcha, catalogue, regions  # noqa: F401  (routes attach to ``portal``)

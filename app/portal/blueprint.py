@@ -1,6 +1,6 @@
-"""The portal's blueprint, its CSRF check for every state-changing request, and its template
-globals: what every portal module registers its routes on or calls, apart from the package's
-registration (``app.portal.init_portal``), so the modules import this and not the package."""
+"""The portal's blueprint, with its CSRF check for every state-changing request and its template
+globals. The route modules attach to it here, not through the package (``app.portal``), which
+imports them to register them."""
 from __future__ import annotations
 
 from pathlib import Path

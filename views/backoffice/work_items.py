@@ -21,6 +21,7 @@ from views.backoffice.desk import load, page_context
 from views.backoffice.forms import build_transition_form, collect_values
 from views.backoffice.work_rows import RowStepForm, acting_roles, user_display
 
+
 class AssignForm(FlaskForm):
     pass
 
