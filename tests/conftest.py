@@ -121,6 +121,19 @@ def isolated_app(tmp_path_factory, name: str, **settings):
         db.engine.dispose()
 
 
+def settle_outbox_backlog(app) -> None:
+    """The session's database holds what earlier tests left waiting (mails to SMTP servers that are
+    gone, retrying later): mark it sent, so that a drain or /readyz sees only this test's messages."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from models import OutboxMessage
+    with app.app_context():
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")))
+                           .values(status="sent"))
+        db.session.commit()
+
+
 def sign_in(client, user_id: int):
     """Sign a test client in as a portal user the way a real login does (app/security/sessions.py stamp)."""
     from app.security.sessions import STAMP_KEY, current_stamp

@@ -10,6 +10,7 @@ from app.core.errors import ForbiddenError, N_, NotFoundError, ValidationError, 
 from app.extensions import db
 from app.commands.rules.state import rules_state
 from app.workflow.work_items import step_roles, step_states
+from app.commands.base import Command
 from models import Application, AuditEvent, User
 from models.base import utcnow
 
@@ -39,21 +40,12 @@ def _whole(raw, maximum) -> Decimal | None:
     return value if value <= maximum else None
 
 
-class AdjustCartCommand:
+class AdjustCartCommand(Command):
     def __init__(self, application_id: int, actor: User, lines: dict[int, dict], note: str = ""):
         self.application_id = application_id
         self.actor = actor
         self.lines = lines          # line id -> {"quantity": raw, "unit_price": raw}
         self.note = (note or "").strip()
-
-    def run(self) -> Application:
-        try:
-            application = self._run()
-            db.session.commit()
-            return application
-        except BaseException:
-            db.session.rollback()
-            raise
 
     def _run(self) -> Application:
         application = ensure_visible(db.session.get(Application, self.application_id), self.actor)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.security.access import can_see, is_admin, staff_profile
 from app.core.errors import N_, NotFoundError, ValidationError, translate
 from app.extensions import db
+from app.commands.base import Command
 from models import Application, Complaint, OutboxMessage
 from models.base import utcnow
 
@@ -52,7 +53,7 @@ def notify_user(user_id: int, subject: str, body: str, *, application_id: int | 
     return rows
 
 
-class ReplyComplaintCommand:
+class ReplyComplaintCommand(Command):
     def __init__(self, complaint_id: int, actor, *, reply: str, status: str):
         self.complaint_id = complaint_id
         self.actor = actor
@@ -72,28 +73,23 @@ class ReplyComplaintCommand:
             raise ValidationError(details={"field_errors": errors})
         return complaint
 
-    def run(self) -> Complaint:
-        try:
-            complaint = self.validate()
-            changed_status = complaint.status != self.status
-            complaint.status = self.status
-            if self.reply:
-                complaint.reply = self.reply
-                complaint.replied_by_id = self.actor.id
-                complaint.replied_at = utcnow()
-            if self.reply or changed_status:
-                status = translate(COMPLAINT_STATUSES[self.status])
-                subject = translate(N_("Tanggapan pengaduan Anda (%(status)s)"), status=status)
-                body = self.reply or translate(N_("Status pengaduan Anda kini: %(status)s."), status=status)
-                base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
-                body = f"{body}\n\n{base}/portal/pengaduan"
-                notify_user(complaint.user_id, subject, body, application_id=complaint.application_id,
-                            email=_email_of(complaint.user_id))
-            db.session.commit()
-            return complaint
-        except BaseException:
-            db.session.rollback()
-            raise
+    def _run(self) -> Complaint:
+        complaint = self.validate()
+        changed_status = complaint.status != self.status
+        complaint.status = self.status
+        if self.reply:
+            complaint.reply = self.reply
+            complaint.replied_by_id = self.actor.id
+            complaint.replied_at = utcnow()
+        if self.reply or changed_status:
+            status = translate(COMPLAINT_STATUSES[self.status])
+            subject = translate(N_("Tanggapan pengaduan Anda (%(status)s)"), status=status)
+            body = self.reply or translate(N_("Status pengaduan Anda kini: %(status)s."), status=status)
+            base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
+            body = f"{body}\n\n{base}/portal/pengaduan"
+            notify_user(complaint.user_id, subject, body, application_id=complaint.application_id,
+                        email=_email_of(complaint.user_id))
+        return complaint
 
 
 def _email_of(user_id: int) -> str:

@@ -7,12 +7,13 @@ from app.security.access import ensure_visible
 from app.commands.complaint import notify_user
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
+from app.commands.base import Command
 from models import Application, Message
 
 MAX_LENGTH = 5000
 
 
-class PostMessageCommand:
+class PostMessageCommand(Command):
     def __init__(self, application_id: int, sender, body: str):
         self.application_id = application_id
         self.sender = sender
@@ -27,19 +28,14 @@ class PostMessageCommand:
                 "body": translate(N_("Pesan paling banyak %(n)s karakter."), n=MAX_LENGTH)}})
         return application
 
-    def run(self) -> Message:
-        try:
-            application = self.validate()
-            message = Message(application_id=application.id, sender_id=self.sender.id, body=self.body)
-            db.session.add(message)
-            if self.sender.id != application.customer_id:
-                base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
-                subject = translate(N_("Pesan baru tentang permohonan %(ref)s"), ref=application.reference)
-                notify_user(application.customer_id, subject,
-                            f"{self.body}\n\n{base}/portal/permohonan/{application.id}",
-                            application_id=application.id, email=application.customer.email or "")
-            db.session.commit()
-            return message
-        except BaseException:
-            db.session.rollback()
-            raise
+    def _run(self) -> Message:
+        application = self.validate()
+        message = Message(application_id=application.id, sender_id=self.sender.id, body=self.body)
+        db.session.add(message)
+        if self.sender.id != application.customer_id:
+            base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
+            subject = translate(N_("Pesan baru tentang permohonan %(ref)s"), ref=application.reference)
+            notify_user(application.customer_id, subject,
+                        f"{self.body}\n\n{base}/portal/permohonan/{application.id}",
+                        application_id=application.id, email=application.customer.email or "")
+        return message

@@ -18,6 +18,7 @@ from app.core.errors import N_, ForbiddenError, NotFoundError, ValidationError, 
 from app.extensions import db
 from app.commands.rules.state import rules_state
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
+from app.commands.base import Command
 from models import Agency, Asset, AssetTransfer, CustomerProfile, OutboxMessage, StaffProfile, User
 from models.base import utcnow
 from models.participants import (CUSTOMER_ACTIVE, CUSTOMER_RELEASED, OWNER_APPROVED, OWNER_REFUSED,
@@ -147,14 +148,14 @@ def lookup_npwp(raw: str) -> NpwpLookup:
     return NpwpLookup(npwp=npwp, profile=registered_by_npwp(npwp))
 
 
-class AddProviderCustomerCommand:
+class AddProviderCustomerCommand(Command):
     """Add a customer to the provider's list: the NPWP decides who it is; a registered holder of
     that NPWP is linked (their own data is kept), anyone else is described by the form."""
 
     def __init__(self, provider, values: dict):
         self.provider, self.values = provider, values
 
-    def run(self) -> ProviderCustomer:
+    def _run(self) -> ProviderCustomer:
         agency, _group = require_provider(self.provider)
         lookup = lookup_npwp(self.values.get("npwp", ""))
         errors: dict = {}
@@ -187,17 +188,16 @@ class AddProviderCustomerCommand:
             customer_user_id=lookup.profile.user_id if lookup.profile else None)
         _history(row, self.provider, "tambah")
         db.session.add(row)
-        db.session.commit()
         return row
 
 
-class RequestOwnerRegistrationCommand:
+class RequestOwnerRegistrationCommand(Command):
     """Ask the agency to register the customer as an owner, with the PIC who will use the portal."""
 
     def __init__(self, provider, customer_id: int, values: dict):
         self.provider, self.customer_id, self.values = provider, customer_id, values
 
-    def run(self) -> ProviderCustomer:
+    def _run(self) -> ProviderCustomer:
         row = own_customer(self.provider, self.customer_id)
         if row.status not in (CUSTOMER_ACTIVE, OWNER_REFUSED):
             raise ValidationError(N_("Pelanggan ini sudah didaftarkan sebagai pemilik."))
@@ -215,18 +215,17 @@ class RequestOwnerRegistrationCommand:
             setattr(row, key, value)
         row.status, row.requested_at, row.decision_note = OWNER_REQUESTED, utcnow(), ""
         _history(row, self.provider, "daftarkan_pemilik")
-        db.session.commit()
         return row
 
 
-class TransferInstrumentCommand:
+class TransferInstrumentCommand(Command):
     """Hand one of the provider's instruments to a customer of its list who has a portal account
     (the same AssetTransfer record as a customer-to-customer transfer)."""
 
     def __init__(self, provider, customer_id: int, asset_id: int):
         self.provider, self.customer_id, self.asset_id = provider, customer_id, asset_id
 
-    def run(self) -> Asset:
+    def _run(self) -> Asset:
         row = own_customer(self.provider, self.customer_id)
         asset = db.session.get(Asset, self.asset_id)
         if asset is None or asset.owner_id != self.provider.id:
@@ -236,7 +235,6 @@ class TransferInstrumentCommand:
                 "Pelanggan ini belum memiliki akun. Daftarkan sebagai pemilik dan tunggu persetujuan admin."))
         transfer_asset(asset, self.provider, row.customer_user_id)
         _history(row, self.provider, "alihkan_alat", asset_id=asset.id, asset=str(asset))
-        db.session.commit()
         return asset
 
 
@@ -246,19 +244,18 @@ def transfer_asset(asset: Asset, from_user, to_user_id: int) -> None:
     asset.owner_id = to_user_id
 
 
-class ReleaseProviderCustomerCommand:
+class ReleaseProviderCustomerCommand(Command):
     """Remove the customer from the provider's list (their own account and instruments stay)."""
 
     def __init__(self, provider, customer_id: int):
         self.provider, self.customer_id = provider, customer_id
 
-    def run(self) -> ProviderCustomer:
+    def _run(self) -> ProviderCustomer:
         row = own_customer(self.provider, self.customer_id)
         if row.status == OWNER_REQUESTED:
             raise ValidationError(N_("Pendaftaran pemilik pelanggan ini masih menunggu keputusan admin."))
         row.status, row.released_at = CUSTOMER_RELEASED, utcnow()
         _history(row, self.provider, "lepas")
-        db.session.commit()
         return row
 
 
@@ -287,7 +284,7 @@ def decider_agency_ids(user) -> list[int] | None:
     return [profile.agency_id]
 
 
-class DecideOwnerRegistrationCommand:
+class DecideOwnerRegistrationCommand(Command):
     """Approve or refuse a provider's request. Approval links the customer's account (the NPWP's
     registered holder or the PIC's NIK) or creates one for the PIC, puts it in the owner group and
     emails the PIC how to set a password; refusal needs a note. Staff of another agency: 404."""
@@ -295,7 +292,7 @@ class DecideOwnerRegistrationCommand:
     def __init__(self, actor, customer_id: int, approve: bool, note: str = ""):
         self.actor, self.customer_id, self.approve, self.note = actor, customer_id, approve, (note or "").strip()
 
-    def run(self) -> ProviderCustomer:
+    def _run(self) -> ProviderCustomer:
         row = db.session.get(ProviderCustomer, self.customer_id)
         allowed = decider_agency_ids(self.actor)
         if row is None or (allowed is not None and row.agency_id not in allowed):
@@ -308,7 +305,6 @@ class DecideOwnerRegistrationCommand:
             row.status, row.decided_at, row.decided_by_id, row.decision_note = (
                 OWNER_REFUSED, utcnow(), self.actor.id, self.note[:2000])
             _history(row, self.actor, "tolak_pemilik", self.note)
-            db.session.commit()
             return row
         owner_group = next((g.get("manages_customers", {}).get("register_as")
                             for g in participant_groups(row.agency.key)
@@ -320,7 +316,6 @@ class DecideOwnerRegistrationCommand:
             OWNER_APPROVED, utcnow(), self.actor.id, self.note[:2000])
         _history(row, self.actor, "setujui_pemilik", self.note)
         self._tell_pic(row, user_id)
-        db.session.commit()
         return row
 
     def _account_for_pic(self, row: ProviderCustomer) -> int:

@@ -7,6 +7,7 @@ from app.security.access import ensure_visible
 from app.core.errors import ConflictError, ForbiddenError, N_, ValidationError, translate
 from app.extensions import db
 from app.commands.rules.state import rules_state
+from app.commands.base import Command
 from models import Application, SurveyResponse, User
 from models.base import utcnow
 
@@ -24,7 +25,7 @@ def survey_open(application: Application, data: dict) -> bool:
         for t in workflow["transitions"])
 
 
-class SubmitSurveyCommand:
+class SubmitSurveyCommand(Command):
     def __init__(self, application_id: int, actor: User, answers: dict, *, free_text: dict | None = None,
                  respondent: dict | None = None):
         self.application_id = application_id
@@ -32,15 +33,6 @@ class SubmitSurveyCommand:
         self.answers = dict(answers or {})
         self.free_text = dict(free_text or {})
         self.respondent = dict(respondent or {})
-
-    def run(self) -> SurveyResponse:
-        try:
-            response = self._run()
-            db.session.commit()
-            return response
-        except BaseException:
-            db.session.rollback()
-            raise
 
     def _run(self) -> SurveyResponse:
         application = ensure_visible(db.session.get(Application, self.application_id), self.actor)

@@ -18,6 +18,7 @@ from app.storage.files import FileStore, IncomingFile, check_file
 from app.commands.rules.state import rules_state
 from app.workflow.fields import jsonable, label_text, validate_fields
 from app.workflow.work_items import TO_STATUS, step_allowed
+from app.commands.base import Command
 from models import Application, AuditEvent, User, WorkItem
 from models.base import utcnow
 
@@ -74,22 +75,13 @@ def _load(application_id: int, actor: User, expected_version: int | None) -> App
     return application
 
 
-class AssignWorkItemsCommand:
+class AssignWorkItemsCommand(Command):
     """Give each row its staff member (a user holding the rules' ``assignee_role`` in the agency)."""
 
     def __init__(self, application_id: int, actor: User, assignments: dict[int, str | int | None]):
         self.application_id = application_id
         self.actor = actor
         self.assignments = dict(assignments)
-
-    def run(self) -> list[WorkItem]:
-        try:
-            rows = self._run()
-            db.session.commit()
-            return rows
-        except BaseException:
-            db.session.rollback()
-            raise
 
     def _run(self) -> list[WorkItem]:
         application = _load(self.application_id, self.actor, None)
@@ -135,7 +127,7 @@ class AssignWorkItemsCommand:
         return rows
 
 
-class WorkItemStepCommand:
+class WorkItemStepCommand(Command):
     """One row step: ``enter`` (values and files, by the row's assignee), ``verify``, ``validate``
     or ``return`` (with a note, back to the assignee)."""
 
@@ -150,16 +142,6 @@ class WorkItemStepCommand:
         self.note = (note or "").strip()
         self.expected_version = expected_version
         self.store = FileStore.current()
-
-    def run(self) -> WorkItem:
-        try:
-            row = self._run()
-            db.session.commit()
-            return row
-        except BaseException:
-            db.session.rollback()
-            self.store.discard_created()
-            raise
 
     def _run(self) -> WorkItem:
         row = db.session.get(WorkItem, self.row_id)

@@ -221,17 +221,17 @@ class Worker:
         self.sla_every = float(sla_every if sla_every is not None else cfg.get("WORKER_SLA_SECONDS", 60))
         self.dispatch = dispatch
         self.stop = threading.Event()
-        self._last_sla = 0.0
+        self._last_sla: float | None = None   # None: due at the first tick
         self.analyze_every = float(cfg.get("WORKER_ANALYZE_SECONDS", 6 * 3600))
-        self._last_analyze = 0.0
+        self._last_analyze: float | None = None   # None: due at the first tick
         # the heartbeat /readyz and /metrics read (app.outbox.heartbeat)
         self.heartbeat_every = float(cfg.get("WORKER_HEARTBEAT_SECONDS", 10))
         self._last_beat: float | None = None
         # housekeeping: orphaned upload bytes, and documents past their retention period (UU PDP)
         self.sweep_every = float(cfg.get("WORKER_SWEEP_SECONDS", 900))
-        self._last_sweep = 0.0
+        self._last_sweep: float | None = None   # None: due at the first tick
         self.retention_every = float(cfg.get("WORKER_RETENTION_SECONDS", 86400))
-        self._last_retention = 0.0
+        self._last_retention: float | None = None   # None: due at the first tick
 
     def tick(self) -> dict:
         if self.dispatch is None:
@@ -241,13 +241,11 @@ class Worker:
             claims = claim_due()
             self.dispatch(claims)
             counts = {"dispatched": len(claims)}
-        if time.monotonic() - self._last_sla >= self.sla_every:
-            self._last_sla = time.monotonic()
+        if self._due("_last_sla", self.sla_every):
             from app.commands.sla import SlaTickCommand
 
             counts["sla"] = SlaTickCommand().run()
-        if time.monotonic() - self._last_sweep >= self.sweep_every:
-            self._last_sweep = time.monotonic()
+        if self._due("_last_sweep", self.sweep_every):
             from app.storage.files import sweep_orphans
 
             removed = sweep_orphans()
@@ -255,19 +253,28 @@ class Worker:
             for item in removed:
                 log.info("files sweep: removed orphan %s (%s bytes, modified %s)",
                          item["path"], item["size"], item["modified"])
-        if time.monotonic() - self._last_retention >= self.retention_every:
-            self._last_retention = time.monotonic()
+        if self._due("_last_retention", self.retention_every):
             from app.commands.retention import RetentionRunCommand
 
             counts["retention"] = len(RetentionRunCommand().run().destroyed)
-        if db.engine.dialect.name == "sqlite" and time.monotonic() - self._last_analyze >= self.analyze_every:
+        if db.engine.dialect.name == "sqlite" and self._due("_last_analyze", self.analyze_every):
             # SQLite keeps no planner statistics by itself (PostgreSQL's autovacuum does)
             from app.core.database import refresh_statistics
 
-            self._last_analyze = time.monotonic()
             refresh_statistics(db.session)
         self.beat()
         return counts
+
+    def _due(self, last: str, every: float) -> bool:
+        """True (and the time noted) when the periodic job whose last run is the attribute ``last``
+        is due. The first tick runs every job: the monotonic clock starts at boot, so "never run" must
+        not read as "ran at 0" (a worker started minutes after a reboot would wait for the interval)."""
+        now = time.monotonic()
+        previous = getattr(self, last)
+        if previous is not None and now - previous < every:
+            return False
+        setattr(self, last, now)
+        return True
 
     def beat(self) -> None:
         """Refresh this worker's heartbeat row, at most every ``heartbeat_every`` seconds."""

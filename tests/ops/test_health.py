@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import settle_outbox_backlog
 from tests.ops.conftest import ON_POSTGRESQL, PG_URL, TcpProxy, closed_port_url, make_app
 from tests.outbox.servers import free_port
 
@@ -140,14 +141,8 @@ if ON_POSTGRESQL:
         try:
             with app.app_context():
                 beat()
-                # what earlier tests left waiting in the shared database is not this test's backlog
-                from sqlalchemy import update
-
-                from app.extensions import db
-                from models import OutboxMessage
-                db.session.execute(update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")))
-                                   .values(status="sent"))
-                db.session.commit()
+            # what earlier tests left waiting in the shared database is not this test's backlog
+            settle_outbox_backlog(app)
             assert client.get("/readyz").status_code == 200, client.get("/readyz").get_json()
             proxy.stop()
             response = client.get("/readyz")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Application
+from tests.conftest import settle_outbox_backlog
 from tests.outbox.servers import SmtpServer
 from tests.portal.conftest import PDF_BYTES, sign_in, upload
 
@@ -50,19 +51,6 @@ def lists(mails) -> list:
     return [m for m in mails if m.subject.startswith("Daftar permohonan Anda")]
 
 
-def settle_backlog(app) -> None:
-    """The session's database holds what earlier tests left waiting (mails to SMTP servers that are
-    gone, retrying later): mark it done so that a drain reaches this test's mail."""
-    from sqlalchemy import update
-
-    from app.extensions import db
-    from models import OutboxMessage
-    with app.app_context():
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")))
-                           .values(status="sent"))
-        db.session.commit()
-
-
 def drain(app) -> None:
     from app.outbox.worker import drain as run
     with app.app_context():
@@ -92,7 +80,7 @@ def test_email_only_lookup_mails_the_list_to_that_email_and_shows_nothing(app, c
     app_id, shown, email = submit_melasti(app, *customer)
     receipt = re.search(r'id="receipt-big">([^<]+)<', shown).group(1)
     drain(app)
-    settle_backlog(app)
+    settle_outbox_backlog(app)
     before = len(lists(smtp.to(email)))
     response = client.post("/lacak/email", data={"email": email.upper()})
     assert response.status_code == 302

@@ -24,6 +24,7 @@ from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
                     ServiceType, User)
 from app.core.formatting import as_utc
+from app.commands.base import Command
 from models.base import utcnow
 
 # stored as written (the audit record); shown through the catalogs (app.core.errors.translate)
@@ -57,7 +58,7 @@ LOCATION_FIELDS = [
 ]
 
 
-class CreateApplicationCommand:
+class CreateApplicationCommand(Command):
     def __init__(self, actor: User, service_key: str, *, fields: dict | None = None,
                  request_kind: str | None = None, cart: list[dict] | None = None,
                  company: dict | None = None, location: dict | None = None,
@@ -75,16 +76,6 @@ class CreateApplicationCommand:
         self.files = dict(files or {})
         self.now = as_utc(now) if now else utcnow()
         self.store = FileStore.current()
-
-    def run(self) -> Application:
-        try:
-            application = self._run()
-            db.session.commit()
-            return application
-        except BaseException:
-            db.session.rollback()
-            self.store.discard_created()
-            raise
 
     def _run(self) -> Application:
         session = db.session
