@@ -100,10 +100,12 @@ def load_rules(app: Flask) -> None:
     lists every problem as file:line: message). Only `flask rules check` and `flask doctor` run
     without them, to print those problems."""
     from app.rules.problems import InvalidRulesError
-    from app.commands.rules.state import RulesState
+    from app.commands.rules.state import RulesState, rules_for_version
+    from models.base import install_rules_lookup
 
     from app.outbox.channels import notification_channels
 
+    install_rules_lookup(rules_for_version)   # models read a version's labels through it
     try:
         app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"],
                                                                  known_channels=notification_channels())

@@ -11,7 +11,7 @@ from sqlalchemy import (Boolean, BigInteger, Date, ForeignKey, Index, Integer, N
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, rules_of_version, utcnow
 
 
 class Application(Model, TimestampMixin):
@@ -88,8 +88,7 @@ class Application(Model, TimestampMixin):
 
     def _rules(self):
         """The rules version the application started with (its labels, states and actions)."""
-        from app.commands.rules.state import rules_state
-        return rules_state().rules_for(self.rules_version_id)
+        return rules_of_version(self.rules_version_id)
 
     @property
     def service_spec(self):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -9,6 +10,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.core.formatting import NaiveDatetimeError
+
+# The Rules (app.rules) of a stored rules version, by id. Models don't import the running app's
+# state: create_app installs the lookup (app/commands/rules/state.py), the models only call it.
+_rules_lookup: Callable[[int], Any] | None = None
+
+
+def install_rules_lookup(lookup: Callable[[int], Any]) -> None:
+    global _rules_lookup
+    _rules_lookup = lookup
+
+
+def rules_of_version(version_id: int) -> Any:
+    """The Rules of stored version ``version_id`` (LookupError when unknown or before create_app)."""
+    if _rules_lookup is None:
+        raise LookupError("no rules lookup installed: create_app installs it")
+    return _rules_lookup(version_id)
+
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")

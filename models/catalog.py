@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, N
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import JSONType, TimestampMixin, UTCDateTime, utcnow
+from models.base import JSONType, TimestampMixin, UTCDateTime, rules_of_version, utcnow
 
 
 class RulesVersion(Model, TimestampMixin):
@@ -129,8 +129,7 @@ class ServiceType(Model, TimestampMixin):
 
     def _rules(self):
         """The rules version the service was last activated from."""
-        from app.commands.rules.state import rules_state
-        return rules_state().rules_for(self.rules_version_id)
+        return rules_of_version(self.rules_version_id)
 
     def _spec(self) -> dict:
         try:

@@ -8,13 +8,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.security.roles import CUSTOMER_ROLE
-
-
-def is_customer(user=None) -> bool:
-    user = user or current_user
-    return bool(getattr(user, "is_authenticated", False)) and any(
-        role.name == CUSTOMER_ROLE for role in (user.roles or []))
+from app.security.roles import is_customer  # noqa: F401  (the portal's modules ask here)
 
 
 def current_customer_profile():

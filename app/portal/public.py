@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.portal.timeline import customer_timeline, receipt_is_guessable, rules_of, status_tone, timeline_ahead
 from models import Application, OutboxMessage, User
 
 public = Blueprint("public", __name__)
@@ -72,17 +73,6 @@ def mail_limited(email: str) -> bool:
     return not state["limiter"].hit(state["parse"](setting), "lacak-email", email.lower())
 
 
-def receipt_is_guessable(application: Application) -> bool:
-    """True unless the service's receipt numbering has a random part (Kaltim's ``{hex6}``):
-    ``PTSP-202611-00001`` is followed by ``…00002``, so such a receipt alone proves nothing."""
-    from app.portal.timeline import rules_of
-    from app.workflow.numbering import has_random_part, receipt_numbering
-
-    rules, spec, _workflow = rules_of(application)
-    _key, numbering = receipt_numbering(rules, spec)
-    return not (application.receipt and has_random_part(numbering.get("pattern", "")))
-
-
 def find(number: str, email: str) -> Application | None:
     """The application for a receipt with a random part, or for a receipt or application number
     together with the applicant's email (the second factor wherever numbers can be guessed)."""
@@ -121,8 +111,7 @@ def track():
                                  "bila Anda mencari dengan nomor permohonan.")
             return render_template("portal/public/track.html", **context), 404
         from app.outbox.notify import display_name
-        from app.portal.timeline import customer_timeline, rules_of, status_tone, timeline_ahead
-        _rules, _spec, workflow = rules_of(application)
+        _data, _spec, workflow = rules_of(application)
         icon, tone, words = status_tone(application.state_kind)
         context.update(application=application, applicant=mask_name(display_name(application.customer)),
                        timeline=customer_timeline(application, workflow, public=True),

@@ -7,7 +7,7 @@ applications: anything else is a 404.
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
@@ -22,12 +22,12 @@ from app.storage.files import FileStore, IncomingFile, check_file, store_file
 from app.core.formatting import jinja_filters
 from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
-from app.commands.rules.state import rules_state
-from app.rules.labels import display_language
+from app.portal.timeline import (customer_timeline, receipt_is_guessable, rules_of, status_tone, timeline_ahead,
+                                 transition_spec)
 from app.rules.model import Rules, plain_data
-from app.workflow.fields import condition_holds, label_text, missing_documents, required_documents
+from app.workflow.fields import missing_documents, required_documents
 from app.workflow.guards import guard_name_and_args
-from models import (Application, ApplicationFile, AuditEvent, BankAccount, Message, ServiceType, StoredFile,
+from models import (Application, ApplicationFile, BankAccount, Message, ServiceType, StoredFile,
                     SurveyResponse)
 
 portal_requests = Blueprint("portal_requests", __name__, url_prefix="/portal")
@@ -74,90 +74,6 @@ def own_application(app_id: int) -> Application:
     return application
 
 
-def rules_of(application: Application) -> tuple[Rules, dict, dict]:
-    """The rules version the application started with, its service's spec and its workflow's."""
-    rules = rules_state().rules_for(application.rules_version_id)
-    key = application.service_type.key
-    return rules, rules.service(key), rules.workflow_for(key)
-
-
-def status_tone(kind: str) -> tuple[str, str, str]:
-    """(icon, badge tone, words) for a state kind: in process / waiting for you / done / rejected."""
-    if kind == "final_success":
-        return "✔", "ok", _("Selesai")
-    if kind in ("final_rejected", "final_cancelled"):
-        return "✖", "danger", _("Ditolak/Dibatalkan")
-    if kind == "waiting_customer":
-        return "✎", "warn", _("Menunggu tindakan Anda")
-    return "⏳", "info", _("Dalam proses")
-
-
-def events_of(application: Application) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
-                                   .order_by(AuditEvent.created_at, AuditEvent.id)))
-
-
-def _transition_spec(workflow: dict, action: str, from_state: str | None) -> dict | None:
-    for t in workflow.get("transitions") or []:
-        if t["action"] == action and (from_state is None or from_state in t["from"]):
-            return t
-    return None
-
-
-def note_is_public(workflow: dict, event: AuditEvent) -> bool:
-    """Staff notes the customer should read: those addressed to them, and those that send the
-    application back to them or end it. Hand-offs between staff stay internal."""
-    if not event.note:
-        return False
-    if "customer" in (event.actor_roles or []):
-        return True
-    target = (workflow.get("states").get(event.to_state) or {}).get("kind") or "working"
-    if target != "working":
-        return True
-    spec = _transition_spec(workflow, event.action, event.from_state) or {}
-    for field in spec.get("form") or []:
-        if field.get("key") in ("catatan", "note"):
-            words = label_text(field.get("label")).lower()  # the Indonesian words, whatever is shown
-            return "pelanggan" in words or "pemohon" in words
-    return False
-
-
-def timeline_text(workflow: dict, event: AuditEvent) -> str:
-    """What a timeline entry says: the stored (Indonesian) text, or the rules' label in the language
-    being shown when the event is one of the workflow's transitions."""
-    stored = event.timeline_label or event.action_label or event.action
-    if display_language() == "id":
-        return stored
-    spec = _transition_spec(workflow, event.action, event.from_state)
-    # platform entries ("Permohonan dibuat", reminders…) are catalog messages
-    return text_of(spec.get("timeline") or spec.get("label")) if spec else _(stored)
-
-
-def customer_timeline(application: Application, workflow: dict, *, public: bool = False) -> list[dict]:
-    entries = []
-    from app.commands.work_items import ROW_ACTION_PREFIX
-    for event in events_of(application):
-        if event.action.startswith(ROW_ACTION_PREFIX):   # the office's work rows stay in the office
-            continue
-        state = workflow.get("states").get(event.to_state) or {}
-        show_note = note_is_public(workflow, event) if not public else \
-            state.get("kind") in ("final_rejected", "final_cancelled") and bool(event.note)
-        entries.append({"label": timeline_text(workflow, event),
-                        "state": text_of(state.get("label") or event.to_state), "at": event.created_at,
-                        "note": event.note if show_note else "",
-                        "by_customer": "customer" in (event.actor_roles or [])})
-    return entries
-
-
-def timeline_ahead(application: Application, workflow: dict) -> list[dict]:
-    """The main-path steps not done yet: the current one ("Sedang diproses") and the pending ones."""
-    from app.workflow.procedure import steps_ahead
-
-    visited = [e.to_state for e in events_of(application) if e.to_state]
-    return [{"label": step.label, "current": step.current}
-            for step in steps_ahead(workflow, application.state, visited)]
-
-
 def is_revision(transition: dict, state_kind: str) -> bool:
     """A customer's action that re-sends the application with corrected data and documents."""
     guards = [guard_name_and_args(g)[0] for g in transition.get("guards") or []]
@@ -173,7 +89,7 @@ def customer_actions(application: Application) -> list[dict]:
     state_kind = (states.get(application.state) or {}).get("kind") or "working"
     actions = []
     for option in available_actions(application, current_user):
-        transition = _transition_spec(workflow, option["action"], application.state) or {}
+        transition = transition_spec(workflow, option["action"], application.state) or {}
         target_kind = (states.get(transition.get("to")) or {}).get("kind") or ""
         actions.append({**option, "revision": is_revision(transition, state_kind),
                         "ends": str(target_kind).startswith("final") and target_kind != "final_success",
@@ -419,7 +335,6 @@ def receipt(app_id: int, just_submitted: bool = False):
     files = [(documents.get(f.doc_key, f.doc_key), f.file.original_name) for f in application.files
              if f.purpose == "requirement" and not f.superseded]
     from app.portal.apply import profile_of
-    from app.portal.timeline import receipt_is_guessable
     return render_template("portal/requests/receipt.html", app=application, files=files,
                            profile=profile_of(current_user), just_submitted=just_submitted,
                            state_label=application.state_label, text_of=text_of,
@@ -463,7 +378,7 @@ def revisable_parts(workflow: dict, action: str, state: str, service_spec: dict)
     (default fields and documents), without sections the service does not collect."""
     from app.rules.vocabulary import DEFAULT_REVISE
 
-    transition = _transition_spec(workflow, action, state) or {}
+    transition = transition_spec(workflow, action, state) or {}
     parts = tuple(transition.get("revise") or DEFAULT_REVISE)
     return tuple(p for p in parts if not (
         (p == "company" and service_spec.get("company_data", "none") == "none")
@@ -668,16 +583,3 @@ def own_file(app_id: int, file_id: int):
 
     record_access(item, current_user, "download")
     return send_stored_file(item.file)
-
-
-def init_portal_followup(app: Flask) -> None:
-    """Register the follow-up half of the portal: applying, requests, support, public tracking."""
-    from app.portal.apply import portal_apply
-    from app.portal.providers import portal_providers
-    from app.portal.public import init_public
-    from app.portal.support import portal_support
-
-    for blueprint in (portal_apply, portal_requests, portal_support, portal_providers):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    init_public(app)

@@ -6,8 +6,8 @@ import importlib
 
 _EXPORTS = {
     "WorkflowEngine": "app.workflow.engine",
-    "ApplicationSnapshot": "app.workflow.engine",
-    "Facts": "app.workflow.engine",
+    "ApplicationSnapshot": "app.workflow.snapshot",
+    "Facts": "app.workflow.snapshot",
     "ActionOption": "app.workflow.engine",
     "Decision": "app.workflow.engine",
     "Effect": "app.workflow.engine",

@@ -22,34 +22,10 @@ from app.workflow.errors import (
 )
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import FieldContext, UploadedFileInfo, label_text, local_today, validate_fields
-from app.workflow.snapshot import GuardContext
 from app.workflow.guards import evaluate_guards
+from app.workflow.snapshot import ApplicationSnapshot, GuardContext
 
 FINAL_KINDS = frozenset({"final_success", "final_rejected", "final_cancelled"})
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the caller knows about the application beyond its data (read from the database)."""
-
-    documents: frozenset[str] = frozenset()  # keys of the required documents uploaded
-    payment_status: str | None = None  # unpaid | submitted | valid | suspended | invalid | None
-    payment_has_proof: bool = False
-    survey_done: bool = False
-    slot_chosen: bool = False
-    offered_slot_ids: frozenset[int] = frozenset()
-    has_assignee: bool = False
-    cart_lines: int = 0
-    results: int = 0  # attached documents of kind "result"
-    work_items: tuple[str, ...] = ()  # the status of each work row (see app/workflow/work_items.py)
-
-
-@dataclass(frozen=True)
-class ApplicationSnapshot:
-    service_key: str
-    state: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-    facts: Facts = field(default_factory=Facts)
 
 
 @dataclass(frozen=True)

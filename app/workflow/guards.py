@@ -7,44 +7,12 @@ passes, or the Indonesian reason it does not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from app.rules.vocabulary import GUARD_FIELD_ARGS, guard_name_and_args
 from app.workflow.errors import N_, Message
 from app.workflow.fields import is_empty, label_text, required_documents, same_value
-
-if TYPE_CHECKING:
-    from app.workflow.snapshot import ApplicationSnapshot
-
-
-@dataclass(frozen=True)
-class GuardContext:
-    """What a guard may look at: the service's rules and a snapshot of the application."""
-
-    service: Mapping[str, Any]
-    snapshot: "ApplicationSnapshot"
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        return self.snapshot.data
-
-    @property
-    def facts(self):
-        return self.snapshot.facts
-
-    def field_label(self, key: str) -> str:
-        for spec in self.service.get("fields") or ():
-            if spec.get("key") == key:
-                return label_text(spec.get("label"))
-        return key
-
-    def value_label(self, key: str, value: Any) -> str:
-        for spec in self.service.get("fields") or ():
-            if spec.get("key") == key:
-                for option in spec.get("options") or ():
-                    if same_value(option.get("value"), value):
-                        return label_text(option.get("label"))
-        return label_text(value)
+from app.workflow.snapshot import GuardContext
 
 
 Predicate = Callable[[Mapping[str, Any], GuardContext], "Message | None"]

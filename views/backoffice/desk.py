@@ -25,6 +25,7 @@ from views.api import available_actions
 from views.backoffice.common import (platform_errors, SlaBadges, customer_names, local_time, rules_of, rupiah,
                                      text)
 from views.backoffice.forms import MessageForm, build_transition_form, collect_values
+from views.backoffice.work_rows import rows_context
 
 PURPOSES = {"requirement": _l("Persyaratan"), "payment_proof": _l("Bukti bayar"), "result": _l("Hasil layanan"),
             "other": _l("Lampiran"), "asset_photo": _l("Foto alat")}
@@ -186,7 +187,6 @@ def _can_adjust_cart(application: Application) -> bool:
 
 
 def _work_rows(application: Application) -> dict | None:
-    from views.backoffice.work_rows import rows_context
     return rows_context(application)
 
 

@@ -1,89 +1,29 @@
 """The work rows of an application on the staff screens (``work_items`` in the rules): the table on
 the application page, the per-row assignment form, and each row's steps (enter results, verify,
-validate, return). Every write goes through app/commands/work_items.py."""
+validate, return). Every write goes through app/commands/work_items.py; what the application page
+shows of the rows is views/backoffice/work_rows.py."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
 
 from app.security.access import users_with_role, workflow_roles
 from app.commands.work_items import (AssignWorkItemsCommand, WorkItemStepCommand, ensure_rows,
                                      work_items_spec)
 from app.core.errors import SatuPintuError
 from app.extensions import db
-from app.workflow.fields import label_text
 from app.workflow.work_items import STATUS_LABELS, step_allowed
 from models import Application, WorkItem
 from views.backoffice.common import platform_errors, rules_of, text
+from views.backoffice.desk import load, page_context
 from views.backoffice.forms import build_transition_form, collect_values
-
-STEP_BUTTONS = {"verify": _l("Verifikasi"), "validate": _l("Validasi")}
-
-
-class RowStepForm(FlaskForm):
-    """CSRF and the row's version for the one-click steps and the return form."""
-    version = HiddenField()
-    note = TextAreaField(_l("Yang perlu diperbaiki"))
+from views.backoffice.work_rows import RowStepForm, acting_roles, user_display
 
 
 class AssignForm(FlaskForm):
     pass
-
-
-def _roles(application: Application):
-    return workflow_roles(application, g.user, rules_of(application).role_keys())
-
-
-def _display(user) -> str:
-    return f"{user.first_name} {user.last_name}".strip() + f" ({user.username})" if user else "-"
-
-
-def cell_text(spec: dict, value) -> str:
-    """A row value as shown on screens and documents: select options by their label."""
-    if value in (None, ""):
-        return "-"
-    if spec.get("type") == "select":
-        for option in spec.get("options", []):
-            if str(option.get("value")) == str(value):
-                return label_text(option.get("label"))
-    return str(value)
-
-
-def rows_context(application: Application) -> dict | None:
-    """What the application page shows of the rows, and which steps the signed-in user may take."""
-    spec = work_items_spec(application)
-    if spec is None:
-        return None
-    roles = _roles(application)
-    columns = [c for c in spec.get("columns", []) if c.get("type") != "file"]
-    file_columns = [c for c in spec.get("columns", []) if c.get("type") == "file"]
-    files_by_id = {f.id: f for f in application.files}
-    rows = []
-    for row in application.work_items:
-        mine = row.assignee_id == g.user.id
-
-        def allowed(step, row=row, mine=mine):
-            return step_allowed(spec, step, state=application.state, roles=roles, row_status=row.status,
-                                is_row_assignee=mine)
-        rows.append({
-            "row": row, "assignee": _display(row.assignee) if row.assignee_id else "-", "mine": mine,
-            "status": _(STATUS_LABELS.get(row.status, row.status)),
-            "cells": [cell_text(c, (row.values or {}).get(c["key"])) for c in columns],
-            "files": [files_by_id[i] for c in file_columns for i in (row.files or {}).get(c["key"], [])
-                      if i in files_by_id],
-            "can_enter": allowed("enter"), "can_return": allowed("return"),
-            "steps": [(step, STEP_BUTTONS[step]) for step in ("verify", "validate") if allowed(step)],
-        })
-    can_assign = any(step_allowed(spec, "assign", state=application.state, roles=roles, row_status=r.status,
-                                  is_row_assignee=False) for r in application.work_items) or (
-        not application.work_items and application.cart_lines
-        and step_allowed(spec, "assign", state=application.state, roles=roles, row_status="new",
-                         is_row_assignee=False))
-    return {"label": text(spec.get("label")), "columns": [text(c.get("label")) for c in columns],
-            "rows": rows, "can_assign": can_assign, "step_form": RowStepForm()}
 
 
 class WorkItemView(BaseView):
@@ -94,7 +34,6 @@ class WorkItemView(BaseView):
     method_permission_name = {"assign": "act", "enter": "act", "step": "act"}
 
     def _application(self, pk: int) -> Application:
-        from views.backoffice.desk import load
         application = load(pk)
         if work_items_spec(application) is None:
             abort(404)
@@ -105,7 +44,6 @@ class WorkItemView(BaseView):
     @platform_errors
     def assign(self, pk: int):
         """One form listing every row, each with a select of the staff holding the rows' role."""
-        from views.backoffice.desk import page_context
         application = self._application(pk)
         spec = work_items_spec(application)
         form = AssignForm()
@@ -129,7 +67,7 @@ class WorkItemView(BaseView):
                     flash(_("Penugasan %(label)s disimpan.", label=text(spec.get("label"))), "success")
                     return redirect(url_for("ApplicationDeskView.show", pk=pk) + "#baris")
                 application = self._application(pk)
-        roles = _roles(application)
+        roles = acting_roles(application)
         if not any(step_allowed(spec, "assign", state=application.state, roles=roles, row_status=s,
                                 is_row_assignee=False) for s in {r.status for r in application.work_items} or {"new"}):
             flash(_("Penugasan baris tidak tersedia untuk Anda pada status permohonan saat ini."), "danger")
@@ -141,7 +79,7 @@ class WorkItemView(BaseView):
             or spec["assignee_role"]
         return self.render_template(
             "backoffice/work_items_assign.html", form=form, rows=rows, errors=errors,
-            candidates=[(u.id, _display(u)) for u in candidates], role_label=role_label,
+            candidates=[(u.id, user_display(u)) for u in candidates], role_label=role_label,
             chosen={r.id: str(request.form.get(f"row-{r.id}", r.assignee_id or "")) for r in rows},
             items_label=text(spec.get("label")), **page_context(application)), status
 
@@ -150,7 +88,6 @@ class WorkItemView(BaseView):
     @platform_errors
     def enter(self, pk: int, row_id: int):
         """The row's results form (its columns from the rules), for the row's assignee."""
-        from views.backoffice.desk import page_context
         application = self._application(pk)
         row = db.session.get(WorkItem, row_id)
         if row is None or row.application_id != application.id:
@@ -159,7 +96,7 @@ class WorkItemView(BaseView):
         columns = spec.get("columns", [])
         form = build_transition_form(application, columns)
         errors, status = {}, 200
-        if not step_allowed(spec, "enter", state=application.state, roles=_roles(application),
+        if not step_allowed(spec, "enter", state=application.state, roles=acting_roles(application),
                             row_status=row.status, is_row_assignee=row.assignee_id == g.user.id):
             if request.method == "POST":
                 abort(403)

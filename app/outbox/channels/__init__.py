@@ -1,62 +1,9 @@
 """Delivery channels, a registry keyed by name. A new channel is one module with a class
-decorated by ``@register``; nothing else changes (the rules name channels by these keys)."""
+decorated by ``@register`` (``base.py``); nothing else changes (the rules name channels by these keys)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from app.storage.files import FileStore
-
-
-class DeliveryError(Exception):
-    """The row was not delivered. ``permanent``: retrying cannot help (no address, 4xx …)."""
-
-    def __init__(self, message: str, *, permanent: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
-
-
-@dataclass
-class Delivery:
-    """What a channel may use while delivering one row: a file store undone on failure."""
-
-    store: FileStore
-    notes: dict = field(default_factory=dict)
-
-
-class Channel:
-    name: str = ""
-    # True: the channel's work is written in the same transaction that marks the row sent, so a
-    # worker that died mid-way left nothing behind and the row is simply tried again.
-    transactional: bool = False
-    # True: a repeated attempt is harmless (the receiver deduplicates by the row's key).
-    idempotent: bool = False
-    # True: the rules may name it in a `notify` effect (document jobs use their own channel).
-    notifies: bool = True
-
-    def deliver(self, row, delivery: Delivery) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    @property
-    def safe_to_repeat(self) -> bool:
-        return self.transactional or self.idempotent
-
-
-CHANNELS: dict[str, Channel] = {}
-
-
-def register(cls: type[Channel]) -> type[Channel]:
-    CHANNELS[cls.name] = cls()
-    return cls
-
-
-def get_channel(name: str) -> Channel | None:
-    return CHANNELS.get(name)
-
-
-def notification_channels() -> tuple[str, ...]:
-    """The channel names a rules file may use in `notify` (the loader checks them)."""
-    return tuple(sorted(name for name, channel in CHANNELS.items() if channel.notifies))
-
+from app.outbox.channels.base import (CHANNELS, Channel, Delivery, DeliveryError, get_channel,  # noqa: F401
+                                      notification_channels, register)
 
 # the shipped channels register themselves
 from app.outbox.channels import document, email, inbox, whatsapp  # noqa: E402,F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.documents.produce import DocumentError, produce_document
 from app.extensions import db
-from app.outbox.channels import Channel, Delivery, DeliveryError, register
+from app.outbox.channels.base import Channel, Delivery, DeliveryError, register
 from models import GeneratedDocument
 
 

@@ -6,7 +6,7 @@ import smtplib
 from flask import current_app
 from flask_mail import Connection, Mail, Message
 
-from app.outbox.channels import Channel, Delivery, DeliveryError, register
+from app.outbox.channels.base import Channel, Delivery, DeliveryError, register
 
 
 def _domain(sender: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from app.extensions import db
-from app.outbox.channels import Channel, Delivery, DeliveryError, register
+from app.outbox.channels.base import Channel, Delivery, DeliveryError, register
 from models import InboxMessage
 
 

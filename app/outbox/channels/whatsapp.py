@@ -9,7 +9,7 @@ import urllib.request
 
 from flask import current_app
 
-from app.outbox.channels import Channel, Delivery, DeliveryError, register
+from app.outbox.channels.base import Channel, Delivery, DeliveryError, register
 
 
 @register

@@ -29,6 +29,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.security.access import remember_staff_profile
 from models.base import utcnow
 from models.security import AuthStamp, UserSessionStamp
 
@@ -92,8 +93,6 @@ def request_auth() -> dict:
                                  .where(User.id == user_id)).unique().first()
     if row is not None:
         state.update(user=row[0], user_stamp=row[1] or "", permissions=row[2] or "")
-        from app.security.access import remember_staff_profile
-
         remember_staff_profile(user_id, row[3])
     else:
         state["user_id"] = None

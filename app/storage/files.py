@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.core.errors import N_, ValidationError, translate
+from app.storage.file_checks import ZIP_TOO_MANY, inspect_content, upload_setting
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -31,9 +32,7 @@ TYPE_LABELS = {"jpg": "JPG", "png": "PNG", "pdf": "PDF", "gif": "GIF", "doc": "D
 # the extensions a file of each sniffed kind may be named with
 EXTENSIONS = {"pdf": {"pdf"}, "png": {"png"}, "jpg": {"jpg", "jpeg", "jpe", "jfif"}, "gif": {"gif"},
               "doc": {"doc"}, "xls": {"xls"}, "docx": {"docx"}, "xlsx": {"xlsx"}, "dwg": {"dwg"}}
-IMAGE_KINDS = {"png", "jpg", "gif"}
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-ZIP_TOO_MANY = "zip:too-many-entries"   # sniffed: a zip whose entry count alone refuses it
 READ_CHUNK = 64 * 1024
 
 
@@ -83,7 +82,7 @@ def _zip_entry_count(data: bytes) -> int | None:
 
 def _ooxml_kind(data: bytes) -> str | None:
     count = _zip_entry_count(data)
-    if count is None or count > _setting("UPLOAD_ZIP_MAX_ENTRIES", 5000):
+    if count is None or count > upload_setting("UPLOAD_ZIP_MAX_ENTRIES", 5000):
         return ZIP_TOO_MANY if count else None
     try:
         names = set(zipfile.ZipFile(BytesIO(data)).namelist())
@@ -95,13 +94,6 @@ def _ooxml_kind(data: bytes) -> str | None:
         if any(n.startswith("xl/") for n in names):
             return "xlsx"
     return None
-
-
-def _setting(name: str, default):
-    try:
-        return current_app.config.get(name, default)
-    except RuntimeError:   # outside an app context (plain unit tests): the default
-        return default
 
 
 # "jpeg" in a rules file means the same as "jpg"
@@ -125,10 +117,10 @@ def read_limited(stream, limit: int) -> tuple[bytes, bool]:
 
 def upload_limit_bytes() -> int:
     """The largest single upload read at all (the per-slot ``max_mb`` is checked afterwards)."""
-    mb = _setting("UPLOAD_MAX_MB", None)
+    mb = upload_setting("UPLOAD_MAX_MB", None)
     if mb:
         return int(float(mb) * 1024 * 1024)
-    return int(_setting("MAX_CONTENT_LENGTH", None) or 60 * 1024 * 1024)
+    return int(upload_setting("MAX_CONTENT_LENGTH", None) or 60 * 1024 * 1024)
 
 
 @dataclass
@@ -203,8 +195,6 @@ def content_problem(incoming: IncomingFile) -> str | None:
     problem = extension_problem(incoming)
     if problem:
         return problem
-    from app.storage.file_checks import inspect_content
-
     problem = inspect_content(incoming)
     if problem is None:
         incoming.inspected = True

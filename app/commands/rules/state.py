@@ -9,8 +9,10 @@ from threading import Lock
 
 from flask import current_app
 
+from app.extensions import db
 from app.rules.loader import Rules, load_rules
 from app.workflow.engine import WorkflowEngine
+from models import RulesVersion
 
 
 class RulesState:
@@ -31,9 +33,6 @@ class RulesState:
     def rules_for(self, version_id: int) -> Rules:
         with self._lock:
             if version_id not in self._rules:
-                from models import RulesVersion
-                from app.extensions import db
-
                 version = db.session.get(RulesVersion, version_id)
                 if version is None:
                     raise LookupError(f"rules version {version_id} does not exist")
@@ -56,3 +55,9 @@ class RulesState:
 
 def rules_state() -> RulesState:
     return current_app.extensions["satupintu.rules"]
+
+
+def rules_for_version(version_id: int) -> Rules:
+    """The running app's Rules of a stored version: what ``create_app`` gives the models
+    (``models.base.install_rules_lookup``), so they never import this module."""
+    return rules_state().rules_for(version_id)

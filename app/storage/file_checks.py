@@ -9,12 +9,32 @@ from __future__ import annotations
 import warnings
 import zipfile
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from flask import current_app
 
 from app.core.errors import N_, translate
 
-if TYPE_CHECKING:
-    from app.storage.files import IncomingFile
+IMAGE_KINDS = {"png", "jpg", "gif"}
+ZIP_TOO_MANY = "zip:too-many-entries"   # sniffed: a zip whose entry count alone refuses it
+
+
+class Upload(Protocol):
+    """What the checks read of an upload (``app.storage.files.IncomingFile``), and rewrite for images."""
+
+    kind: str | None
+    data: bytes
+
+    def replace_data(self, data: bytes) -> None: ...
+
+
+def upload_setting(name: str, default):
+    """An upload limit from the configuration; outside an app context (plain unit tests) the default."""
+    try:
+        return current_app.config.get(name, default)
+    except RuntimeError:
+        return default
+
 
 # PDF: what makes a document act instead of being read
 PDF_ACTIVE_KEYS = {
@@ -48,10 +68,8 @@ OOXML_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}Re
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def inspect_content(incoming: "IncomingFile") -> str | None:
+def inspect_content(incoming: Upload) -> str | None:
     """Check (and for images, re-encode) ``incoming`` by its sniffed kind."""
-    from app.storage.file_checks import IMAGE_KINDS, ZIP_TOO_MANY
-
     if incoming.kind == ZIP_TOO_MANY:
         return translate(N_("Berkas Office berisi terlalu banyak bagian; berkas ditolak."))
     if incoming.kind == "pdf":
@@ -161,9 +179,7 @@ def _walk_pdf(pdf, pikepdf) -> str | None:
 
 # --------------------------------------------------------------------------------------- images
 def _max_pixels() -> int:
-    from app.storage.file_checks import upload_setting as _setting
-
-    return int(_setting("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000))
+    return int(upload_setting("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000))
 
 
 def reencode_image(data: bytes, kind: str) -> tuple[bytes, str | None]:
@@ -221,11 +237,9 @@ def office_zip_problem(data: bytes) -> str | None:
     """Inspect a docx/xlsx as an archive without extracting it: entry count, total uncompressed
     size, compression ratio, no macros/ActiveX/embedded programs. Each entry is then inflated in
     memory chunk by chunk — never to disk — to prove it is no larger than it claims."""
-    from app.storage.file_checks import upload_setting as _setting
-
-    max_entries = int(_setting("UPLOAD_ZIP_MAX_ENTRIES", 5000))
-    max_total = int(float(_setting("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200)) * 1024 * 1024)
-    max_ratio = float(_setting("UPLOAD_ZIP_MAX_RATIO", 100))
+    max_entries = int(upload_setting("UPLOAD_ZIP_MAX_ENTRIES", 5000))
+    max_total = int(float(upload_setting("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", 200)) * 1024 * 1024)
+    max_ratio = float(upload_setting("UPLOAD_ZIP_MAX_RATIO", 100))
     bomb = translate(N_("Berkas Office ditolak: isinya setelah dibuka jauh lebih besar dari ukurannya "
                         "(indikasi zip bomb)."))
     try:

@@ -21,8 +21,10 @@ from flask_login import logout_user, user_logged_in
 from sqlalchemy import event, insert, inspect, select, update
 
 from app.extensions import db
+from app.security.auth_cache import forget_user_stamp, prefetched_stamp
 from app.security.log import (IDLE_TIMEOUT, LOGOUT, SESSION_REFUSED, SESSIONS_REVOKED, TOKEN_REVOKED,
                               record_security_event)
+from app.security.roles import is_customer
 from models.base import utcnow
 from models.security import UserSessionStamp
 
@@ -45,8 +47,6 @@ def now() -> float:
 
 def current_stamp(user_id: int) -> str:
     """The user's stamp; "" while it was never changed (read with the request's user: app/security/auth_cache.py)."""
-    from app.security.auth_cache import prefetched_stamp
-
     known = prefetched_stamp(user_id)
     if known is not None:
         return known
@@ -60,8 +60,6 @@ def _write_stamp(connection, user_id: int) -> str:
     values = {"stamp": stamp, "changed_at": utcnow()}
     if connection.execute(update(table).where(table.c.user_id == user_id).values(**values)).rowcount == 0:
         connection.execute(insert(table).values(user_id=user_id, **values))
-    from app.security.auth_cache import forget_user_stamp
-
     forget_user_stamp(user_id)   # the stamp read with this request's user is no longer current
     return stamp
 
@@ -130,8 +128,6 @@ def _username(user_id: int) -> str:
 
 def _on_login(_sender, user, **_extra) -> None:
     """Every login (back office and portal) starts a fresh, stamped session with a new id."""
-    from app.portal.auth import is_customer
-
     session[STAMP_KEY] = current_stamp(user.id)
     session[SID_KEY] = secrets.token_urlsafe(24)
     session[SEEN_KEY] = int(now())
