@@ -17,13 +17,10 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("app", "views", "models")
 FACTORY = "app"   # the package whose __init__ is create_app
-TYPED_RULES = pytest.mark.xfail(strict=False, reason="lands with the typed rules branch (registries in "
-                                                     "app/rules/vocabulary.py)")
 
 
 def _module_name(path: Path) -> str:
@@ -191,7 +188,6 @@ def test_the_core_imports_nothing_else_of_the_app():
     assert not outside, "\n".join(outside)
 
 
-@TYPED_RULES
 def test_the_rules_format_imports_neither_the_engine_nor_models():
     outside = _outside(reachable(within("app.rules")), ("app.rules", "app.core"))
     assert not outside, "\n".join(outside)

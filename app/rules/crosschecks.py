@@ -23,7 +23,7 @@ from app.rules.vocabulary import (
     effect_name_and_args,
     guard_name_and_args,
 )
-from app.rules.walker import described, did_you_mean, named, of
+from app.rules.wording import described, did_you_mean, named, of
 from app.rules.yaml_source import item_place, key_place
 
 AGENCY, DOCUMENT, NUMBERING, REQUEST_KIND = N_("instansi"), N_("dokumen"), N_("penomoran"), N_("jenis permohonan")

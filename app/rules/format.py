@@ -194,7 +194,7 @@ RoleNames = Annotated[
 
 
 def _check_iso_date(value, place, what, owner, sink):
-    from app.rules.walker import described, must_be
+    from app.rules.wording import described, must_be
 
     try:
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -207,7 +207,7 @@ def _check_iso_date(value, place, what, owner, sink):
 def _check_timezone(value, place, what, owner, sink):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from app.rules.walker import described, must_be
+    from app.rules.wording import described, must_be
 
     try:
         if not isinstance(value, str) or not value:
@@ -274,7 +274,7 @@ class Condition(Spec):
 
 
 def _check_option_value(value, place, what, owner, sink):
-    from app.rules.walker import described, must_be
+    from app.rules.wording import described, must_be
 
     if value is None or isinstance(value, (dict, list)):
         sink.add(place, must_be(what, N_("teks, angka atau true/false"), described(value)))
@@ -833,7 +833,7 @@ class Role(Spec):
 
 def numbering_pattern_problems(pattern: str) -> list:
     """What is wrong with a numbering pattern (empty list: nothing), as messages."""
-    from app.rules.walker import did_you_mean
+    from app.rules.wording import did_you_mean
 
     problems = []
     tokens = re.findall(r"\{([^{}]*)\}", pattern)
@@ -912,7 +912,7 @@ def _notification_check(template, place, what, owner, sink, context) -> None:
     """The channels known to the app (a registered channel may be added), each with its texts, whose
     Jinja syntax is checked."""
     from app.rules.problems import Place
-    from app.rules.walker import described, did_you_mean, must_be, schema_for
+    from app.rules.wording import described, did_you_mean, must_be
     from app.rules.yaml_source import key_place
 
     known = tuple(context.known_channels)
@@ -932,7 +932,7 @@ def _notification_check(template, place, what, owner, sink, context) -> None:
         field = Notification.model_fields.get(channel) if isinstance(channel, str) else None
         model = _unwrap_optional(field.annotation) if field is not None else ChannelText
         variant_what = N_("'%(name)s' dari %(what)s", name=channel, what=what)
-        schema_for(model).check(variant, where, variant_what, what, sink)
+        context.check_as(model, variant, where, variant_what, what, sink)
         if not isinstance(variant, dict):
             continue
         for part in ("subject", "body"):

@@ -25,7 +25,8 @@ from app.rules.model import Rules, read_template_digests
 from app.rules.messages import N_
 from app.rules.problems import InvalidRulesError, Place, ProblemSink, RulesProblem
 from app.rules.vocabulary import DEFAULT_CHANNELS, FORMAT_VERSION
-from app.rules.walker import described, did_you_mean, section_schemas
+from app.rules.walker import section_schemas
+from app.rules.wording import described, did_you_mean
 from app.rules.yaml_source import LineDict, YamlSyntaxProblem, item_place, key_place, load_yaml, to_plain
 
 

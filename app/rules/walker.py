@@ -10,7 +10,6 @@ here names a key of the rules.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import types
 from dataclasses import dataclass, fields as dataclass_fields, replace
@@ -22,55 +21,8 @@ from pydantic.fields import FieldInfo
 
 from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
+from app.rules.wording import described, describe, did_you_mean, must_be, named, of  # noqa: F401 (re-exported)
 from app.rules.yaml_source import item_place, key_place, place_of
-
-
-def describe(value: Any) -> str:
-    """A short description of a value for 'got ...' messages."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return repr(shown)
-    return repr(value)
-
-
-def described(value: Any) -> Message | str:
-    """``describe`` for messages that go through the catalogs (app/rules/messages.py)."""
-    if value is None:
-        return N_("kosong")
-    if isinstance(value, dict):
-        return N_("sebuah pemetaan")
-    if isinstance(value, list):
-        return N_("sebuah daftar")
-    return describe(value)
-
-
-def did_you_mean(word: Any, choices: Iterable[str]) -> Message | str:
-    """`` (did you mean 'x'?)`` when a close choice exists, else ``''``."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
-    return N_(" (maksud Anda '%(name)s'?)", name=close[0]) if close else ""
-
-
-def of(noun_phrase: Message | str, owner: Message | str) -> Message | str:
-    return N_("%(what)s dari %(owner)s", what=noun_phrase, owner=owner) if owner else noun_phrase
-
-
-def named(noun: Message | str, name: Any) -> Message:
-    """``noun 'name'``, e.g. status 'terkirim'."""
-    return N_("%(noun)s '%(name)s'", noun=noun, name=name)
-
-
-def must_be(what: Any, expects: Any, got: Any, extra: Any = "") -> Message:
-    return N_("%(what)s harus %(expects)s (tertulis %(got)s)%(extra)s", what=what, expects=expects, got=got, extra=extra)
 
 
 VALUE = N_("sebuah nilai")
@@ -382,6 +334,11 @@ class WalkContext:
     """What checking depends on besides the models: the notification channels known to the app."""
 
     known_channels: tuple[str, ...] = ()
+
+    def check_as(self, annotation: Any, value: Any, place: Place, what: Any, owner: Any, sink: ProblemSink) -> None:
+        """Check ``value`` as ``annotation`` (a model of the format): for the models' own checks,
+        which get this context and so need not import the walker."""
+        schema_for(annotation, self).check(value, place, what, owner, sink)
 
 
 def _unwrap(annotation: Any, metadata: Sequence[Any] = ()) -> tuple[Any, list]:
