@@ -71,6 +71,8 @@ class Config:
     # The platform
     RULES_PATH = os.environ.get("RULES_PATH", str(BASE_DIR / "workflow_rules.yaml"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # the rules workspace's drafts, one folder per agency (views/backoffice/rules_workspace.py)
+    RULES_WORKSPACE_FOLDER = os.environ.get("RULES_WORKSPACE_FOLDER", str(INSTANCE_DIR / "rules_workspace"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(60 * 1024 * 1024)))  # 413 above
     # Uploads (app/storage/files.py, app/storage/file_checks.py): multipart parts, largest file read, content limits
     MAX_FORM_PARTS = int(os.environ.get("MAX_FORM_PARTS", "1000"))

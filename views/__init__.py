@@ -45,6 +45,8 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
     register_security_log(appbuilder)  # the security log, administrators only (issue 8)
     from views.participants import register as register_participants
     register_participants(appbuilder)  # participant groups: owner registrations, instrument/owner registers (issue 14)
+    from views.backoffice.rules_workspace import init_rules_workspace
+    init_rules_workspace(app, appbuilder)  # the rules workspace on Flask-Admin, /ruang-aturan/ (issue 13)
     from views.api_contract import init_api_contract
     init_api_contract(appbuilder, app)  # completed OpenAPI, 401 for every bad token, JSON errors (issue 8)
 

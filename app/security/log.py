@@ -29,6 +29,12 @@ SESSIONS_REVOKED = "sessions_revoked"    # every session and token of a user end
 SESSION_REFUSED = "session_refused"      # a cookie whose session had been revoked was presented
 IDLE_TIMEOUT = "idle_timeout"
 TOKEN_REVOKED = "token_revoked"          # a JWT issued before a revocation was presented
+# the rules workspace (views/backoffice/rules_workspace.py): detail is JSON {workspace, files, result, …}
+RULES_WORKSPACE_SAVE = "rules_workspace_save"
+RULES_WORKSPACE_UPLOAD = "rules_workspace_upload"
+RULES_WORKSPACE_CHECK = "rules_workspace_check"
+RULES_WORKSPACE_DISCARD = "rules_workspace_discard"
+RULES_WORKSPACE_ACTIVATE = "rules_workspace_activate"
 
 KIND_LABELS = {
     LOGIN_FAILED: _l("Gagal masuk"),
@@ -39,6 +45,11 @@ KIND_LABELS = {
     SESSION_REFUSED: _l("Sesi yang dicabut ditolak"),
     IDLE_TIMEOUT: _l("Sesi berakhir karena tidak aktif"),
     TOKEN_REVOKED: _l("Token yang dicabut ditolak"),
+    RULES_WORKSPACE_SAVE: _l("Ruang kerja aturan: draf disimpan"),
+    RULES_WORKSPACE_UPLOAD: _l("Ruang kerja aturan: berkas diunggah"),
+    RULES_WORKSPACE_CHECK: _l("Ruang kerja aturan: draf diperiksa"),
+    RULES_WORKSPACE_DISCARD: _l("Ruang kerja aturan: draf dibuang"),
+    RULES_WORKSPACE_ACTIVATE: _l("Ruang kerja aturan: aktivasi"),
 }
 WARNING_KINDS = {LOGIN_FAILED, FORBIDDEN, RATE_LIMITED, SESSION_REFUSED, TOKEN_REVOKED}
 _PENDING = "_satupintu_security_events"

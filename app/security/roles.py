@@ -54,10 +54,12 @@ AGENCY_ADMIN_PERMISSIONS = STAFF_PERMISSIONS + [
         ("AgencyAdminStaffProfile", ("can_list", "can_show", "can_edit")),
         ("AgencyCustomerActivation", ("can_list", "can_activate")),
         ("AgencyDocumentAccess", ("can_list",)),
+        ("RulesWorkspace", ("can_edit",)),  # the rules workspace, /ruang-aturan/ (views/backoffice/rules_workspace.py)
     ) for permission in permissions
 ] + [("menu_access", name) for name in (
     "My Agency", "My Agency Catalogue", "My Agency Bank Accounts", "My Agency Days Off", "My Agency Signatories",
-    "My Agency Users", "My Agency Staff", "My Agency Customer Activation", "My Agency Document Access")]
+    "My Agency Users", "My Agency Staff", "My Agency Customer Activation", "My Agency Document Access",
+    "Rules Workspace")]
 
 
 def is_customer(user=None) -> bool:
