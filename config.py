@@ -21,6 +21,8 @@ def _env_bool(name: str, default: bool) -> bool:
 class Config:
     APP_NAME = "SatuPintu"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # the agency CAs' private keys are encrypted under a key derived from it (SECRET_KEY when empty)
+    SIGNING_CA_SECRET = os.environ.get("SIGNING_CA_SECRET", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'satupintu.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False

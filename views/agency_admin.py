@@ -12,7 +12,7 @@ active rules declare plus ``admin_instansi`` (never ``Admin``).
 """
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -23,7 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
-from wtforms import PasswordField, validators
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, validators
 
 from app.security.access import ADMIN_ROLE, BUILTIN_ROLES, is_admin, role_names, staff_profile
 from app.extensions import db
@@ -184,9 +185,89 @@ class MySignatoryView(SignatoryView):
     show_columns = ["agency", "key", "name", "nip", "title", "role"]
     add_columns = ["key", "name", "nip", "title", "role"]
     search_columns = ["name", "nip", "title"]
+    show_template = "backoffice/signatory_show.html"
+    method_permission_name = {"link": "edit", "revoke_key": "edit"}
 
     def pre_add(self, item):
         _force_agency(item)
+
+    # --- the signing key: who holds it, and revoking it (app/documents/signing.py) ----------------------
+    def _row(self, pk: int) -> Signatory:
+        item = self.datamodel.get(pk, self._base_filters)   # another agency's row: 404
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return self._render_show(self._row(int(pk)) if str(pk).isdigit() else abort(404))
+
+    def _render_show(self, item: Signatory, link_form=None, status: int = 200):
+        from app.core.formatting import format_datetime
+        from app.security.log import KIND_LABELS
+        from app.documents.signing import signing_events
+        from views.signing_profile import RevokeForm, signing_panel
+
+        link_form = link_form or SignatoryLinkForm(holder=str(item.user_id or ""))
+        link_form.holder.choices = _holder_choices(item.agency_id)
+        events = [{"at": format_datetime(e.created_at, item.agency, seconds=True),
+                   "kind": str(KIND_LABELS.get(e.kind, e.kind)), "who": e.username, "detail": e.detail}
+                  for e in signing_events(item)]
+        holder = db.session.get(User, item.user_id) if item.user_id else None
+        return self.render_template(self.show_template, pk=item.id, title=self.show_title,
+                                    widgets=self._show(item.id), related_views=self._related_views,
+                                    signing=signing_panel(item), holder=holder, link_form=link_form,
+                                    revoke_form=RevokeForm(), events=events), status
+
+    @expose("/<int:pk>/tautkan", methods=["POST"])
+    @has_access
+    def link(self, pk: int):
+        from app.documents.signing import link
+
+        item = self._row(pk)
+        form = SignatoryLinkForm()
+        form.holder.choices = _holder_choices(item.agency_id)
+        if not form.validate_on_submit():
+            return self._render_show(item, form, 422)
+        user = db.session.get(User, int(form.holder.data)) if form.holder.data else None
+        link(item, user, actor=g.user)
+        db.session.commit()
+        flash(_("Akun pemegang penandatangan disimpan."), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+    @expose("/<int:pk>/cabut", methods=["POST"])
+    @has_access
+    def revoke_key(self, pk: int):
+        from app.documents.signing import SigningError, revoke
+        from views.signing_profile import RevokeForm
+
+        item = self._row(pk)
+        if not RevokeForm().validate_on_submit():
+            flash(_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), "danger")
+            return self._render_show(item, status=400)
+        try:
+            revoke(item, actor=g.user)
+        except SigningError as error:
+            flash(error.message, "danger")
+            return self._render_show(item, status=422)
+        db.session.commit()
+        flash(_("Kunci tanda tangan dicabut. Dokumen yang sudah ditandatangani tetap sah."), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+
+def _holder_choices(agency_id: int) -> list[tuple[str, str]]:
+    """The agency's active staff accounts (never a platform administrator, never a customer)."""
+    users = db.session.scalars(select(User).where(
+        User.id.in_(_staff_of(agency_id)), User.active.is_(True), ~User.roles.any(Role.name == ADMIN_ROLE))
+        .order_by(User.username))
+    return [("", _("— belum ditautkan —"))] + [
+        (str(u.id), f"{u.username} — {u.first_name} {u.last_name}".strip()) for u in users]
+
+
+class SignatoryLinkForm(FlaskForm):
+    holder = SelectField(_l("Akun petugas pemegang"), choices=[], validate_choice=True,
+                         description=_l("Hanya petugas instansi ini. Mengganti pemegang mencabut kunci yang ada."))
 
 
 class MyStaffProfileView(StaffProfileView):

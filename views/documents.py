@@ -3,6 +3,8 @@
 URLs (linked from the portal and the back office):
 - ``GET  /verify/<code>`` — public, no login: type, number, agency, date, masked holder, whether
   the stored file and its signature are intact; ``POST`` (multipart ``file``) checks a copy.
+- ``GET  /verify/`` — public: every agency's CA certificate with its SHA-256 fingerprint, to be
+  trusted in pdfsig/Adobe; ``/verify/ca/<agency key>.pem`` (PEM) and ``.crt`` (DER) download it.
 - ``GET  /unduh/dokumen/<document_id>`` — a generated document (PDF); 202 "sedang disiapkan"
   while it is rendered.
 - ``GET  /unduh/berkas/<application_file_id>`` — a file attached to an application (attachment).
@@ -19,6 +21,7 @@ survey when the service's survey has ``gates_downloads: true``.
 """
 from __future__ import annotations
 
+from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -31,7 +34,8 @@ from app.storage.pdp import record_access
 from app.extensions import db
 from app.storage.downloads import PREVIEW_TYPES, send_stored_file
 from app.commands.rules.state import rules_state
-from models import Application, ApplicationFile, GeneratedDocument, SurveyResponse
+from app.documents.signing import agency_ca, agency_cas, fingerprint_text, load_certificate
+from models import Agency, Application, ApplicationFile, GeneratedDocument, SurveyResponse
 
 blueprint = Blueprint("documents", __name__)
 RESULT_KINDS = {"licence", "report", "cover_letter"}
@@ -177,6 +181,31 @@ def verify(code: str):
             return render_template("verify/result.html", result=verify_document(doc), copy=None, form=form,
                                    code=code, form_error=True), 400
     return render_template("verify/result.html", result=verify_document(doc), copy=copy, form=form, code=code)
+
+
+@blueprint.route("/verify/")
+def certificate_authorities():
+    rows = [{"agency": agency, "key": agency.key, "fingerprint": fingerprint_text(ca.fingerprint),
+             "subject": load_certificate(ca.certificate_pem).subject.rfc4514_string(),
+             "not_after": load_certificate(ca.certificate_pem).not_valid_after_utc}
+            for agency, ca in agency_cas()]
+    return render_template("verify/cas.html", rows=rows)
+
+
+@blueprint.route("/verify/ca/<agency_key>.<any(pem, crt):kind>")
+def certificate_authority(agency_key: str, kind: str):
+    agency = db.session.scalar(select(Agency).where(Agency.key == agency_key, Agency.active.is_(True)))
+    if agency is None:
+        return _refuse(404, N_("Instansi tidak dikenal."))
+    ca = agency_ca(agency)
+    db.session.commit()
+    pem = bytes(ca.certificate_pem)
+    body = pem if kind == "pem" else load_certificate(pem).public_bytes(serialization.Encoding.DER)
+    response = current_app.response_class(
+        body, mimetype="application/x-pem-file" if kind == "pem" else "application/pkix-cert")
+    response.headers["Content-Disposition"] = f'attachment; filename="ca-{agency.key}.{kind}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def init_documents(app: Flask) -> None:

@@ -17,7 +17,7 @@ from app.storage.files import IncomingFile
 from app.rules.model import Rules
 from app.commands.rules.state import rules_state
 from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
-from app.documents.signing import create_signing_key
+from app.documents.signing import enrol
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import label_text
 from app.workflow.guards import guard_name_and_args
@@ -116,8 +116,8 @@ def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
             holder = staff[agency_key].get(signatory.role)
             if holder is not None and signatory.user_id is None:
                 signatory.user_id = holder.id
-            if signatory.encrypted_key_pem is None:
-                create_signing_key(signatory, DEMO_PASSPHRASE, organisation=agency.name)
+            if signatory.encrypted_key_pem is None and signatory.user_id is not None:
+                enrol(signatory, DEMO_PASSPHRASE)   # as its holder would on their profile: CA-issued
     db.session.commit()
     return staff
 

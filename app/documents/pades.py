@@ -1,7 +1,8 @@
-"""PAdES signatures with pyHanko: sign with a signatory's unlocked EC key, check a signed PDF.
+"""PAdES signatures with pyHanko: sign with a signatory's unlocked key, check a signed PDF.
 
-The certificates are self-signed per signatory (app.documents.signing), so a signature is checked against
-that signatory's own certificate as the only trust root, offline.
+A signature embeds the signer's certificate and its issuers (the agency CA, or the chain of an
+imported PKCS#12 file: app/documents/signing.py), so a verifier given the agency CA builds the chain. The
+check here is offline: the trust roots are given (the agency CA; the certificate itself when none).
 """
 from __future__ import annotations
 
@@ -43,14 +44,16 @@ def _certificate(certificate_pem: bytes) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(der)
 
 
-def sign_pdf(pdf: bytes, *, certificate_pem: bytes, private_key, signer_name: str,
+def sign_pdf(pdf: bytes, *, certificate_pem: bytes, private_key, signer_name: str, chain_pem=(),
              location: str = "", reason: str = "Dokumen ditandatangani secara elektronik") -> bytes:
-    """``pdf`` with a PAdES B-B signature by ``private_key`` (a cryptography key object)."""
+    """``pdf`` with a PAdES B-B signature by ``private_key`` (a cryptography key object); the
+    issuers' certificates ``chain_pem`` are embedded beside the signer's."""
     cert = _certificate(certificate_pem)
     key_der = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption())
     signer = signers.SimpleSigner(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))
+                                  cert_registry=SimpleCertificateStore.from_certs(
+                                      [cert, *(_certificate(pem) for pem in chain_pem)]))
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason=reason, location=location or None,
                                         name=signer_name)
@@ -72,9 +75,22 @@ class SignatureCheck:
         return self.present and self.intact and self.valid
 
 
-def check_signature(pdf: bytes, certificate_pem: bytes | None) -> SignatureCheck:
+def signing_certificate_of(pdf: bytes) -> bytes | None:
+    """The PEM certificate that made the last signature of ``pdf`` (None when unreadable/unsigned)."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        if not signatures:
+            return None
+        der = signatures[-1].signer_cert.dump()
+    except Exception:  # a damaged file has no signer
+        return None
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def check_signature(pdf: bytes, certificate_pem: bytes | None, trust_roots=None) -> SignatureCheck:
     """Is the (last) signature of ``pdf`` intact, made by the holder of ``certificate_pem``, and
-    covering the whole file (nothing appended after signing)?"""
+    covering the whole file (nothing appended after signing)? The chain is validated to
+    ``trust_roots`` (PEM certificates; default: the signer's certificate itself)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
@@ -85,17 +101,19 @@ def check_signature(pdf: bytes, certificate_pem: bytes | None) -> SignatureCheck
     if not certificate_pem:
         return SignatureCheck(present=True, problem="sertifikat penandatangan tidak tersedia")
     cert = _certificate(certificate_pem)
+    roots = [_certificate(pem) for pem in trust_roots] if trust_roots else [cert]
     signature = signatures[-1]
     try:
         status = _run(lambda: async_validate_pdf_signature(
-            signature, ValidationContext(trust_roots=[cert], allow_fetching=False)))
+            signature, ValidationContext(trust_roots=roots, allow_fetching=False)))
     except Exception as error:
         return SignatureCheck(present=True, problem=f"tanda tangan tidak dapat diperiksa: {error}")
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     same_signer = status.signing_cert is not None and status.signing_cert.dump() == cert.dump()
-    return SignatureCheck(present=True, intact=bool(status.intact) and whole,
-                          valid=bool(status.valid) and same_signer,
+    # valid: the signature's mathematics; trusted: a chain from the signer to one of the roots
+    valid = bool(status.valid) and bool(status.trusted) and same_signer
+    return SignatureCheck(present=True, intact=bool(status.intact) and whole, valid=valid,
                           signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
                           signed_at=getattr(status, "signer_reported_dt", None),
-                          problem="" if (status.intact and whole and status.valid and same_signer)
+                          problem="" if (status.intact and whole and valid)
                           else "tanda tangan tidak utuh atau bukan milik penandatangan")

@@ -73,7 +73,10 @@ def render_document(doc: GeneratedDocument, signing: SigningKey | None = None) -
     if signing is not None:
         if not signing.signatory.certificate_pem:
             raise DocumentError(reason="penandatangan belum memiliki sertifikat")
+        from app.documents.signing import signing_chain
+
         pdf = sign_pdf(pdf, certificate_pem=signing.signatory.certificate_pem,
+                       chain_pem=signing_chain(signing.signatory),
                        private_key=signing.private_key, signer_name=signing.signatory.name,
                        location=application.agency.short_name or application.agency.name)
     return pdf

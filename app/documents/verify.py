@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.documents.context import local_date, mask_name
-from app.documents.pades import SignatureCheck, check_signature
+from app.documents.pades import SignatureCheck, check_signature, signing_certificate_of
 from app.extensions import db
 from app.storage.files import FileStore
 from app.outbox.notify import display_name, format_date
 from app.commands.application.sla_clock import to_local
 from app.commands.rules.state import rules_state
 from app.workflow.fields import label_text
-from models import GeneratedDocument, Signatory
+from models import GeneratedDocument, Signatory, SignatoryCertificate
 from models.base import utcnow
 
 KIND_LABELS = {"receipt": "Resi / Bukti Pendaftaran", "invoice": "Invoice", "kuitansi": "Kuitansi",
@@ -37,6 +37,9 @@ class Verification:
     expired: bool = False
     stored_ok: bool = False
     signature: SignatureCheck | None = None
+    issuer: str = ""             # who issued the signing certificate (the agency CA, BSrE, …)
+    issuer_fingerprint: str = ""  # SHA-256 of the trust root the chain was validated to
+    revoked_at: str = ""          # the signing certificate was revoked then, after this signature
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -60,9 +63,28 @@ def stored_bytes(doc: GeneratedDocument) -> bytes | None:
         return None
 
 
-def _certificate(doc: GeneratedDocument) -> bytes | None:
+def _signer_row(doc: GeneratedDocument, data: bytes) -> SignatoryCertificate | None:
+    """The signatory's certificate (of any time, revoked or not) that signed ``data``."""
+    from app.documents.signing import fingerprint, load_certificate
+
+    pem = signing_certificate_of(data) if doc.signatory_id else None
+    if pem is None:
+        return None
+    return db.session.scalar(select(SignatoryCertificate).where(
+        SignatoryCertificate.signatory_id == doc.signatory_id,
+        SignatoryCertificate.fingerprint == fingerprint(load_certificate(pem))).limit(1))
+
+
+def _check(doc: GeneratedDocument, data: bytes) -> tuple[SignatureCheck, SignatoryCertificate | None]:
+    """The signature checked against the certificate the signatory held when signing, validated to
+    its trust root (the agency CA for the certificates it issued)."""
+    from app.documents.signing import trust_roots
+
+    row = _signer_row(doc, data)
+    if row is not None:
+        return check_signature(data, row.certificate_pem, trust_roots(row)), row
     signatory = db.session.get(Signatory, doc.signatory_id) if doc.signatory_id else None
-    return signatory.certificate_pem if signatory else None
+    return check_signature(data, signatory.certificate_pem if signatory else None), None
 
 
 def verify_document(doc: GeneratedDocument) -> Verification:
@@ -93,10 +115,28 @@ def verify_document(doc: GeneratedDocument) -> Verification:
     if not result.stored_ok:
         result.problems.append("Berkas di server tidak sama dengan yang diterbitkan.")
     if doc.signed:
-        result.signature = check_signature(data, _certificate(doc))
+        result.signature, row = _check(doc, data)
         if not result.signature.ok:
             result.problems.append(f"Tanda tangan elektronik: {result.signature.problem}.")
+        if row is not None:
+            _describe_chain(result, doc, row)
     return result
+
+
+def _describe_chain(result: Verification, doc: GeneratedDocument, row: SignatoryCertificate) -> None:
+    from app.core.formatting import format_datetime
+    from app.documents.signing import fingerprint, fingerprint_text, load_certificate, trust_roots
+
+    root = load_certificate(trust_roots(row)[0])
+    result.issuer = load_certificate(row.certificate_pem).issuer.rfc4514_string()
+    result.issuer_fingerprint = fingerprint_text(fingerprint(root))
+    if row.revoked_at is not None:
+        if doc.signed_at is not None and doc.signed_at < row.revoked_at:
+            result.revoked_at = format_datetime(row.revoked_at, doc.application.agency)
+        else:
+            result.signature.valid = False
+            result.signature.problem = "sertifikat penandatangan telah dicabut sebelum dokumen ditandatangani"
+            result.problems.append(f"Tanda tangan elektronik: {result.signature.problem}.")
 
 
 @dataclass
@@ -110,6 +150,6 @@ def verify_copy(doc: GeneratedDocument, data: bytes) -> CopyCheck:
     """A copy matches only when it is byte for byte the issued file."""
     digest = hashlib.sha256(data).hexdigest()
     matches = doc.status == "ready" and digest == doc.sha256
-    signature = check_signature(data, _certificate(doc)) if doc.signed and data.startswith(b"%PDF-") else None
+    signature = _check(doc, data)[0] if doc.signed and data.startswith(b"%PDF-") else None
     return CopyCheck(matches=matches and (signature is None or signature.ok), sha256=digest,
                      signature=signature)

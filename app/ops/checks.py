@@ -378,6 +378,11 @@ def check_signing() -> list[CheckResult]:
             results.append(problem(f"signing {agency_key}", f"no signatory ({roles}) to sign {documents}",
                                    "declare a signatory for the signing role in the rules and enrol their key"))
             continue
+        ca_problem = _agency_ca_problem(agency)
+        if ca_problem:
+            results.append(problem(f"signing {agency_key} CA", ca_problem,
+                                   "set SIGNING_CA_SECRET (else SECRET_KEY) back to the value the agency CA was made "
+                                   "with; certificates cannot be issued until then"))
         for signatory in used:
             name = f"signing {agency_key}/{signatory.key}"
             missing = []
@@ -399,6 +404,21 @@ def check_signing() -> list[CheckResult]:
             else:
                 results.append(ok(name, f"{signatory.name}: key and certificate present ({documents})"))
     return results
+
+
+def _agency_ca_problem(agency) -> str:
+    """Why the agency's CA cannot issue certificates (its key does not open), or ''."""
+    from app.documents.signing import SigningError, ca_key
+    from models import AgencyCertificateAuthority
+
+    ca = db.session.scalar(select(AgencyCertificateAuthority).where(AgencyCertificateAuthority.agency_id == agency.id))
+    if ca is None:
+        return ""   # made at first use
+    try:
+        ca_key(ca)
+    except SigningError:
+        return "the agency CA's private key does not open with SIGNING_CA_SECRET / SECRET_KEY"
+    return ""
 
 
 # ------------------------------------------------------------------------------------ readiness

@@ -35,6 +35,12 @@ RULES_WORKSPACE_UPLOAD = "rules_workspace_upload"
 RULES_WORKSPACE_CHECK = "rules_workspace_check"
 RULES_WORKSPACE_DISCARD = "rules_workspace_discard"
 RULES_WORKSPACE_ACTIVATE = "rules_workspace_activate"
+# signing keys (app/documents/signing.py): written in the transaction of the change they record
+SIGNING_ENROLLED = "signing_enrolled"
+SIGNING_IMPORTED = "signing_imported"
+SIGNING_PASSPHRASE = "signing_passphrase"
+SIGNING_REVOKED = "signing_revoked"
+SIGNING_LINKED = "signing_linked"
 
 KIND_LABELS = {
     LOGIN_FAILED: _l("Gagal masuk"),
@@ -50,6 +56,11 @@ KIND_LABELS = {
     RULES_WORKSPACE_CHECK: _l("Ruang kerja aturan: draf diperiksa"),
     RULES_WORKSPACE_DISCARD: _l("Ruang kerja aturan: draf dibuang"),
     RULES_WORKSPACE_ACTIVATE: _l("Ruang kerja aturan: aktivasi"),
+    SIGNING_ENROLLED: _l("Kunci tanda tangan didaftarkan"),
+    SIGNING_IMPORTED: _l("Sertifikat PKCS#12 diimpor"),
+    SIGNING_PASSPHRASE: _l("Passphrase tanda tangan diganti"),
+    SIGNING_REVOKED: _l("Kunci tanda tangan dicabut"),
+    SIGNING_LINKED: _l("Penandatangan ditautkan ke akun"),
 }
 WARNING_KINDS = {LOGIN_FAILED, FORBIDDEN, RATE_LIMITED, SESSION_REFUSED, TOKEN_REVOKED}
 _PENDING = "_satupintu_security_events"
@@ -70,6 +81,19 @@ def record_security_event(kind: str, *, user_id: Optional[int] = None, username:
             _write([row])
     except Exception:  # the log must never break what it observes
         logger.exception("security event %s could not be recorded", kind)
+
+
+def record_in_session(session, kind: str, *, user_id: Optional[int] = None, username: Optional[str] = None,
+                      detail: str = "") -> SecurityEvent:
+    """Record an event as part of ``session``'s transaction: stored if, and only if, the change it
+    records is committed (a key enrolment, a revocation). Logged at once like the others."""
+    row = _row(kind, user_id, username, detail)
+    logger.info(json.dumps({"event": kind, **{k: v for k, v in row.items() if k != "kind"},
+                            "created_at": row["created_at"].isoformat(timespec="milliseconds") + "Z"},
+                           ensure_ascii=False, default=str, separators=(",", ":")))
+    event = SecurityEvent(**row)
+    session.add(event)
+    return event
 
 
 def _row(kind: str, user_id: Optional[int], username: Optional[str], detail: str) -> dict:

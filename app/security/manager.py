@@ -11,9 +11,12 @@ from app.security.log import LOGIN_FAILED, record_security_event
 from app.security.login_limits import login_limits, note_failed_login
 from app.security.sessions import install_jwt_revocation, revoke_sessions
 from views.api_contract import with_contract
+from views.signing_profile import ProfileUserDBModelView
 
 
 class SatuPintuSecurityManager(SecurityManager):
+    # the own-profile page also holds the signing section (views/signing_profile.py)
+    userdbmodelview = ProfileUserDBModelView
     # Flask-AppBuilder's security APIs with the platform's error contract (a duplicate user or
     # role is a 409, a value the database cannot hold a 400): views/api_contract.py
     permission_api = with_contract(SecurityManager.permission_api)

@@ -24,7 +24,9 @@ def doctor(app) -> tuple[int, dict[str, str]]:
 @pytest.fixture
 def configured(app, delivery, offices, monkeypatch):
     """The shared app pointed at live services: loopback SMTP and gateway, the local Redis, the
-    seed offices' signatories with their keys, a strong SECRET_KEY."""
+    seed offices' signatories with their keys, a strong SECRET_KEY (the agency CAs keep the secret
+    they were made with, as SIGNING_CA_SECRET: docs/security.md)."""
+    monkeypatch.setitem(app.config, "SIGNING_CA_SECRET", app.config["SIGNING_CA_SECRET"] or app.config["SECRET_KEY"])
     monkeypatch.setitem(app.config, "SECRET_KEY", STRONG_SECRET)
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/13")
     return app

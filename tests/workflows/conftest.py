@@ -22,7 +22,7 @@ def api_client(app):
 def offices(app, factories, rules_data, api_client):
     """Every seed office with signed-in staff and customers of each kind."""
     from app.extensions import db
-    from app.documents.signing import create_signing_key
+    from app.documents.signing import enrol, revoke
     from config import DEMO_PASSWORD
     from models import Agency, Asset, Signatory
 
@@ -39,7 +39,9 @@ def offices(app, factories, rules_data, api_client):
                 holder = office.staff.get(signatory.role)
                 if holder is not None:
                     signatory.user_id = holder.user_id
-                    create_signing_key(signatory, DEMO_PASSWORD, organisation=agency.name)
+                    if signatory.encrypted_key_pem:
+                        revoke(signatory)
+                    enrol(signatory, DEMO_PASSWORD)
             for client in customers.values():
                 asset = Asset(owner_id=client.user_id, kind="uttp", name="Timbangan Meja",
                               brand="Camry", serial_number=f"SN-{client.user_id}", capacity="20 kg")

@@ -13,10 +13,10 @@ from app.workflow.validity import next_reminder_on, validity_dates
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore
-from app.core.formatting import as_utc, from_local
+from app.core.formatting import as_utc, format_datetime, from_local
 from app.outbox.notify import queue_notifications
 from app.commands.application.numbers import draw_number
-from app.documents.signing import unlock_private_key
+from app.documents.signing import last_revocation, unlock_private_key
 from app.rules.model import Rules
 from app.commands.application.sla_clock import SlaClock, local_value_to_utc, to_local
 from app.workflow.fields import FieldValueError, clean_billing_code
@@ -281,6 +281,16 @@ def sign(ctx: EffectContext, args: dict) -> None:
     if signatory is None:
         raise ctx.field_error(args["passphrase_field"],
                               N_("Anda tidak terdaftar sebagai penandatangan pada instansi ini."))
+    if not signatory.encrypted_key_pem:
+        revoked = last_revocation(signatory)
+        if revoked is not None:
+            raise ctx.field_error(args["passphrase_field"], N_(
+                "Kunci tanda tangan Anda telah dicabut pada %(when)s dan tidak dapat dipakai lagi. Daftarkan "
+                "kunci baru di halaman Profil, bagian Tanda tangan elektronik."),
+                when=format_datetime(revoked.revoked_at, ctx.application.agency))
+        raise ctx.field_error(args["passphrase_field"], N_(
+            "Anda belum memiliki kunci tanda tangan elektronik. Daftarkan di halaman Profil, bagian Tanda "
+            "tangan elektronik."))
     private_key = unlock_private_key(signatory, passphrase)
     if private_key is None:
         raise ctx.field_error(args["passphrase_field"], N_("Passphrase salah."))
