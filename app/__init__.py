@@ -106,6 +106,8 @@ def load_rules(app: Flask) -> None:
     from app.outbox.channels import notification_channels
 
     install_rules_lookup(rules_for_version)   # models read a version's labels through it
+    from app.documents.signing import install_agency_ca_listener
+    install_agency_ca_listener()   # every new agency row is made with its CA
     try:
         app.extensions["satupintu.rules"] = RulesState.from_file(app.config["RULES_PATH"],
                                                                  known_channels=notification_channels())

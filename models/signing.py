@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, LargeBinary, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, utcnow
 from models.catalog import Agency, Signatory
@@ -50,19 +50,3 @@ class SignatoryCertificate(Model):
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     signatory: Mapped[Signatory] = relationship()
-
-
-@event.listens_for(Session, "before_flush")
-def _every_new_agency_gets_its_ca(session, _context, _instances) -> None:
-    """An agency is made with its CA, wherever the row is made (rules activation, seed, demo,
-    tests); an agency made outside an application (no SECRET_KEY to encrypt under) gets its CA at
-    first use instead (app.documents.signing.agency_ca)."""
-    from flask import has_app_context
-
-    new = [obj for obj in session.new if isinstance(obj, Agency)]
-    if not new or not has_app_context():
-        return
-    from app.documents.signing import new_agency_ca
-
-    for agency in new:
-        session.add(new_agency_ca(agency))

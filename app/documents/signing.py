@@ -378,3 +378,26 @@ def signing_events(signatory: Signatory, limit: int = 50) -> list:
     return list(db.session.scalars(select(SecurityEvent).where(
         SecurityEvent.kind.like("signing_%"), SecurityEvent.detail.like(f"signatory_id={signatory.id} %"))
         .order_by(SecurityEvent.id.desc()).limit(limit)))
+
+
+def _every_new_agency_gets_its_ca(session, _context, _instances) -> None:
+    """An agency is made with its CA, wherever the row is made (rules activation, seed, demo,
+    tests); an agency made outside an application (no SECRET_KEY to encrypt under) gets its CA at
+    first use instead (``agency_ca``)."""
+    from flask import has_app_context
+
+    new = [obj for obj in session.new if isinstance(obj, Agency)]
+    if not new or not has_app_context():
+        return
+    for agency in new:
+        session.add(new_agency_ca(agency))
+
+
+def install_agency_ca_listener() -> None:
+    """Make every new Agency row with its CA (create_app calls this; here, not in models, because
+    models must not reach up into the signing code)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _every_new_agency_gets_its_ca):
+        event.listen(Session, "before_flush", _every_new_agency_gets_its_ca)
