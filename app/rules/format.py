@@ -318,6 +318,8 @@ def _field_check(in_form: bool):
             if kind == "money" and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
                 sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan bulat rupiah, nol atau lebih",
                                    name=name, what=what))
+            elif kind == "integer" and (isinstance(bound, bool) or not isinstance(bound, int)):
+                sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan bulat", name=name, what=what))
             elif kind == "number" and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
                 sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan", name=name, what=what))
             elif kind == "date":
@@ -348,7 +350,7 @@ class Field(Spec):
     key: Key = _req("Identifier of the field, unique in its form; the value is stored under it.")
     label: Label = _req("Label shown to customers and staff. — Label yang ditampilkan kepada pelanggan dan petugas.")
     type: Literal[v.FIELD_TYPES] = _req(
-        "What is entered: text, textarea, number, money, date, datetime, select, checkbox, email, phone, nik, npwp, "
+        "What is entered: text, textarea, number, integer (whole numbers), money, date, datetime, select, checkbox, email, phone, nik, npwp, "
         "coordinates, file, ntpn, billing_code; in transition forms also assignee, slots, slot, bank_account, passphrase.")
     required: bool = _opt("Whether the field must be filled (default false).", default=False)
     options: Annotated[list[Option], Meta(noun=N_("pilihan"), name_key="value", min_items=1)] | None = _opt(
@@ -356,9 +358,9 @@ class Field(Spec):
     show_if: Condition | None = _opt("Show the field only when this condition on an earlier field holds.")
     help: Label | None = _opt("Help text shown under the field. — Teks bantuan yang ditampilkan di bawah isian.")
     min: Any = _opt(
-        "Lowest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
+        "Lowest value: a number (number; integer and money in whole numbers) or an ISO date/date-time (date, datetime).")
     max: Any = _opt(
-        "Highest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
+        "Highest value: a number (number; integer and money in whole numbers) or an ISO date/date-time (date, datetime).")
     max_length: PositiveInt | None = _opt("Longest text allowed (text, textarea).")
     types: FileKinds | None = _opt("File kinds accepted (file; default pdf, jpg, png), checked by content.")
     max_mb: PositiveNumber | None = _opt("Largest file in megabytes (file; default 20).")

@@ -282,6 +282,14 @@ def _number(raw: Any) -> int | float:
     return value
 
 
+def _integer(raw: Any) -> int:
+    """A whole number (``3``, ``"3"``, ``"3,0"``); ``2.5`` is refused, not rounded."""
+    value = _number(raw)
+    if not isinstance(value, int):
+        raise _invalid(N_("Isian ini harus bilangan bulat."))
+    return value
+
+
 def _money(raw: Any) -> int:
     message = N_("Masukkan jumlah rupiah berupa bilangan bulat, tidak negatif.")
     if isinstance(raw, bool):
@@ -480,6 +488,8 @@ def clean_value(spec: Mapping[str, Any], raw: Any, context: FieldContext) -> Any
         value = _text(raw).strip()
     elif kind == "number":
         value = _number(raw)
+    elif kind == "integer":
+        value = _integer(raw)
     elif kind == "money":
         value = _money(raw)
     elif kind == "date":
