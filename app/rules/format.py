@@ -370,6 +370,12 @@ class Field(Spec):
     subject: bool | None = _opt("true: this text field says what the application is about (Perihal in recaps).")
     not_future: bool | None = _opt("true: a date not after today in the agency's zone (date, datetime).")
     after: Key | None = _opt("A date on or after the date of that earlier field (date, datetime).")
+    # fields (issue 13): comparisons with another field of the form (or, in a transition form, of the service)
+    before: Key | None = _opt("A date on or before the date of that other field (date, datetime).")
+    min_field: Key | None = _opt(
+        "A number not below the value of that other number, integer or money field (number, integer, money).")
+    max_field: Key | None = _opt(
+        "A number not above the value of that other number, integer or money field (number, integer, money).")
 
     @model_validator(mode="before")
     @classmethod

@@ -83,7 +83,13 @@ FIELD_KEYS_ONLY_ON = {
     "max": NUMBER_TYPES | DATE_TYPES,
     "not_future": DATE_TYPES,
     "after": DATE_TYPES,
+    # fields (issue 13): comparisons with another field
+    "before": DATE_TYPES,
+    "min_field": NUMBER_TYPES,
+    "max_field": NUMBER_TYPES,
 }
+# fields (issue 13): a comparison key → the types the field it names may have
+FIELD_REFERENCE_TYPES = {"before": DATE_TYPES, "min_field": NUMBER_TYPES, "max_field": NUMBER_TYPES}
 
 # ---------------------------------------------------------------- validity (masa berlaku)
 

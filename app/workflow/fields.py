@@ -588,6 +588,7 @@ def validate_fields(
             continue
         cleaned[key] = seen[key] = value
     _check_dates(field_specs, cleaned, errors, lookup, context)
+    _check_comparisons(field_specs, cleaned, errors, lookup)
     return cleaned, errors
 
 
@@ -615,3 +616,43 @@ def _check_dates(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors
             if other_value not in (None, "") and other not in errors and mine < theirs:
                 errors[key] = Message(N_("Tidak boleh sebelum %(other)s."),
                                       other=label_text(labels.get(other)) or other)
+
+
+# ---------------------------------------------------------------- fields (issue 13): comparisons
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_comparisons(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors: dict,
+                       lookup: Callable[[str], Any]) -> None:
+    """``before: <field>`` (a date on or before that field's date) and ``min_field``/``max_field``
+    (a number not below/above that field's number), the message on the field that carries the
+    constraint and naming the other field's label; skipped while the other field is empty, hidden
+    or itself invalid."""
+    labels = {spec["key"]: spec.get("label") for spec in field_specs}
+    for spec in field_specs:
+        key, value = spec["key"], cleaned.get(spec["key"])
+        if key in errors or value in (None, ""):
+            continue
+        for name in ("before", "min_field", "max_field"):
+            other = spec.get(name)
+            if not other or other in errors:
+                continue
+            theirs = lookup(other)
+            if theirs in (None, ""):
+                continue
+            other_label = label_text(labels.get(other)) or other
+            if name == "before" and spec.get("type") in DATE_TYPES:
+                mine, theirs = _comparable(value), _comparable(theirs)
+                if len(mine) == 10 or len(theirs) == 10:   # a date against a date and time: compare the days
+                    mine, theirs = mine[:10], theirs[:10]
+                if mine > theirs:
+                    errors[key] = Message(N_("Tidak boleh setelah %(other)s."), other=other_label)
+            elif name != "before" and _is_number(value) and _is_number(theirs):
+                if name == "min_field" and value < theirs:
+                    errors[key] = Message(N_("Tidak boleh kurang dari %(other)s."), other=other_label)
+                elif name == "max_field" and value > theirs:
+                    errors[key] = Message(N_("Tidak boleh lebih dari %(other)s."), other=other_label)
+            if key in errors:
+                break

@@ -106,6 +106,173 @@ def test_wizard_refuses_bad_values_on_the_field(app, kaltim_customer, name, chan
     assert message not in html.split(f'name="f.{field}"', 1)[0]
 
 
-def test_documents_and_the_staff_page_write_integers_the_indonesian_way():
+def test_documents_write_integers_the_indonesian_way():
     from app.documents.context import _field_value
     assert _field_value({"fields": INTEGER}, "peneliti", 1200) == "1.200"
+
+
+# ---------------------------------------------------------------- cross-field constraints
+
+PERIOD = [
+    {"key": "mulai", "label": "Tanggal mulai", "type": "date", "required": True, "before": "selesai"},
+    {"key": "selesai", "label": "Tanggal selesai", "type": "date", "required": True},
+    {"key": "anggaran", "label": "Anggaran penelitian", "type": "money"},
+    {"key": "biaya_lapangan", "label": "Biaya lapangan", "type": "money", "max_field": "anggaran"},
+    {"key": "peserta_min", "label": "Peserta paling sedikit", "type": "integer"},
+    {"key": "peserta", "label": "Jumlah peserta", "type": "integer", "min_field": "peserta_min"},
+]
+
+
+@pytest.mark.parametrize("values, errors", [
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18"}, {}),
+    ({"mulai": "2026-12-18", "selesai": "2026-12-18"}, {}),                      # the same day: on or before
+    ({"mulai": "2026-12-19", "selesai": "2026-12-18"}, {"mulai": "Tidak boleh setelah Tanggal selesai."}),
+    ({"mulai": "2026-12-19", "selesai": "18-12"}, {"selesai": "*"}),               # the other invalid: its own message only
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18", "anggaran": "1000000", "biaya_lapangan": "1000000"}, {}),
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18", "anggaran": "1000000", "biaya_lapangan": "1000001"},
+     {"biaya_lapangan": "Tidak boleh lebih dari Anggaran penelitian."}),
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18", "biaya_lapangan": "5000000"}, {}),  # no budget: nothing to compare
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18", "peserta_min": "5", "peserta": "4"},
+     {"peserta": "Tidak boleh kurang dari Peserta paling sedikit."}),
+    ({"mulai": "2026-12-17", "selesai": "2026-12-18", "peserta_min": "5", "peserta": "5"}, {}),
+])
+def test_comparisons_with_another_field(values, errors):
+    found = _errors(PERIOD, values)
+    assert set(found) == set(errors)
+    for key, text in errors.items():
+        if text != "*":
+            assert found[key] == text
+
+
+def test_comparisons_look_at_the_application_data_in_a_transition_form():
+    from app.workflow.fields import FieldContext
+    form = [{"key": "diterima", "label": "Jumlah diterima", "type": "money", "max_field": "tagihan"}]
+    context = FieldContext(data={"tagihan": 50000})
+    assert str(validate_fields(form, {"diterima": "60000"}, context=context)[1]["diterima"]) == \
+        "Tidak boleh lebih dari tagihan."
+    assert validate_fields(form, {"diterima": "50000"}, context=context)[1] == {}
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ([{"key": "a", "label": "A", "type": "date", "before": "b"}],
+     "'before' of field 'a' of service 'uji_tera' names field 'b', which is not another field of this form"),
+    ([{"key": "a", "label": "A", "type": "date", "before": "a"}], "which is not another field of this form"),
+    ([{"key": "a", "label": "A", "type": "date", "before": "jenis"}],
+     "'before' of field 'a' of service 'uji_tera' names field 'jenis' of type select; only date, datetime fields can be compared"),
+    ([{"key": "a", "label": "A", "type": "money", "max_field": "jenis"}], "only integer, money, number fields can be compared"),
+    ([{"key": "a", "label": "A", "type": "integer", "min_field": "pagu"}], "names field 'pagu', which is not another field"),
+    ([{"key": "a", "label": "A", "type": "text", "before": "jenis"}], "'before' is not allowed on a text field"),
+    ([{"key": "a", "label": "A", "type": "date", "max_field": "jenis"}], "'max_field' is not allowed on a date field"),
+])
+def test_loader_refuses_bad_comparisons(tmp_path, fields, expected):
+    assert expected in _loader_text(tmp_path, *fields)
+
+
+def test_loader_refuses_bad_comparisons_in_a_transition_form_with_the_line(tmp_path):
+    data = yaml.safe_load(VALID_RULES)
+    form = data["workflows"]["sederhana"]["transitions"][0].setdefault("form", [])
+    form.append({"key": "tanggal", "label": "Tanggal", "type": "date", "before": "tidak_ada"})
+    problems = problems_for(tmp_path, data)
+    text = "\n".join(problem.text("en") for problem in problems)
+    assert "names field 'tidak_ada', which is neither another field of this form nor a field of service 'uji_tera'" in text
+    line = next(problem.line for problem in problems if "tidak_ada" in problem.text("en"))
+    lines = (tmp_path / "workflow_rules.yaml").read_text().splitlines()
+    assert "before: tidak_ada" in lines[line - 1]
+
+
+def test_loader_accepts_comparisons_with_a_later_field(tmp_path):
+    from app.rules.loader import check_rules
+    from tests.rules.test_loader import write_rules
+    data = yaml.safe_load(VALID_RULES)
+    data["services"]["uji_tera"]["fields"] += PERIOD
+    rules, problems = check_rules(write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False)))
+    assert problems == [] and rules is not None
+
+
+# ---------------------------------------------------------------- a research-permit office, through the portal and the API
+
+RESEARCH = "melasti_penelitian_uji"
+RESEARCH_FIELDS = [
+    {"key": "judul", "label": {"id": "Judul penelitian", "en": "Research title"}, "type": "text", "required": True,
+     "max_length": 255, "subject": True},
+    {"key": "jumlah_peneliti", "label": {"id": "Jumlah peneliti", "en": "Number of researchers"}, "type": "integer",
+     "required": True, "min": 1, "max": 20},
+    {"key": "tanggal_mulai", "label": {"id": "Tanggal mulai penelitian", "en": "Research start date"}, "type": "date",
+     "required": True, "before": "tanggal_selesai"},
+    {"key": "tanggal_selesai", "label": {"id": "Tanggal selesai penelitian", "en": "Research end date"}, "type": "date",
+     "required": True},
+    {"key": "anggaran", "label": {"id": "Anggaran penelitian", "en": "Research budget"}, "type": "money"},
+    {"key": "biaya_lapangan", "label": {"id": "Biaya kegiatan lapangan", "en": "Field work costs"}, "type": "money",
+     "max_field": "anggaran"},
+    {"key": "sampel_minimal", "label": {"id": "Jumlah sampel minimal", "en": "Minimum number of samples"},
+     "type": "integer", "min": 1},
+    {"key": "sampel_rencana", "label": {"id": "Jumlah sampel yang direncanakan", "en": "Planned number of samples"},
+     "type": "integer", "min_field": "sampel_minimal"},
+]
+RESEARCH_OK = {"judul": "Abrasi pantai Kuta", "jumlah_peneliti": "3", "tanggal_mulai": "2026-12-17",
+               "tanggal_selesai": "2026-12-18", "anggaran": "10000000", "biaya_lapangan": "2500000",
+               "sampel_minimal": "10", "sampel_rencana": "12"}
+RESEARCH_CASES = [
+    ("2.5 researchers", {"jumlah_peneliti": "2.5"}, "jumlah_peneliti", "Isian ini harus bilangan bulat."),
+    ("2,5 researchers", {"jumlah_peneliti": "2,5"}, "jumlah_peneliti", "Isian ini harus bilangan bulat."),
+    ("end before start", {"tanggal_mulai": "2026-12-19"}, "tanggal_mulai",
+     "Tidak boleh setelah Tanggal selesai penelitian."),
+    ("costs above the budget", {"biaya_lapangan": "10000001"}, "biaya_lapangan",
+     "Tidak boleh lebih dari Anggaran penelitian."),
+    ("fewer samples than the minimum", {"sampel_rencana": "9"}, "sampel_rencana",
+     "Tidak boleh kurang dari Jumlah sampel minimal."),
+]
+
+
+@pytest.fixture(scope="module")
+def research_office(app):
+    """The shipped rules plus a test-only MELASTI research-recommendation service using the new
+    field kinds, activated as a rules version; the shipped rules are put back afterwards."""
+    import copy
+
+    from app.commands.rules.activate import ActivateRulesCommand
+    from app.extensions import db
+    from app.rules.format import RulesSpec
+    from app.rules.loader import load_rules
+    from app.rules.model import Rules
+
+    shipped = load_rules(app.config["RULES_PATH"])
+    data = copy.deepcopy(shipped.to_dict())
+    service = copy.deepcopy(data["services"]["melasti_data"])
+    service.update(code="L.Uji", name={"id": "Rekomendasi Penelitian (uji)", "en": "Research recommendation (test)"},
+                   fields=RESEARCH_FIELDS, documents=[])
+    data["services"][RESEARCH] = service
+    RulesSpec.model_validate(data)
+    with app.app_context():
+        ActivateRulesCommand(Rules.from_dict(data, base_dir=shipped.base_dir)).run()
+        db.session.commit()
+    yield RESEARCH
+    with app.app_context():
+        ActivateRulesCommand(shipped).run()
+        db.session.commit()
+
+
+@pytest.mark.parametrize("name, changes, field, message", RESEARCH_CASES)
+def test_api_refuses_research_values_on_the_field(app, research_office, kaltim_customer, name, changes, field, message):
+    response = kaltim_customer.create(research_office, fields={**RESEARCH_OK, **changes}, declaration=True)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["field_errors"] == {field: message}
+
+
+@pytest.mark.parametrize("name, changes, field, message", RESEARCH_CASES)
+def test_wizard_refuses_research_values_on_the_field(app, research_office, kaltim_customer, name, changes, field, message):
+    from tests.conftest import sign_in
+    portal = sign_in(app.test_client(), kaltim_customer.user_id)
+    data = {"action": "submit", **{f"f.{k}": v for k, v in {**RESEARCH_OK, **changes}.items()}}
+    response = portal.post(f"/portal/ajukan/{research_office}", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    before, after = html.split(f'name="f.{field}"', 1)
+    assert message in after[:1500] and message not in before
+
+
+def test_research_values_that_hold_are_accepted_by_the_api(app, research_office, kaltim_customer):
+    response = kaltim_customer.create(research_office, fields=RESEARCH_OK, declaration=True)
+    assert response.status_code in (200, 201), response.get_json()
+    data = response.get_json()["result"]["data"]
+    assert data["jumlah_peneliti"] == 3 and data["biaya_lapangan"] == 2500000
