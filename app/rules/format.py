@@ -273,6 +273,16 @@ class Condition(Spec):
     filled: bool | None = _opt("true: holds when the field is filled; false: when it is empty.")
 
 
+def _check_field_pattern(value, place, what, owner, sink):
+    """fields (issue 13): a text field's ``pattern`` compiles and is safe to match."""
+    from app.rules.patterns import pattern_problem
+
+    if isinstance(value, str):
+        problem = pattern_problem(value)
+        if problem is not None:
+            sink.add(place, N_("%(what)s: %(problem)s", what=what, problem=problem))
+
+
 def _check_option_value(value, place, what, owner, sink):
     from app.rules.wording import described, must_be
 
@@ -376,6 +386,12 @@ class Field(Spec):
         "A number not below the value of that other number, integer or money field (number, integer, money).")
     max_field: Key | None = _opt(
         "A number not above the value of that other number, integer or money field (number, integer, money).")
+    pattern: Annotated[str, Meta(check=_check_field_pattern)] | None = _opt(
+        "A regular expression the whole value must match (text, textarea); at most 200 characters, no "
+        "back-references or look-arounds, no variable repetition inside an unbounded one such as (a+)+.")
+    pattern_message: Label | None = _opt(
+        "Message shown on the field when the value does not match the pattern (default: a generic one). — "
+        "Pesan pada isian bila nilainya tidak sesuai pola.")
 
     @model_validator(mode="before")
     @classmethod

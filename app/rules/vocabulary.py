@@ -87,6 +87,8 @@ FIELD_KEYS_ONLY_ON = {
     "before": DATE_TYPES,
     "min_field": NUMBER_TYPES,
     "max_field": NUMBER_TYPES,
+    "pattern": TEXT_TYPES,
+    "pattern_message": TEXT_TYPES,
 }
 # fields (issue 13): a comparison key → the types the field it names may have
 FIELD_REFERENCE_TYPES = {"before": DATE_TYPES, "min_field": NUMBER_TYPES, "max_field": NUMBER_TYPES}

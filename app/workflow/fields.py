@@ -28,6 +28,7 @@ from app.rules.vocabulary import (  # noqa: F401 (the field vocabulary, re-expor
     TEXT_TYPES,
     label_text,
 )
+from app.rules.patterns import matches
 from app.workflow.errors import N_, Message
 
 MEGABYTE = 1024 * 1024
@@ -464,6 +465,10 @@ def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
     kind = spec.get("type")
     if kind in TEXT_TYPES and spec.get("max_length") is not None and len(value) > spec["max_length"]:
         raise _invalid(N_("Maksimal %(max_length)s karakter."), max_length=format_number(spec["max_length"]))
+    if kind in TEXT_TYPES and spec.get("pattern") and not matches(spec["pattern"], value):
+        if spec.get("pattern_message"):
+            raise _invalid("%(text)s", text=label_text(spec["pattern_message"]))
+        raise _invalid(N_("Isian tidak sesuai format yang diminta."))
     if kind in NUMBER_TYPES:
         if spec.get("min") is not None and value < spec["min"]:
             raise _invalid(N_("Nilai minimal %(min)s."), min=format_number(spec["min"]))

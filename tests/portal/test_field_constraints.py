@@ -208,10 +208,13 @@ RESEARCH_FIELDS = [
      "type": "integer", "min": 1},
     {"key": "sampel_rencana", "label": {"id": "Jumlah sampel yang direncanakan", "en": "Planned number of samples"},
      "type": "integer", "min_field": "sampel_minimal"},
+    {"key": "nomor_surat", "label": {"id": "Nomor surat pengantar kampus", "en": "University cover letter number"},
+     "type": "text", "required": True, "pattern": "[0-9]{1,4}/[A-Z0-9.]{2,20}/[0-9]{4}",
+     "pattern_message": {"id": "Tulis nomor surat seperti 123/UN1.FT/2026.", "en": "Write the number like 123/UN1.FT/2026."}},
 ]
 RESEARCH_OK = {"judul": "Abrasi pantai Kuta", "jumlah_peneliti": "3", "tanggal_mulai": "2026-12-17",
                "tanggal_selesai": "2026-12-18", "anggaran": "10000000", "biaya_lapangan": "2500000",
-               "sampel_minimal": "10", "sampel_rencana": "12"}
+               "sampel_minimal": "10", "sampel_rencana": "12", "nomor_surat": "123/UN1.FT/2026"}
 RESEARCH_CASES = [
     ("2.5 researchers", {"jumlah_peneliti": "2.5"}, "jumlah_peneliti", "Isian ini harus bilangan bulat."),
     ("2,5 researchers", {"jumlah_peneliti": "2,5"}, "jumlah_peneliti", "Isian ini harus bilangan bulat."),
@@ -221,6 +224,10 @@ RESEARCH_CASES = [
      "Tidak boleh lebih dari Anggaran penelitian."),
     ("fewer samples than the minimum", {"sampel_rencana": "9"}, "sampel_rencana",
      "Tidak boleh kurang dari Jumlah sampel minimal."),
+    ("a cover letter number in another shape", {"nomor_surat": "UN1/123"}, "nomor_surat",
+     "Tulis nomor surat seperti 123/UN1.FT/2026."),
+    ("a cover letter number with more after it", {"nomor_surat": "123/UN1.FT/2026 lama"}, "nomor_surat",
+     "Tulis nomor surat seperti 123/UN1.FT/2026."),
 ]
 
 
@@ -276,3 +283,62 @@ def test_research_values_that_hold_are_accepted_by_the_api(app, research_office,
     assert response.status_code in (200, 201), response.get_json()
     data = response.get_json()["result"]["data"]
     assert data["jumlah_peneliti"] == 3 and data["biaya_lapangan"] == 2500000
+
+
+# ---------------------------------------------------------------- patterns
+
+PATTERNED = [
+    {"key": "kode", "label": "Kode", "type": "text", "pattern": "[A-Z]{2}-[0-9]{4}"},
+    {"key": "nomor", "label": "Nomor", "type": "text", "pattern": "[0-9]+",
+     "pattern_message": {"id": "Hanya angka.", "en": "Digits only."}},
+]
+
+
+@pytest.mark.parametrize("values, errors", [
+    ({"kode": "AB-1234", "nomor": "0042"}, {}),
+    ({"kode": "  AB-1234 "}, {}),                                                   # trimmed first
+    ({"kode": "xAB-1234"}, {"kode": "Isian tidak sesuai format yang diminta."}),   # anchored at the start…
+    ({"kode": "AB-12345"}, {"kode": "Isian tidak sesuai format yang diminta."}),   # …and at the end
+    ({"kode": "AB-1234\nCD-5678"}, {"kode": "Isian tidak sesuai format yang diminta."}),
+    ({"nomor": "12a"}, {"nomor": "Hanya angka."}),
+    ({"nomor": "1" * 1001}, {"nomor": "Hanya angka."}),                            # too long to match
+])
+def test_patterns_match_the_whole_value(values, errors):
+    assert _errors(PATTERNED, values) == errors
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("[", "not a valid regular expression: unterminated character set"),
+    ("(a+)+b", "repeats something that already repeats"),
+    ("([a-z]+\\.)+id", "repeats something that already repeats"),
+    ("(a|b?)*", "repeats something that already repeats"),
+    ("(a)\\1", "must not use back-references or lookahead/lookbehind"),
+    ("(?!x)[a-z]+", "must not use back-references or lookahead/lookbehind"),
+    ("a" * 201, "too long (at most 200 characters)"),
+])
+def test_loader_refuses_bad_patterns_at_their_line(tmp_path, pattern, expected):
+    data = yaml.safe_load(VALID_RULES)
+    data["services"]["uji_tera"]["fields"].append({"key": "x", "label": "X", "type": "text", "pattern": pattern})
+    problems = problems_for(tmp_path, data)
+    found = [problem for problem in problems if expected in problem.text("en")]
+    assert found, "\n".join(problem.text("en") for problem in problems)
+    assert "field 'x' of service 'uji_tera'" in found[0].text("en")
+    assert "pattern:" in (tmp_path / "workflow_rules.yaml").read_text().splitlines()[found[0].line - 1]
+
+
+@pytest.mark.parametrize("field, expected", [
+    ({"key": "x", "label": "X", "type": "integer", "pattern": "[0-9]+"}, "'pattern' is not allowed on a integer field"),
+    ({"key": "x", "label": "X", "type": "date", "pattern_message": "Salah"}, "'pattern_message' is not allowed on a date field"),
+])
+def test_loader_refuses_patterns_off_text_fields(tmp_path, field, expected):
+    assert expected in _loader_text(tmp_path, field)
+
+
+@pytest.mark.parametrize("pattern", ["(\\d{3}-)*\\d{3}", "[0-9]{1,4}/[A-Z0-9.]{2,20}/[0-9]{4}", "\\d+(\\.\\d+)?"])
+def test_loader_accepts_safe_patterns(tmp_path, pattern):
+    from app.rules.loader import check_rules
+    from tests.rules.test_loader import write_rules
+    data = yaml.safe_load(VALID_RULES)
+    data["services"]["uji_tera"]["fields"].append({"key": "x", "label": "X", "type": "text", "pattern": pattern})
+    rules, problems = check_rules(write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False)))
+    assert problems == [] and rules is not None
