@@ -53,6 +53,7 @@ class FieldContext:
     bank_account_keys: frozenset[str] = frozenset()
     offered_slot_ids: frozenset[int] = frozenset()
     today: str | None = None   # ISO date in the agency's zone, for ``not_future`` (default: Asia/Jakarta)
+    labels: Mapping[str, Any] = field(default_factory=dict)   # the service fields' labels, for messages
 
 
 def local_today(timezone: str | None = None) -> str:
@@ -593,7 +594,7 @@ def validate_fields(
             continue
         cleaned[key] = seen[key] = value
     _check_dates(field_specs, cleaned, errors, lookup, context)
-    _check_comparisons(field_specs, cleaned, errors, lookup)
+    _check_comparisons(field_specs, cleaned, errors, lookup, context)
     return cleaned, errors
 
 
@@ -601,7 +602,7 @@ def _check_dates(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors
                  lookup: Callable[[str], Any], context: FieldContext) -> None:
     """The date constraints between values: ``not_future: true`` (not after today in the agency's
     zone) and ``after: <field>`` (on or after that field's date, from this form or the application)."""
-    labels = {spec["key"]: spec.get("label") for spec in field_specs}
+    labels = {**context.labels, **{spec["key"]: spec.get("label") for spec in field_specs}}
     today = None
     for spec in field_specs:
         key, value = spec["key"], cleaned.get(spec["key"])
@@ -630,12 +631,12 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_comparisons(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors: dict,
-                       lookup: Callable[[str], Any]) -> None:
+                       lookup: Callable[[str], Any], context: FieldContext) -> None:
     """``before: <field>`` (a date on or before that field's date) and ``min_field``/``max_field``
     (a number not below/above that field's number), the message on the field that carries the
     constraint and naming the other field's label; skipped while the other field is empty, hidden
     or itself invalid."""
-    labels = {spec["key"]: spec.get("label") for spec in field_specs}
+    labels = {**context.labels, **{spec["key"]: spec.get("label") for spec in field_specs}}
     for spec in field_specs:
         key, value = spec["key"], cleaned.get(spec["key"])
         if key in errors or value in (None, ""):

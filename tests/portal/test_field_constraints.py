@@ -147,9 +147,9 @@ def test_comparisons_with_another_field(values, errors):
 def test_comparisons_look_at_the_application_data_in_a_transition_form():
     from app.workflow.fields import FieldContext
     form = [{"key": "diterima", "label": "Jumlah diterima", "type": "money", "max_field": "tagihan"}]
-    context = FieldContext(data={"tagihan": 50000})
+    context = FieldContext(data={"tagihan": 50000}, labels={"tagihan": {"id": "Besaran tagihan", "en": "Amount billed"}})
     assert str(validate_fields(form, {"diterima": "60000"}, context=context)[1]["diterima"]) == \
-        "Tidak boleh lebih dari tagihan."
+        "Tidak boleh lebih dari Besaran tagihan."
     assert validate_fields(form, {"diterima": "50000"}, context=context)[1] == {}
 
 
@@ -342,3 +342,10 @@ def test_loader_accepts_safe_patterns(tmp_path, pattern):
     data["services"]["uji_tera"]["fields"].append({"key": "x", "label": "X", "type": "text", "pattern": pattern})
     rules, problems = check_rules(write_rules(tmp_path, yaml.safe_dump(data, sort_keys=False)))
     assert problems == [] and rules is not None
+
+
+def test_the_staff_page_writes_integers_the_indonesian_way(app):
+    from views.backoffice.desk import field_rows
+    with app.test_request_context():
+        rows = dict(field_rows(INTEGER + PATTERNED, {"peneliti": 1200, "kode": "AB-1234"}))
+    assert rows["Jumlah peneliti"] == "1.200" and rows["Kode"] == "AB-1234"
