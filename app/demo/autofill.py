@@ -58,7 +58,7 @@ def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
         label = label_text(spec.get("label")) or spec["key"]
         text = f"Contoh {label}" if kind == "text" else f"Keterangan contoh untuk {label}."
         return text[: int(spec.get("max_length") or 200)]
-    if kind == "number":
+    if kind in ("number", "integer"):
         return spec.get("min", 1) or 1
     if kind == "money":
         return max(int(spec.get("min", 0) or 0), 150000)

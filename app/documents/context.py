@@ -114,7 +114,7 @@ def _field_value(spec: dict, key: str, value, locale: str = DEFAULT_LOCALE) -> s
     field = next((f for f in spec.get("fields", []) if f["key"] == key), {})
     if value not in (None, "") and field.get("type") == "money":
         return format_money(value, locale=locale)
-    if value not in (None, "") and field.get("type") == "number":
+    if value not in (None, "") and field.get("type") in ("number", "integer"):
         return format_number(value, locale=locale)
     if value not in (None, "") and field.get("type") == "phone":
         return format_phone(value)
@@ -137,7 +137,7 @@ def _typed_data(spec: dict, data: dict, locale: str) -> dict:
     """The application's fields for templates that read them one by one (``d.get(...)``): numbers,
     amounts and phone numbers already written the Indonesian way (``12,5``, ``Rp 50.000``)."""
     types = {f["key"]: f.get("type") for f in spec.get("fields", [])}
-    return {k: (_field_value(spec, k, v, locale) if types.get(k) in ("number", "money", "phone") and v not in (None, "")
+    return {k: (_field_value(spec, k, v, locale) if types.get(k) in ("number", "integer", "money", "phone") and v not in (None, "")
                 else v) for k, v in data.items()}
 
 

@@ -16,6 +16,7 @@ from app.rules.vocabulary import (
     BILLING_CODE_LENGTH,
     BUILTIN_ROLES,
     EFFECT_NAMES,
+    FIELD_REFERENCE_TYPES,
     FINAL_STATE_KINDS,
     GUARD_NAMES,
     NUMBER_TYPES,
@@ -556,6 +557,7 @@ class RulesCrossChecker:
                 self.check_condition(condition, earlier, key_place(spec, "show_if", where), field_subject, missing)
             if isinstance(spec.get("key"), str):
                 earlier[spec["key"]] = spec
+        self.check_field_references(_list(service.get("fields")), key_place(service, "fields", place), subject)
         for index, document in enumerate(_list(service.get("documents"))):
             if not isinstance(document, dict):
                 continue
@@ -611,6 +613,7 @@ class RulesCrossChecker:
             subject = of(named(N_("transisi"), transition.get("action")), named(WORKFLOW, workflow_key))
             form = _list(transition.get("form"))
             form_fields = _fields_by_key(form)
+            self.check_field_references(form, key_place(transition, "form", place), subject, fields, service_key)
             earlier: set[str] = set()
             for form_index, spec in enumerate(form):
                 if not isinstance(spec, dict):
@@ -685,6 +688,39 @@ class RulesCrossChecker:
         if name == "field_in":
             for index, value in enumerate(_list(args.get("values"))):
                 self.check_value_fits_field(spec, value, item_place(args["values"], index, place), subject)
+
+    # ------------------------------------------------------------ fields (issue 13): comparisons with another field
+
+    def check_field_references(self, form: list, place: Place, subject: Any, outside: dict | None = None,
+                               service_key: str | None = None) -> None:
+        """``before``/``min_field``/``max_field`` name another field of the same form (in a transition
+        form: or of the service) whose type can be compared."""
+        own = _fields_by_key(form)
+        for index, spec in enumerate(form):
+            if not isinstance(spec, dict):
+                continue
+            for name, types in FIELD_REFERENCE_TYPES.items():
+                other = spec.get(name)
+                if not isinstance(other, str):
+                    continue
+                where = key_place(spec, name, item_place(form, index, place))
+                field_subject = of(f"'{name}'", of(named(FIELD, spec.get("key")), subject))
+                candidates = {**(outside or {}), **own}
+                candidates.pop(spec.get("key"), None)
+                target = candidates.get(other)
+                if target is None:
+                    if service_key is None:
+                        message = N_("%(subject)s menyebut isian '%(field)s', yang bukan isian lain di formulir ini%(suggestion)s",
+                                     subject=field_subject, field=other, suggestion=did_you_mean(other, candidates))
+                    else:
+                        message = N_("%(subject)s menyebut isian '%(field)s', yang bukan isian lain di formulir ini maupun isian "
+                                     "layanan '%(service)s'%(suggestion)s", subject=field_subject, field=other,
+                                     service=service_key, suggestion=did_you_mean(other, candidates))
+                    self.add(where, message)
+                elif target.get("type") not in types:
+                    self.add(where, N_("%(subject)s menyebut isian '%(field)s' bertipe %(type)s; yang dapat dibandingkan hanya "
+                                       "isian %(types)s", subject=field_subject, field=other, type=target.get("type"),
+                                       types=", ".join(sorted(types))))
 
 
 def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:

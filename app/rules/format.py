@@ -273,6 +273,16 @@ class Condition(Spec):
     filled: bool | None = _opt("true: holds when the field is filled; false: when it is empty.")
 
 
+def _check_field_pattern(value, place, what, owner, sink):
+    """fields (issue 13): a text field's ``pattern`` compiles and is safe to match."""
+    from app.rules.patterns import pattern_problem
+
+    if isinstance(value, str):
+        problem = pattern_problem(value)
+        if problem is not None:
+            sink.add(place, N_("%(what)s: %(problem)s", what=what, problem=problem))
+
+
 def _check_option_value(value, place, what, owner, sink):
     from app.rules.wording import described, must_be
 
@@ -318,6 +328,8 @@ def _field_check(in_form: bool):
             if kind == "money" and (isinstance(bound, bool) or not isinstance(bound, int) or bound < 0):
                 sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan bulat rupiah, nol atau lebih",
                                    name=name, what=what))
+            elif kind == "integer" and (isinstance(bound, bool) or not isinstance(bound, int)):
+                sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan bulat", name=name, what=what))
             elif kind == "number" and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
                 sink.add(where, N_("'%(name)s' dari %(what)s harus bilangan", name=name, what=what))
             elif kind == "date":
@@ -348,7 +360,7 @@ class Field(Spec):
     key: Key = _req("Identifier of the field, unique in its form; the value is stored under it.")
     label: Label = _req("Label shown to customers and staff. — Label yang ditampilkan kepada pelanggan dan petugas.")
     type: Literal[v.FIELD_TYPES] = _req(
-        "What is entered: text, textarea, number, money, date, datetime, select, checkbox, email, phone, nik, npwp, "
+        "What is entered: text, textarea, number, integer (whole numbers), money, date, datetime, select, checkbox, email, phone, nik, npwp, "
         "coordinates, file, ntpn, billing_code; in transition forms also assignee, slots, slot, bank_account, passphrase.")
     required: bool = _opt("Whether the field must be filled (default false).", default=False)
     options: Annotated[list[Option], Meta(noun=N_("pilihan"), name_key="value", min_items=1)] | None = _opt(
@@ -356,9 +368,9 @@ class Field(Spec):
     show_if: Condition | None = _opt("Show the field only when this condition on an earlier field holds.")
     help: Label | None = _opt("Help text shown under the field. — Teks bantuan yang ditampilkan di bawah isian.")
     min: Any = _opt(
-        "Lowest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
+        "Lowest value: a number (number; integer and money in whole numbers) or an ISO date/date-time (date, datetime).")
     max: Any = _opt(
-        "Highest value: a number (number, money in whole rupiah) or an ISO date/date-time (date, datetime).")
+        "Highest value: a number (number; integer and money in whole numbers) or an ISO date/date-time (date, datetime).")
     max_length: PositiveInt | None = _opt("Longest text allowed (text, textarea).")
     types: FileKinds | None = _opt("File kinds accepted (file; default pdf, jpg, png), checked by content.")
     max_mb: PositiveNumber | None = _opt("Largest file in megabytes (file; default 20).")
@@ -368,6 +380,18 @@ class Field(Spec):
     subject: bool | None = _opt("true: this text field says what the application is about (Perihal in recaps).")
     not_future: bool | None = _opt("true: a date not after today in the agency's zone (date, datetime).")
     after: Key | None = _opt("A date on or after the date of that earlier field (date, datetime).")
+    # fields (issue 13): comparisons with another field of the form (or, in a transition form, of the service)
+    before: Key | None = _opt("A date on or before the date of that other field (date, datetime).")
+    min_field: Key | None = _opt(
+        "A number not below the value of that other number, integer or money field (number, integer, money).")
+    max_field: Key | None = _opt(
+        "A number not above the value of that other number, integer or money field (number, integer, money).")
+    pattern: Annotated[str, Meta(check=_check_field_pattern)] | None = _opt(
+        "A regular expression the whole value must match (text, textarea); at most 200 characters, no "
+        "back-references or look-arounds, no variable repetition inside an unbounded one such as (a+)+.")
+    pattern_message: Label | None = _opt(
+        "Message shown on the field when the value does not match the pattern (default: a generic one). — "
+        "Pesan pada isian bila nilainya tidak sesuai pola.")
 
     @model_validator(mode="before")
     @classmethod

@@ -57,7 +57,7 @@ SURVEY_MIN_SCORE, SURVEY_MAX_SCORE = 1, 4
 # ---------------------------------------------------------------- form fields
 
 FIELD_TYPES = (
-    "text", "textarea", "number", "money", "date", "datetime", "select", "checkbox", "email",
+    "text", "textarea", "number", "integer", "money", "date", "datetime", "select", "checkbox", "email",
     "phone", "nik", "npwp", "coordinates", "file", "assignee", "slots", "slot", "bank_account",
     "passphrase", "ntpn", "billing_code",
 )
@@ -67,7 +67,7 @@ FILE_DOCUMENT_KINDS = ("result", "payment_proof", "requirement", "other")
 DEFAULT_FILE_TYPES = ("pdf", "jpg", "png")
 DEFAULT_MAX_MB = 20
 TEXT_TYPES = frozenset({"text", "textarea"})
-NUMBER_TYPES = frozenset({"number", "money"})
+NUMBER_TYPES = frozenset({"number", "integer", "money"})
 DATE_TYPES = frozenset({"date", "datetime"})
 FILE_KIND_ALIASES = {"jpeg": "jpg"}
 # the keys a field may carry only for some types (``options`` only on select, …)
@@ -83,7 +83,15 @@ FIELD_KEYS_ONLY_ON = {
     "max": NUMBER_TYPES | DATE_TYPES,
     "not_future": DATE_TYPES,
     "after": DATE_TYPES,
+    # fields (issue 13): comparisons with another field
+    "before": DATE_TYPES,
+    "min_field": NUMBER_TYPES,
+    "max_field": NUMBER_TYPES,
+    "pattern": TEXT_TYPES,
+    "pattern_message": TEXT_TYPES,
 }
+# fields (issue 13): a comparison key → the types the field it names may have
+FIELD_REFERENCE_TYPES = {"before": DATE_TYPES, "min_field": NUMBER_TYPES, "max_field": NUMBER_TYPES}
 
 # ---------------------------------------------------------------- validity (masa berlaku)
 

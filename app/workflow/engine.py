@@ -113,6 +113,7 @@ class WorkflowEngine:
             bank_account_keys=frozenset(account["key"] for account in agency.get("bank_accounts") or ()),
             offered_slot_ids=frozenset(snapshot.facts.offered_slot_ids),
             today=local_today(agency.get("timezone")),
+            labels={spec["key"]: spec.get("label") for spec in service.get("fields") or ()},
         )
 
     # ------------------------------------------------------------ queries

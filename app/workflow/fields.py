@@ -28,6 +28,7 @@ from app.rules.vocabulary import (  # noqa: F401 (the field vocabulary, re-expor
     TEXT_TYPES,
     label_text,
 )
+from app.rules.patterns import matches
 from app.workflow.errors import N_, Message
 
 MEGABYTE = 1024 * 1024
@@ -52,6 +53,7 @@ class FieldContext:
     bank_account_keys: frozenset[str] = frozenset()
     offered_slot_ids: frozenset[int] = frozenset()
     today: str | None = None   # ISO date in the agency's zone, for ``not_future`` (default: Asia/Jakarta)
+    labels: Mapping[str, Any] = field(default_factory=dict)   # the service fields' labels, for messages
 
 
 def local_today(timezone: str | None = None) -> str:
@@ -282,6 +284,14 @@ def _number(raw: Any) -> int | float:
     return value
 
 
+def _integer(raw: Any) -> int:
+    """A whole number (``3``, ``"3"``, ``"3,0"``); ``2.5`` is refused, not rounded."""
+    value = _number(raw)
+    if not isinstance(value, int):
+        raise _invalid(N_("Isian ini harus bilangan bulat."))
+    return value
+
+
 def _money(raw: Any) -> int:
     message = N_("Masukkan jumlah rupiah berupa bilangan bulat, tidak negatif.")
     if isinstance(raw, bool):
@@ -456,6 +466,10 @@ def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
     kind = spec.get("type")
     if kind in TEXT_TYPES and spec.get("max_length") is not None and len(value) > spec["max_length"]:
         raise _invalid(N_("Maksimal %(max_length)s karakter."), max_length=format_number(spec["max_length"]))
+    if kind in TEXT_TYPES and spec.get("pattern") and not matches(spec["pattern"], value):
+        if spec.get("pattern_message"):
+            raise _invalid("%(text)s", text=label_text(spec["pattern_message"]))
+        raise _invalid(N_("Isian tidak sesuai format yang diminta."))
     if kind in NUMBER_TYPES:
         if spec.get("min") is not None and value < spec["min"]:
             raise _invalid(N_("Nilai minimal %(min)s."), min=format_number(spec["min"]))
@@ -480,6 +494,8 @@ def clean_value(spec: Mapping[str, Any], raw: Any, context: FieldContext) -> Any
         value = _text(raw).strip()
     elif kind == "number":
         value = _number(raw)
+    elif kind == "integer":
+        value = _integer(raw)
     elif kind == "money":
         value = _money(raw)
     elif kind == "date":
@@ -578,6 +594,7 @@ def validate_fields(
             continue
         cleaned[key] = seen[key] = value
     _check_dates(field_specs, cleaned, errors, lookup, context)
+    _check_comparisons(field_specs, cleaned, errors, lookup, context)
     return cleaned, errors
 
 
@@ -585,7 +602,7 @@ def _check_dates(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors
                  lookup: Callable[[str], Any], context: FieldContext) -> None:
     """The date constraints between values: ``not_future: true`` (not after today in the agency's
     zone) and ``after: <field>`` (on or after that field's date, from this form or the application)."""
-    labels = {spec["key"]: spec.get("label") for spec in field_specs}
+    labels = {**context.labels, **{spec["key"]: spec.get("label") for spec in field_specs}}
     today = None
     for spec in field_specs:
         key, value = spec["key"], cleaned.get(spec["key"])
@@ -605,3 +622,43 @@ def _check_dates(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors
             if other_value not in (None, "") and other not in errors and mine < theirs:
                 errors[key] = Message(N_("Tidak boleh sebelum %(other)s."),
                                       other=label_text(labels.get(other)) or other)
+
+
+# ---------------------------------------------------------------- fields (issue 13): comparisons
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_comparisons(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, errors: dict,
+                       lookup: Callable[[str], Any], context: FieldContext) -> None:
+    """``before: <field>`` (a date on or before that field's date) and ``min_field``/``max_field``
+    (a number not below/above that field's number), the message on the field that carries the
+    constraint and naming the other field's label; skipped while the other field is empty, hidden
+    or itself invalid."""
+    labels = {**context.labels, **{spec["key"]: spec.get("label") for spec in field_specs}}
+    for spec in field_specs:
+        key, value = spec["key"], cleaned.get(spec["key"])
+        if key in errors or value in (None, ""):
+            continue
+        for name in ("before", "min_field", "max_field"):
+            other = spec.get(name)
+            if not other or other in errors:
+                continue
+            theirs = lookup(other)
+            if theirs in (None, ""):
+                continue
+            other_label = label_text(labels.get(other)) or other
+            if name == "before" and spec.get("type") in DATE_TYPES:
+                mine, theirs = _comparable(value), _comparable(theirs)
+                if len(mine) == 10 or len(theirs) == 10:   # a date against a date and time: compare the days
+                    mine, theirs = mine[:10], theirs[:10]
+                if mine > theirs:
+                    errors[key] = Message(N_("Tidak boleh setelah %(other)s."), other=other_label)
+            elif name != "before" and _is_number(value) and _is_number(theirs):
+                if name == "min_field" and value < theirs:
+                    errors[key] = Message(N_("Tidak boleh kurang dari %(other)s."), other=other_label)
+                elif name == "max_field" and value > theirs:
+                    errors[key] = Message(N_("Tidak boleh lebih dari %(other)s."), other=other_label)
+            if key in errors:
+                break

@@ -87,6 +87,21 @@ def test_every_document_type_is_rendered_with_its_number_total_and_qr(app, issue
     assert "rupiah" in pdf_text(rendered["bmkg_kuitansi"]["path"])  # terbilang
 
 
+def test_the_licence_prints_the_integer_field_as_a_whole_number(app, issued):
+    """Kaltim's AKDP vehicle count is an ``integer`` field: stored as an int, printed without decimals."""
+    from app.extensions import db
+    from models import Application
+
+    apps, docs = issued
+    with app.app_context():
+        vehicles = db.session.get(Application, apps["kaltim"]).data["jumlah_kendaraan"]
+    assert type(vehicles) is int
+    text = pdf_text(docs["kaltim"]["kaltim_izin"]["path"])
+    assert "Jumlah kendaraan" in text
+    value = text.split("Jumlah kendaraan", 1)[1].split(":", 1)[-1].strip().split()[0]   # the table cell after the label
+    assert value == str(vehicles)
+
+
 @pytest.mark.skipif(PDFSIG is None, reason=PDFSIG_MISSING)
 def test_signed_documents_pass_pdfsig(issued, tmp_path):
     """poppler's verifier, independent of pyHanko: the signed copies are valid, a flipped byte is not."""

@@ -59,7 +59,7 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             value = gettext("Ya") if value else gettext("Tidak")
         elif spec.get("type") == "money" and value not in (None, ""):
             value = rupiah(value)
-        elif spec.get("type") == "number" and value not in (None, ""):
+        elif spec.get("type") in ("number", "integer") and value not in (None, ""):
             value = format_number(value)
         elif spec.get("type") == "phone" and value not in (None, ""):
             value = format_phone(value)

@@ -65,7 +65,7 @@ def build_transition_form(application: Application, form_spec: list[dict], formd
         kw = {"label": label, "description": _help(spec), "validators": [OptionalValidator()]}
         if kind == "textarea":
             field = TextAreaField(**kw, render_kw={"rows": 3})
-        elif kind in ("number", "money"):
+        elif kind in ("number", "integer", "money"):
             field = StringField(**kw, render_kw={"inputmode": "numeric"})
         elif kind == "billing_code":
             field = StringField(**kw, render_kw={"inputmode": "numeric", "maxlength": 24, "autocomplete": "off"})
@@ -134,7 +134,7 @@ def collect_values(form_spec: list[dict], form: dict, files) -> tuple[dict, dict
         elif kind == "passphrase":
             if form.get(key):
                 fields[key] = form.get(key)
-        elif kind in ("number", "money"):
+        elif kind in ("number", "integer", "money"):
             value = form.get(key, "").strip()
             if value:
                 fields[key] = value
