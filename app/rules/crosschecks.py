@@ -6,6 +6,7 @@ by skipping them, so a single run reports every problem.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -97,6 +98,7 @@ class RulesCrossChecker:
             if isinstance(service, dict):
                 self.check_service(key, service, key_place(self.services, key, self.root), service_codes)
         self.check_signed_documents_have_signers()
+        self.check_template_variables()
 
     # ------------------------------------------------------------ small reference helpers
 
@@ -685,6 +687,55 @@ class RulesCrossChecker:
         if name == "field_in":
             for index, value in enumerate(_list(args.get("values"))):
                 self.check_value_fits_field(spec, value, item_place(args["values"], index, place), subject)
+
+    # ------------------------------------------------------------ template variables (issue 13, item 8)
+
+    def check_template_variables(self) -> None:
+        """Every name a notification text or a document template uses is one the platform gives
+        it (app.rules.template_variables); an unknown one is reported at its line."""
+        from app.rules.template_variables import unknown_names
+
+        for key, template in self.notifications.items():
+            place = key_place(self.notifications, key, self.root)
+            for channel, variant in _mapping(template).items():
+                variant = _mapping(variant)
+                where = key_place(template, channel, place)
+                for part in ("subject", "body"):
+                    text = variant.get(part)
+                    if not isinstance(text, str):
+                        continue
+                    part_place = key_place(variant, part, where)
+                    for unknown in unknown_names(text, "notifications"):
+                        offset = unknown.line if "\n" in text else 0
+                        what = N_("%(part)s dari '%(channel)s' templat notifikasi '%(key)s'", part=part, channel=channel, key=key)
+                        self.add(Place(part_place.file, part_place.line + offset), _unknown_in_template(unknown, what))
+        checked: set[Path] = set()
+        for document in self.documents.values():
+            relative = _mapping(document).get("template")
+            if not isinstance(relative, str) or not relative.strip() or Path(relative).is_absolute():
+                continue
+            base = self.base_dir.resolve()
+            target = (base / relative).resolve()
+            if target in checked or base not in target.parents or not target.is_file():
+                continue  # outside the folder or missing: reported by check_template_file
+            checked.add(target)
+            try:
+                source = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            shown = os.path.normpath(os.path.join(self.base_dir, relative))
+            for unknown in unknown_names(source, "documents"):
+                self.add(Place(shown, unknown.line), _unknown_in_template(unknown, N_("templat dokumen")))
+
+
+def _unknown_in_template(unknown, what: Message) -> Message:
+    """The message for a name a template uses that its context lacks (or a filter it lacks)."""
+    suggestion = did_you_mean(unknown.name, unknown.known)
+    if unknown.filter:
+        return N_("filter atau uji templat '%(name)s' tidak dikenal di %(what)s%(suggestion)s",
+                  name=unknown.name, what=what, suggestion=suggestion)
+    return N_("variabel templat '%(name)s' tidak dikenal di %(what)s%(suggestion)s",
+              name=unknown.name, what=what, suggestion=suggestion)
 
 
 def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:
