@@ -317,6 +317,7 @@ class RulesCrossChecker:
                     else:
                         offered[(source, action)] = key_place(transition, "action", where)
             self.check_transition(workflow_key, transition, where, subject)
+        self.check_auto_steps(transitions, transition_places, states, of_workflow)
 
         for state_key, state in states.items():
             state_place = key_place(states, state_key, place)
@@ -687,6 +688,55 @@ class RulesCrossChecker:
         if name == "field_in":
             for index, value in enumerate(_list(args.get("values"))):
                 self.check_value_fits_field(spec, value, item_place(args["values"], index, place), subject)
+
+    # ------------------------------------------------------------ automatic steps (issue 13, item 4)
+
+    def check_auto_steps(self, transitions: list, places: dict, states: dict, of_workflow: Any) -> None:
+        """An automatic step is performed by the system: its ``by`` names ``system``, its form asks
+        nothing required, and automatic steps alone never lead back to where they started (a loop
+        with no human step). A step out of a final state is refused with every other transition."""
+        auto_edges: dict[str, list[tuple[str, dict]]] = {}
+        for transition in transitions:
+            auto = transition.get("auto")
+            if auto is None or auto is False:
+                continue
+            where = places[id(transition)]
+            auto_place = key_place(transition, "auto", where)
+            action = transition.get("action")
+            subject = of(named(N_("transisi"), action), of_workflow)
+            if "system" not in [name for name, _ in _names(transition.get("by"), where)]:
+                self.add(key_place(transition, "by", where), N_(
+                    "%(subject)s otomatis (auto) dijalankan oleh sistem: 'by' harus memuat 'system'", subject=subject))
+            required = [spec.get("key") for spec in _list(transition.get("form"))
+                        if isinstance(spec, dict) and spec.get("required")]
+            if required:
+                self.add(auto_place, N_(
+                    "%(subject)s otomatis (auto) tidak boleh memiliki isian formulir wajib (%(fields)s): tidak ada yang mengisinya",
+                    subject=subject, fields=", ".join(str(key) for key in required)))
+            target = transition.get("to")
+            for source, _ in _names(transition.get("from"), where):
+                if source in states and isinstance(target, str) and target in states:
+                    auto_edges.setdefault(source, []).append((target, transition))
+        reported: set[int] = set()
+        for start in sorted(auto_edges):
+            # depth-first along automatic steps only: reaching ``start`` again is a loop
+            stack = [(start, [])]
+            seen: set[str] = set()
+            while stack:
+                state, path = stack.pop()
+                for target, transition in auto_edges.get(state, []):
+                    steps = [*path, (state, transition)]
+                    if target == start:
+                        first = steps[0][1]
+                        if id(first) not in reported:
+                            reported.update(id(t) for _, t in steps)
+                            cycle = " -> ".join([*(s for s, _ in steps), start])
+                            self.add(key_place(first, "auto", places[id(first)]), N_(
+                                "langkah otomatis (auto) dari %(what)s berputar tanpa langkah manusia: %(cycle)s",
+                                what=of_workflow, cycle=cycle))
+                    elif target not in seen:
+                        seen.add(target)
+                        stack.append((target, steps))
 
     # ------------------------------------------------------------ template variables (issue 13, item 8)
 
