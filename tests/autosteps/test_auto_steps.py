@@ -173,3 +173,15 @@ def test_the_timeline_shows_sistem_on_the_api_and_the_back_office_and_the_portal
     assert page.status_code == 200, page.location
     html = page.get_data(as_text=True)
     assert "Teruskan ke Verifikasi" in html and "oleh Sistem" in html
+
+
+def test_an_application_created_into_a_state_with_an_automatic_step_moves_on(app, factories, shared):
+    customer = factories.customer()
+    client = app.test_client()
+    api = shared.ApiClient(client, shared.api_login(client, customer[1]), *customer)
+    response = api.create("uji_langsung", fields={"jenis": "x"})
+    assert response.status_code == 201, response.get_json()
+    result = response.get_json()["result"]
+    assert result["state"] == "verifikasi"
+    with app.app_context():
+        assert steps(result["id"]) == [("teruskan", "diajukan", "verifikasi", None, ["system"])]
