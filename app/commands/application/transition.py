@@ -103,6 +103,7 @@ class ApplicationTransitionCommand:
         # after the commit, perform the automatic steps of the state entered (run_auto_steps);
         # the chain's own steps leave that to the chain
         self.follow_auto = follow_auto
+        self._entered = None   # (rules, service key, state) once the step is done: any automatic steps there?
         self.actor = actor
         self.action = action
         self.fields = dict(fields or {})
@@ -145,7 +146,8 @@ class ApplicationTransitionCommand:
             session.rollback()
             self.store.discard_created()
             raise
-        if self.follow_auto and not result.replayed and result.event is not None:
+        entered = self._entered
+        if self.follow_auto and not result.replayed and entered is not None and auto_transitions(*entered, delayed=False):
             performed = run_auto_steps(self.application_id, now=self.now)
             if performed:
                 # the answer says where the application is now; the event stays the actor's own step
@@ -262,6 +264,7 @@ class ApplicationTransitionCommand:
         session.flush()
 
         result = TransitionResult(application, event)
+        self._entered = (rules, service_key, decision.to_state)
         if self.idempotency_key and self.actor is not None:
             session.add(IdempotencyRecord(user_id=self.actor.id, key=self.idempotency_key,
                                           request_hash=self.request_hash, status_code=200,
