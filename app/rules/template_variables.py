@@ -154,6 +154,12 @@ def _environment(found: list[UnknownName], template_holder: list, *, autoescape:
 
 
 def unknown_names(source: str, kind: str) -> list[UnknownName]:
+    """See ``_unknown_names``; a template's answer is kept (the same texts are checked at every load)."""
+    return list(_unknown_names(source, kind))
+
+
+@lru_cache(maxsize=2048)
+def _unknown_names(source: str, kind: str) -> tuple[UnknownName, ...]:
     """The names ``source`` (a template of ``kind``: ``notifications`` or ``documents``) uses that
     its context does not have, in order, each once. A template that does not parse gives none
     (its syntax error is reported elsewhere); a render that fails on a sample value stops there."""
@@ -169,9 +175,9 @@ def unknown_names(source: str, kind: str) -> list[UnknownName]:
     except TemplateAssertionError as error:  # an unknown filter or test
         named = re.search(r"'([^']+)'", error.message or "")
         name = named.group(1) if named else str(error.message)
-        return [UnknownName(name, error.lineno or 1, tuple(sorted({**env.filters, **env.tests})), filter=True)]
+        return (UnknownName(name, error.lineno or 1, tuple(sorted({**env.filters, **env.tests})), filter=True),)
     except TemplateError:
-        return []
+        return ()
     holder.append(template)
     top_level = tuple(sorted(key for key in context))
     try:
@@ -185,4 +191,4 @@ def unknown_names(source: str, kind: str) -> list[UnknownName]:
             continue
         seen.add((item.name, item.line))
         result.append(item if item.known else UnknownName(item.name, item.line, top_level))
-    return result
+    return tuple(result)
