@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.security.access import ensure_visible, scope_applications, workflow_roles
 from app.commands.application.create import CreateApplicationCommand
 from app.commands.application.facts import compute_facts
-from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.application.transition import ApplicationTransitionCommand, run_auto_steps
 from app.commands.survey import SubmitSurveyCommand
 from app.core.errors import N_, PayloadTooLargeError, SatuPintuError, ValidationError, translate
 from app.extensions import db
@@ -273,6 +273,8 @@ class ApplicationApi(ContractErrors, BaseApi):
             company=body.get("company"), location=body.get("location"),
             asset_id=body.get("asset_id"), declaration=_truthy(body.get("declaration")),
             files=files).run()
+        if run_auto_steps(application.id):   # the initial state's automatic steps (issue 13, item 4)
+            application = db.session.get(Application, application.id, populate_existing=True)
         return self.response(201, result=application_detail(application, _events(application)))
 
     @expose("/<int:pk>/actions", methods=["GET"])

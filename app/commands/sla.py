@@ -9,18 +9,18 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.application.transition import ApplicationTransitionCommand, auto_transitions, run_auto_steps
 from app.core.errors import N_, SatuPintuError
 from app.extensions import db
 from app.outbox.notify import format_date, notification_context, queue_notifications, rupiah
 from app.rules.model import Rules
 from app.commands.rules.state import rules_state
 from app.core.formatting import as_utc
-from app.commands.application.sla_clock import FINAL_KINDS, to_local
+from app.commands.application.sla_clock import FINAL_KINDS, SlaClock, to_local
 from app.workflow.effects import effect_name_and_args
 from app.workflow.fields import label_text
 from app.workflow.validity import due_reminder, next_reminder_on
-from models import Application, AuditEvent, GeneratedDocument, Payment
+from models import Application, AuditEvent, GeneratedDocument, Payment, ServiceType
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,10 @@ class SlaTickCommand:
                 counts[key] += 1
         invoices = InvoiceOverdueTick(self.now, self.limit).run()
         reminders = ValidityReminderTick(self.now, self.limit).run()
+        automatic = DelayedAutoStepTick(self.now, self.limit).run()
         counts.update({f"invoices_{k}": v for k, v in invoices.items()})
         counts.update({f"reminders_{k}": v for k, v in reminders.items()})
+        counts.update({f"auto_{k}": v for k, v in automatic.items()})
         return counts
 
     def _handle(self, app_id: int) -> list[str]:
@@ -224,4 +226,57 @@ class ValidityReminderTick:
         queue_notifications(remind.get("notify") or [], application, rules, actor=None, context=context,
                             audit_event_id=event.id)
         session.commit()
+        return True
+
+
+class DelayedAutoStepTick:
+    """Automatic steps after a delay (``auto: {after_working_days: N}``): once an application has
+    been N working days (the agency's calendar) in the step's from-state, the system performs it
+    (then any immediate automatic steps of the state it leads to). A step whose guards do not hold
+    is tried again at the next tick; the application stays meanwhile."""
+
+    def __init__(self, now: datetime, limit: int = 500):
+        self.now, self.limit = now, limit
+
+    def run(self) -> dict:
+        session = db.session
+        counts = {"checked": 0, "fired": 0, "waiting": 0}
+        # the (rules version, service, state) of open applications; only those whose state has a
+        # delayed step are looked at one by one
+        groups = session.execute(
+            select(Application.rules_version_id, ServiceType.key, Application.state)
+            .join(ServiceType, ServiceType.id == Application.service_type_id)
+            .where(Application.state_kind.not_in(FINAL_KINDS)).distinct()).all()
+        for version_id, service_key, state in groups:
+            rules = rules_state().rules_for(version_id)
+            if not rules.has_service(service_key):
+                continue
+            delays = [t.auto_delay() for t in auto_transitions(rules, service_key, state, delayed=True)]
+            if not delays:
+                continue
+            shortest = min(delays)
+            # N working days are at least N calendar days: a cheap bound before the calendar's count
+            ids = session.scalars(
+                select(Application.id).join(ServiceType, ServiceType.id == Application.service_type_id)
+                .where(Application.rules_version_id == version_id, ServiceType.key == service_key,
+                       Application.state == state, Application.state_entered_at <= self.now - timedelta(days=shortest))
+                .order_by(Application.state_entered_at).limit(self.limit)).all()
+            for app_id in ids:
+                counts["checked"] += 1
+                counts["fired" if self._handle(app_id, rules) else "waiting"] += 1
+        return counts
+
+    def _handle(self, app_id: int, rules: Rules) -> bool:
+        application = db.session.get(Application, app_id)
+        clock = SlaClock(rules, application.agency)
+        state = application.state
+        due = [t.action for t in auto_transitions(rules, application.service_type.key, state, delayed=True)
+               if clock.due(application.state_entered_at, {"working_days": t.auto_delay()}) <= self.now]
+        db.session.rollback()  # nothing written: each step is the transition command's own transaction
+        if not due:
+            return False
+        performed = run_auto_steps(app_id, now=self.now, due=due)
+        if not performed:
+            return False
+        log.info("delayed automatic step from %s on application %s: %s", state, app_id, ", ".join(performed))
         return True

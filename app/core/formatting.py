@@ -360,3 +360,47 @@ def init_app(app) -> None:
     """Registers the filters on the app's (and so Flask-AppBuilder's and the portal's) templates."""
     install_filters(app.jinja_env)
     app.jinja_env.globals.setdefault("zone_name", zone_name)
+
+
+# ---------------------------------------------------------------- document-only filters
+# (here rather than in app.documents.render so that `rules check` compiles document templates with
+# the same filters without importing the renderer)
+
+_ONES = ["", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+         "sepuluh", "sebelas"]
+
+
+def _words(n: int) -> str:
+    if n < 12:
+        return _ONES[n]
+    if n < 20:
+        return f"{_words(n - 10)} belas"
+    if n < 100:
+        return f"{_words(n // 10)} puluh {_words(n % 10)}".strip()
+    if n < 200:
+        return f"seratus {_words(n - 100)}".strip()
+    if n < 1000:
+        return f"{_words(n // 100)} ratus {_words(n % 100)}".strip()
+    if n < 2000:
+        return f"seribu {_words(n - 1000)}".strip()
+    for size, name in ((10 ** 12, "triliun"), (10 ** 9, "miliar"), (10 ** 6, "juta"), (1000, "ribu")):
+        if n >= size:
+            return f"{_words(n // size)} {name} {_words(n % size)}".strip()
+    return ""
+
+
+def terbilang(value) -> str:
+    """An amount of rupiah in Indonesian words, as written on a kuitansi: 435000 → "Empat ratus
+    tiga puluh lima ribu rupiah"."""
+    try:
+        amount = int(round(float(value or 0)))
+    except (TypeError, ValueError):
+        return str(value)
+    text = "nol" if amount == 0 else _words(abs(amount))
+    text = " ".join(text.split())
+    return ("minus " if amount < 0 else "") + text[:1].upper() + text[1:] + " rupiah"
+
+
+def document_filters() -> dict:
+    """The filters document templates get on top of ``jinja_filters()``."""
+    return {"terbilang": terbilang}

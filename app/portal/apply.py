@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.commands.application.create import COMPANY_FIELDS, LOCATION_FIELDS, CreateApplicationCommand
-from app.commands.application.transition import ApplicationTransitionCommand
+from app.commands.application.transition import ApplicationTransitionCommand, run_auto_steps
 from app.core.errors import N_, SatuPintuError, ValidationError
 from app.extensions import db
 from app.storage.downloads import protect, send_stored_file
@@ -450,6 +450,7 @@ def wizard(service_key: str):
         return render_wizard(service, spec, rules, form, _with_files_note(field_errors, _keep(service, form, files)), 422)
     except SatuPintuError as error:
         return render_wizard(service, spec, rules, form, {"_form": error.text}, error.status)
+    run_auto_steps(application.id)   # the initial state's automatic steps (issue 13, item 4)
 
     # the draft (with its kept files: the application holds its own copies) and this service's
     # cart are done with

@@ -6,6 +6,7 @@ by skipping them, so a single run reports every problem.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -98,6 +99,7 @@ class RulesCrossChecker:
             if isinstance(service, dict):
                 self.check_service(key, service, key_place(self.services, key, self.root), service_codes)
         self.check_signed_documents_have_signers()
+        self.check_template_variables()
 
     # ------------------------------------------------------------ small reference helpers
 
@@ -316,6 +318,7 @@ class RulesCrossChecker:
                     else:
                         offered[(source, action)] = key_place(transition, "action", where)
             self.check_transition(workflow_key, transition, where, subject)
+        self.check_auto_steps(transitions, transition_places, states, of_workflow)
 
         for state_key, state in states.items():
             state_place = key_place(states, state_key, place)
@@ -721,6 +724,103 @@ class RulesCrossChecker:
                     self.add(where, N_("%(subject)s menyebut isian '%(field)s' bertipe %(type)s; yang dapat dibandingkan hanya "
                                        "isian %(types)s", subject=field_subject, field=other, type=target.get("type"),
                                        types=", ".join(sorted(types))))
+    # ------------------------------------------------------------ automatic steps (issue 13, item 4)
+
+    def check_auto_steps(self, transitions: list, places: dict, states: dict, of_workflow: Any) -> None:
+        """An automatic step is performed by the system: its ``by`` names ``system``, its form asks
+        nothing required, and automatic steps alone never lead back to where they started (a loop
+        with no human step). A step out of a final state is refused with every other transition."""
+        auto_edges: dict[str, list[tuple[str, dict]]] = {}
+        for transition in transitions:
+            auto = transition.get("auto")
+            if auto is None or auto is False:
+                continue
+            where = places[id(transition)]
+            auto_place = key_place(transition, "auto", where)
+            action = transition.get("action")
+            subject = of(named(N_("transisi"), action), of_workflow)
+            if "system" not in [name for name, _ in _names(transition.get("by"), where)]:
+                self.add(key_place(transition, "by", where), N_(
+                    "%(subject)s otomatis (auto) dijalankan oleh sistem: 'by' harus memuat 'system'", subject=subject))
+            required = [spec.get("key") for spec in _list(transition.get("form"))
+                        if isinstance(spec, dict) and spec.get("required")]
+            if required:
+                self.add(auto_place, N_(
+                    "%(subject)s otomatis (auto) tidak boleh memiliki isian formulir wajib (%(fields)s): tidak ada yang mengisinya",
+                    subject=subject, fields=", ".join(str(key) for key in required)))
+            target = transition.get("to")
+            for source, _ in _names(transition.get("from"), where):
+                if source in states and isinstance(target, str) and target in states:
+                    auto_edges.setdefault(source, []).append((target, transition))
+        reported: set[int] = set()
+        for start in sorted(auto_edges):
+            # depth-first along automatic steps only: reaching ``start`` again is a loop
+            stack = [(start, [])]
+            seen: set[str] = set()
+            while stack:
+                state, path = stack.pop()
+                for target, transition in auto_edges.get(state, []):
+                    steps = [*path, (state, transition)]
+                    if target == start:
+                        first = steps[0][1]
+                        if id(first) not in reported:
+                            reported.update(id(t) for _, t in steps)
+                            cycle = " -> ".join([*(s for s, _ in steps), start])
+                            self.add(key_place(first, "auto", places[id(first)]), N_(
+                                "langkah otomatis (auto) dari %(what)s berputar tanpa langkah manusia: %(cycle)s",
+                                what=of_workflow, cycle=cycle))
+                    elif target not in seen:
+                        seen.add(target)
+                        stack.append((target, steps))
+
+    # ------------------------------------------------------------ template variables (issue 13, item 8)
+
+    def check_template_variables(self) -> None:
+        """Every name a notification text or a document template uses is one the platform gives
+        it (app.rules.template_variables); an unknown one is reported at its line."""
+        from app.rules.template_variables import unknown_names
+
+        for key, template in self.notifications.items():
+            place = key_place(self.notifications, key, self.root)
+            for channel, variant in _mapping(template).items():
+                variant = _mapping(variant)
+                where = key_place(template, channel, place)
+                for part in ("subject", "body"):
+                    text = variant.get(part)
+                    if not isinstance(text, str):
+                        continue
+                    part_place = key_place(variant, part, where)
+                    for unknown in unknown_names(text, "notifications"):
+                        offset = unknown.line if "\n" in text else 0
+                        what = N_("%(part)s dari '%(channel)s' templat notifikasi '%(key)s'", part=part, channel=channel, key=key)
+                        self.add(Place(part_place.file, part_place.line + offset), _unknown_in_template(unknown, what))
+        checked: set[Path] = set()
+        for document in self.documents.values():
+            relative = _mapping(document).get("template")
+            if not isinstance(relative, str) or not relative.strip() or Path(relative).is_absolute():
+                continue
+            base = self.base_dir.resolve()
+            target = (base / relative).resolve()
+            if target in checked or base not in target.parents or not target.is_file():
+                continue  # outside the folder or missing: reported by check_template_file
+            checked.add(target)
+            try:
+                source = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            shown = os.path.normpath(os.path.join(self.base_dir, relative))
+            for unknown in unknown_names(source, "documents"):
+                self.add(Place(shown, unknown.line), _unknown_in_template(unknown, N_("templat dokumen")))
+
+
+def _unknown_in_template(unknown, what: Message) -> Message:
+    """The message for a name a template uses that its context lacks (or a filter it lacks)."""
+    suggestion = did_you_mean(unknown.name, unknown.known)
+    if unknown.filter:
+        return N_("filter atau uji templat '%(name)s' tidak dikenal di %(what)s%(suggestion)s",
+                  name=unknown.name, what=what, suggestion=suggestion)
+    return N_("variabel templat '%(name)s' tidak dikenal di %(what)s%(suggestion)s",
+              name=unknown.name, what=what, suggestion=suggestion)
 
 
 def cross_check(sections: dict, *, base_dir: Path, known_channels: Sequence[str], sink: ProblemSink, root: Place) -> None:

@@ -748,6 +748,39 @@ class State(Spec):
                      clock="stops" if kind in v.FINAL_STATE_KINDS or kind == "waiting_customer" else "runs")
 
 
+# ---------------------------------------------------------------- automatic steps (issue 13, item 4)
+
+
+def _check_auto(value, place, what, owner, sink):
+    from app.rules.wording import described, did_you_mean, must_be
+    from app.rules.yaml_source import key_place
+
+    expects = N_("true/false atau {after_working_days: N}")
+    if isinstance(value, bool):
+        return
+    if not isinstance(value, dict):
+        sink.add(place, must_be(what, expects, described(value)))
+        return
+    for key in value:
+        if key != "after_working_days":
+            sink.add(key_place(value, key, place), N_("kunci '%(key)s' tidak dikenal di %(what)s%(suggestion)s", key=key,
+                                                      what=what, suggestion=did_you_mean(key, ["after_working_days"])))
+    if "after_working_days" not in value:
+        sink.add(place, N_("%(what)s harus memiliki 'after_working_days'", what=what))
+        return
+    days = value["after_working_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        sink.add(key_place(value, "after_working_days", place),
+                 must_be(N_("'after_working_days' dari %(what)s", what=what), N_("bilangan bulat 1 atau lebih"), described(days)))
+
+
+class AutoAfter(Spec):
+    """An automatic step performed after a delay in its from-state."""
+
+    after_working_days: PositiveInt = _req(
+        "Working days in the from-state (the agency's calendar) after which the system performs the step.")
+
+
 class Transition(Spec):
     """An action taking an application from one of some states to another."""
 
@@ -763,6 +796,11 @@ class Transition(Spec):
         "On a customer's revision: what the portal's revision form lets them correct (default fields, documents).")
     guards: GuardList = _opt("Conditions that must all hold (default none).")
     effects: EffectList = _opt("What it does, in order, in the same transaction (default nothing).")
+    # issue 13, item 4: automatic steps
+    auto: Annotated[Union[bool, AutoAfter], Meta(check=_check_auto)] | None = _opt(
+        "true: the system performs it as soon as its guards hold, on entering its from-state; "
+        "{after_working_days: N}: after N working days in the from-state (the SLA tick). `by` must "
+        "include system. — Langkah otomatis oleh sistem (timeline: \"Sistem\").")
 
     @model_validator(mode="before")
     @classmethod
@@ -770,6 +808,14 @@ class Transition(Spec):
         if not isinstance(data, dict) or "label" not in data:
             return data
         return _fill(data, timeline=data["label"], form=[], guards=[], effects=[])
+
+    def auto_delay(self) -> int | None:
+        """The working days before the system performs it (0: at once); None when it is not automatic."""
+        if self.auto is True:
+            return 0
+        if isinstance(self.auto, AutoAfter):
+            return self.auto.after_working_days
+        return None
 
 
 class OnSubmit(Spec):

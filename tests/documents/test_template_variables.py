@@ -10,37 +10,16 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.demo.autofill import happy_path, path_to
+# the tables' parser is the one `rules check` builds its sample contexts with
+from app.rules.template_variables import SECTIONS, documented
 from tests.outbox.conftest import drain
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "rules-format.md"
-SECTIONS = {"notifications": "### Variables of notification texts",
-            "documents": "### Variables of document templates"}
 OPEN = re.compile(r"^<[a-z_]+>$")
-NAME = re.compile(r"^[a-z_]+(\[\])?(\.([a-z_]+(\[\])?|<[a-z_]+>))*$")
-
-
-def documented(heading: str) -> set[str]:
-    """The backquoted names of the first column of the table under ``heading``."""
-    lines = DOC.read_text(encoding="utf-8").splitlines()
-    start = lines.index(heading)
-    names: set[str] = set()
-    for line in lines[start + 1:]:
-        if line.startswith("#"):
-            break
-        if not line.startswith("| `"):
-            continue
-        first = re.split(r"(?<!\\)\|", line)[1]
-        for name in re.findall(r"`([^`]+)`", first):
-            assert NAME.match(name), f"{name!r} in {heading} is not a variable name"
-            names.add(name)
-    assert names, f"no table under {heading}"
-    return names
 
 
 def open_prefixes(names: set[str]) -> set[str]:

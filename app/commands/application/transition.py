@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Mapping
@@ -38,6 +39,7 @@ from app.core.formatting import as_utc
 from models.base import utcnow
 
 SECRET_TYPES = ("passphrase",)
+log = logging.getLogger(__name__)
 
 
 class TransitionError(SatuPintuError):
@@ -96,8 +98,12 @@ class ApplicationTransitionCommand:
     def __init__(self, application_id: int, actor: User | None, action: str, *,
                  fields: dict | None = None, files: dict | None = None, updates: dict | None = None,
                  section_updates: dict | None = None, idempotency_key: str | None = None, system: bool = False,
-                 now: datetime | None = None, expected_version: int | None = None):
+                 now: datetime | None = None, expected_version: int | None = None, follow_auto: bool = True):
         self.application_id = application_id
+        # after the commit, perform the automatic steps of the state entered (run_auto_steps);
+        # the chain's own steps leave that to the chain
+        self.follow_auto = follow_auto
+        self._entered = None   # (rules, service key, state) once the step is done: any automatic steps there?
         self.actor = actor
         self.action = action
         self.fields = dict(fields or {})
@@ -127,7 +133,6 @@ class ApplicationTransitionCommand:
                 # the answer is known after the last flush; built now, it needs no reload after commit
                 result.body = result.to_dict()
             session.commit()
-            return result
         except (StaleDataError, IntegrityError, OperationalError) as error:
             session.rollback()
             self.store.discard_created()
@@ -141,6 +146,16 @@ class ApplicationTransitionCommand:
             session.rollback()
             self.store.discard_created()
             raise
+        entered = self._entered
+        if self.follow_auto and not result.replayed and entered is not None and auto_transitions(*entered, delayed=False):
+            performed = run_auto_steps(self.application_id, now=self.now)
+            if performed:
+                # the answer says where the application is now; the event stays the actor's own step
+                application = session.get(Application, self.application_id)
+                result.body = {**result.body, "state": application.state, "state_kind": application.state_kind,
+                               "version": application.version, "number": application.number,
+                               "numbers": dict(application.numbers or {}), "auto_steps": performed}
+        return result
 
     def _replay(self) -> TransitionResult | None:
         if not self.idempotency_key or self.actor is None:
@@ -249,6 +264,7 @@ class ApplicationTransitionCommand:
         session.flush()
 
         result = TransitionResult(application, event)
+        self._entered = (rules, service_key, decision.to_state)
         if self.idempotency_key and self.actor is not None:
             session.add(IdempotencyRecord(user_id=self.actor.id, key=self.idempotency_key,
                                           request_hash=self.request_hash, status_code=200,
@@ -353,3 +369,60 @@ def _first_deadline(application: Application):
     return next(iter(application.deadlines_at.values()), None)
 
 
+# ---------------------------------------------------------------- automatic steps (issue 13, item 4)
+
+# The longest chain of automatic steps one commit sets off; the rules check refuses loops of
+# automatic steps, this also stops one written in an older stored rules version.
+MAX_AUTO_CHAIN = 10
+
+
+def auto_transitions(rules, service_key: str, state: str, *, delayed: bool) -> list:
+    """The automatic transitions out of ``state``: immediate ones (``auto: true``), or the delayed
+    ones (``auto: {after_working_days: N}``), in the rules' order."""
+    found = []
+    for transition in rules.transitions_for(service_key):
+        delay = transition.auto_delay()
+        if delay is None or state not in transition.from_:
+            continue
+        if (delay > 0) == delayed:
+            found.append(transition)
+    return found
+
+
+def run_auto_steps(application_id: int, *, now: datetime | None = None, due: list[str] | None = None) -> list[str]:
+    """Perform the automatic steps of the state the application is in, and of each state they
+    lead to: the first whose guards hold, through the one transition command as the system (its
+    own transaction, audit event "Sistem", effects and notifications like any step). Called right
+    after a commit, so a refused or failing automatic step never undoes the step that led here:
+    the application simply stays. ``due``: the SLA tick starts with the state's delayed steps whose
+    delay has passed (these actions). Returns the actions performed, in order."""
+    session = db.session
+    performed: list[str] = []
+    visited: set[str] = set()
+    while len(performed) < MAX_AUTO_CHAIN:
+        application = session.get(Application, application_id, populate_existing=True)
+        if application is None or application.state in visited:
+            break
+        visited.add(application.state)
+        rules = rules_state().rules_for(application.rules_version_id)
+        fired = None
+        if due is not None and not performed:
+            steps = [t for t in auto_transitions(rules, application.service_type.key, application.state, delayed=True)
+                     if t.action in due]
+        else:
+            steps = auto_transitions(rules, application.service_type.key, application.state, delayed=False)
+        for transition in steps:
+            try:
+                ApplicationTransitionCommand(application_id, None, transition.action, system=True, now=now,
+                                             follow_auto=False).run()
+            except SatuPintuError as error:
+                # a guard that does not hold (yet): the application stays where it is
+                log.info("automatic step %s on application %s not performed: %s", transition.action,
+                         application_id, getattr(error, "text", error))
+                continue
+            fired = transition.action
+            break
+        if fired is None:
+            break
+        performed.append(fired)
+    return performed
