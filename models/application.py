@@ -238,6 +238,9 @@ class Payment(Model, TimestampMixin):
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    # a tariff computed by the rules' amount_expr, in Indonesian words ("3 hari × Rp 1.500.000 =
+    # Rp 4.500.000"); "" for a fixed amount or a cart total
+    computation: Mapped[str] = mapped_column(Text, default="", nullable=False, server_default="")
     application: Mapped[Application] = relationship(back_populates="payments")
     bank_account = relationship("BankAccount")
     proof_file = relationship("StoredFile")

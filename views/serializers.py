@@ -181,7 +181,7 @@ def application_detail(application: Application, events, customer_name: str | No
                    "kind": f.file.kind, "size": f.file.size, "sha256": f.file.sha256,
                    "superseded": f.superseded, "at": iso(f.created_at)} for f in application.files],
         "payments": [{"id": p.id, "amount": str(p.amount), "status": p.status,
-                      "billing_code": p.billing_code, "reference_no": p.reference_no,
+                      "billing_code": p.billing_code, "computation": p.computation, "reference_no": p.reference_no,
                       "paid_on": p.paid_on, "bank_account": repr(p.bank_account) if p.bank_account else None,
                       "has_proof": p.proof_file_id is not None, "note": p.note,
                       "amount_received": None if p.amount_received is None else str(p.amount_received),

@@ -70,6 +70,7 @@ def invoice_info(application: Application) -> dict | None:
     payment = current[-1]
     tz = application.agency.timezone or "Asia/Jakarta"
     return {"billing_code": payment.billing_code or "", "amount": payment.amount,
+            "computation": payment.computation or "",
             "due": format_datetime(payment.due_at, tz) if payment.due_at else ""}
 
 

@@ -595,11 +595,27 @@ class InvoiceOverdue(Spec):
     fire: Key | None = _opt("Then this action, available to system in the transition's to-state.")
 
 
+# ---- fees (issue 13, item 5): a tariff computed from data
+def _check_tariff(value, place, what, owner, sink):
+    from app.rules.tariff import TariffError, parse_tariff
+    try:
+        parse_tariff(value)
+    except TariffError as error:
+        sink.add(place, N_("%(what)s: %(problem)s", what=what, problem=error.message))
+
+
+TariffExpression = Annotated[str, Meta(expects=N_("rumus tarif"), check=_check_tariff)]
+# ---- end fees
+
+
 class CreateInvoiceArgs(Spec):
-    exactly_one_of: ClassVar[tuple[str, ...]] = ("amount", "amount_field")
+    exactly_one_of: ClassVar[tuple[str, ...]] = ("amount", "amount_field", "amount_expr")
 
     amount: Literal[v.INVOICE_AMOUNTS] | None = _opt("cart_total: the total of the cart.")
     amount_field: Key | None = _opt("A money/number field of the form or the service holding the amount.")
+    amount_expr: TariffExpression | None = _opt(
+        "A tariff computed from data (Tarif yang dihitung dari data): arithmetic on fields.<key>, cart_total, "
+        "cart_quantity and booked_days, rounded to whole rupiah.")
     due: InvoiceDue | None = _opt("When the invoice falls due.")
     on_overdue: InvoiceOverdue | None = _opt("What happens when it is unpaid past its due date (needs due).")
 

@@ -12,7 +12,7 @@ from app.rules.format import DUMP_OPTIONS, RulesFileSpec, RulesSpec, Service, Tr
 from app.rules.loader import load_rules
 from app.rules.model import fingerprint
 
-SHIPPED_FINGERPRINT = "bc9fff01bf2b0f1b6138ead3231405294f61e6c9f4045226ccfc90bce2476d17"
+SHIPPED_FINGERPRINT = "f73a821a23c456a6b55d8ddc8ee2a8ba69bd95abd433e404e8403b2ad50131db"  # fees: invoice.html shows the tariff computation
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from app.workflow.validity import next_reminder_on, validity_dates
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore
-from app.core.formatting import as_utc, from_local
+from app.core.formatting import as_utc, format_money, format_number, from_local
+from app.rules.tariff import TariffError, evaluate_tariff, explain_tariff, is_plain, parse_tariff
 from app.outbox.notify import queue_notifications
 from app.commands.application.numbers import draw_number
 from app.documents.signing import unlock_private_key
@@ -112,8 +113,11 @@ def create_invoice(ctx: EffectContext, args: dict) -> None:
     """A new unpaid payment; an earlier invoice still unpaid (e.g. an expired billing code) is
     kept as history, superseded by this one."""
     app = ctx.application
+    computation = ""
     if "amount_field" in args:
         amount = Decimal(str(ctx.values.get(args["amount_field"]) or 0))
+    elif "amount_expr" in args:
+        amount, computation = computed_tariff(ctx, args["amount_expr"])
     else:
         amount = sum((line.amount for line in app.cart_lines), Decimal(0))
     for earlier in app.payments:
@@ -121,7 +125,75 @@ def create_invoice(ctx: EffectContext, args: dict) -> None:
             earlier.superseded_at = ctx.now
     app.total_amount = amount
     app.payments.append(Payment(amount=amount, status="unpaid", due_at=_invoice_due(ctx, args.get("due")),
-                                opened_by=ctx.event.action or ""))
+                                opened_by=ctx.event.action or "", computation=computation))
+
+
+# ---- fees (issue 13, item 5): a tariff computed from data
+# Providers of an application's booked days, asked in order (the first answer that is not None
+# wins): a bookings module registers its own here; without one, the chosen schedule slot counts.
+BOOKED_DAYS_PROVIDERS: list[Callable[[Application], int | None]] = []
+
+
+def booked_days(application: Application, tz: str) -> int:
+    """Calendar days (agency-local, both ends counted) of the application's booked slot; 0 when none."""
+    for provider in BOOKED_DAYS_PROVIDERS:
+        days = provider(application)
+        if days is not None:
+            return int(days)
+    chosen = [slot for slot in application.slots if slot.status == "chosen"]
+    if not chosen:
+        return 0
+    slot = chosen[-1]
+    start = to_local(slot.starts_at, tz).date()
+    end = to_local(slot.ends_at, tz).date() if slot.ends_at else start
+    return max((end - start).days + 1, 1)
+
+
+def tariff_inputs(ctx: EffectContext) -> tuple[dict, dict]:
+    """(field values — the application's data, then this form's —, the plain names' values)."""
+    app = ctx.application
+    fields = {**(app.data or {}), **{k: v for k, v in ctx.values.items() if v not in (None, "")}}
+    names = {"cart_total": sum((line.amount for line in app.cart_lines), Decimal(0)),
+             "cart_quantity": sum((Decimal(str(line.quantity or 0)) for line in app.cart_lines), Decimal(0)),
+             "booked_days": booked_days(app, ctx.clock.tz)}
+    return fields, names
+
+
+def computed_tariff(ctx: EffectContext, expression: str) -> tuple[Decimal, str]:
+    """The amount of ``amount_expr`` in whole rupiah and its computation in (Indonesian) words."""
+    try:
+        tree = parse_tariff(expression)
+        fields, names = tariff_inputs(ctx)
+        amount = evaluate_tariff(tree, fields, names)
+    except TariffError as error:
+        raise ValidationError(N_("Tarif tidak dapat dihitung: %(reason)s"),
+                              reason=translate(error.message.template, **error.message.params)) from error
+    if is_plain(tree):
+        return amount, ""
+    labels = {spec.key: getattr(spec.label, "id", spec.label) or spec.key for spec in _service_fields(ctx)}
+
+    def field_words(key: str, value) -> str:
+        if isinstance(value, (int, float, Decimal, str)) and _is_money_field(ctx, key):
+            return format_money(value, locale="id")
+        return f"{format_number(value or 0, locale='id')} ({labels.get(key) or key})"
+
+    def name_words(name: str, value) -> str:
+        if name == "booked_days":
+            return f"{value} hari"
+        return format_money(value, locale="id") if name == "cart_total" else format_number(value, locale="id")
+
+    words = explain_tariff(tree, fields, names, money=lambda v: format_money(v, locale="id"),
+                           number=lambda v: format_number(v, locale="id"), field_words=field_words, name_words=name_words)
+    return amount, words
+
+
+def _service_fields(ctx: EffectContext) -> list:
+    return list(getattr(ctx.service_spec, "fields", None) or [])
+
+
+def _is_money_field(ctx: EffectContext, key: str) -> bool:
+    return any(spec.key == key and spec.type == "money" for spec in _service_fields(ctx))
+# ---- end fees
 
 
 def set_billing_code(ctx: EffectContext, args: dict) -> None:
