@@ -458,6 +458,11 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
             self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
             self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
+        elif name == "record_refund":  # fees (issue 13, item 7)
+            self.check_form_field(fields, args, "date_field", ("date",), place, subject)
+            self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
+            self.check_form_field(fields, args, "account_field", ("text", "textarea"), place, subject)
+            self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
         elif name == "set_billing_code":
             if "numbering" in args and self.check_exists(
                     args.get("numbering"), self.numbering, NUMBERING, key_place(args, "numbering", place), subject):

@@ -1,5 +1,5 @@
-"""The fees tests' own app: a small office of their own (tests/fees/rules/) whose invoice uses the
-shipped invoice template, copied next to the rules as a rules folder requires."""
+"""The fees tests' own app: a small office of their own (tests/fees/rules/) whose invoice and kuitansi use the
+shipped templates, copied next to the rules as a rules folder requires."""
 from __future__ import annotations
 
 import shutil
@@ -20,5 +20,6 @@ def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fees_rules")
     shutil.copy(HERE / "rules" / "workflow_rules.yaml", folder / "workflow_rules.yaml")
     (folder / "templates").mkdir()
-    shutil.copy(ROOT / "templates" / "documents" / "invoice.html", folder / "templates" / "invoice.html")
+    for name in ("invoice.html", "kuitansi.html"):
+        shutil.copy(ROOT / "templates" / "documents" / name, folder / "templates" / name)
     yield from isolated_app(tmp_path_factory, "fees", RULES_PATH=str(folder / "workflow_rules.yaml"))

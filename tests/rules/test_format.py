@@ -12,7 +12,7 @@ from app.rules.format import DUMP_OPTIONS, RulesFileSpec, RulesSpec, Service, Tr
 from app.rules.loader import load_rules
 from app.rules.model import fingerprint
 
-SHIPPED_FINGERPRINT = "f73a821a23c456a6b55d8ddc8ee2a8ba69bd95abd433e404e8403b2ad50131db"  # fees: invoice.html shows the tariff computation
+SHIPPED_FINGERPRINT = "2e61684314691dcacec8c9a10a5d2c6c97ef9c7e06efe8742bf59b8700028c51"  # fees: invoice.html shows the tariff computation, kuitansi.html the deposit refunds
 
 
 @pytest.fixture(scope="module")
