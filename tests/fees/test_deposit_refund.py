@@ -79,6 +79,14 @@ def test_the_refund_is_recorded_and_the_kuitansi_says_so(app, factories, signed_
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Pengembalian uang jaminan" in html and "BRI 0123-4567 a.n. Pelanggan" in html
+    # the back office shows both lines, the deposit's computation and the transfer back
+    from tests.backoffice.conftest import html_login
+
+    staff_page = html_login(app, treasurer.username).get(f"/backoffice/permohonan/{app_id}")
+    assert staff_page.status_code == 200
+    staff_html = staff_page.get_data(as_text=True)
+    assert "Uang jaminan" in staff_html and "2 (Jumlah hari) × Rp 500.000 = Rp 1.000.000" in staff_html
+    assert "ke rekening BRI 0123-4567 a.n. Pelanggan" in staff_html
 
     with app.app_context():
         drain(application_id=app_id)

@@ -145,3 +145,31 @@ def test_explanation_shows_the_branch_taken_with_values():
     words = explain_tariff(tree, {"a": 1}, {}, money=lambda v: f"Rp {v}", number=str,
                            field_words=lambda k, v: f"{v} ({k})", name_words=lambda k, v: "")
     assert words == "(1 (a) + 2) × Rp 1000 = Rp 3000"
+
+
+# --- deposits and refunds (item 7): the keys are checked like the other payment effects ----------
+def with_refund(field_type: str = "text", kind: str = "deposit") -> dict:
+    data = with_tariff("fields.biaya * 1")
+    tagih(data)[0]["create_invoice"]["kind"] = kind
+    transitions = data["workflows"]["sederhana"]["transitions"]
+    transitions.append({
+        "action": "kembalikan", "label": "Kembalikan Jaminan", "from": ["ttd"], "to": "ttd", "by": ["bendahara"],
+        "form": [{"key": "tgl", "label": "Tanggal", "type": "date", "required": True},
+                 {"key": "jml", "label": "Jumlah", "type": "money", "required": True},
+                 {"key": "rek", "label": "Rekening", "type": field_type, "required": True}],
+        "effects": [{"record_refund": {"date_field": "tgl", "amount_field": "jml", "account_field": "rek"}}]})
+    return data
+
+
+def test_refund_keys_load(tmp_path):
+    path = write_rules(tmp_path, yaml.safe_dump(with_refund(), sort_keys=False))
+    rules, problems = check_rules(path)
+    assert problems == [] and rules is not None, messages(problems)
+
+
+@pytest.mark.parametrize("data, expected", [
+    (lambda: with_refund(field_type="date"), "isian text atau textarea"),
+    (lambda: with_refund(kind="refund"), "fee"),
+])
+def test_refund_mistakes_are_reported(tmp_path, data, expected):
+    assert expected in messages(problems_for(tmp_path, data()))
