@@ -238,6 +238,14 @@ class Payment(Model, TimestampMixin):
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    # a tariff computed by the rules' amount_expr, in Indonesian words ("3 hari × Rp 1.500.000 =
+    # Rp 4.500.000"); "" for a fixed amount or a cart total
+    computation: Mapped[str] = mapped_column(Text, default="", nullable=False, server_default="")
+    # the line's kind: fee, deposit (uang jaminan) or refund (a deposit transferred back: amount,
+    # paid_on = transfer date, bank_reference, refund_account, refund_of = the deposit)
+    kind: Mapped[str] = mapped_column(String(16), default="fee", nullable=False, server_default="fee")
+    refund_account: Mapped[str] = mapped_column(String(255), default="", nullable=False, server_default="")
+    refund_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment.id"))
     application: Mapped[Application] = relationship(back_populates="payments")
     bank_account = relationship("BankAccount")
     proof_file = relationship("StoredFile")

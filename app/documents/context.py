@@ -64,13 +64,31 @@ def payment_info(payment) -> dict:
 
 def invoice_info(application: Application) -> dict | None:
     """The current invoice: its billing code and due date (agency-local), or None."""
-    current = [p for p in application.payments if p.superseded_at is None]
+    current = [p for p in application.payments if p.superseded_at is None and p.kind != "refund"]
     if not current:
         return None
     payment = current[-1]
     tz = application.agency.timezone or "Asia/Jakarta"
     return {"billing_code": payment.billing_code or "", "amount": payment.amount,
+            "computation": payment.computation or "",
             "due": format_datetime(payment.due_at, tz) if payment.due_at else ""}
+
+
+# ---- fees (issue 13, item 7)
+def deposit_info(application: Application) -> dict | None:
+    """The validated deposit and its transfers back (agency-local dates as recorded), or None."""
+    deposit = next((p for p in reversed(application.payments)
+                    if p.kind == "deposit" and p.status == "valid" and p.superseded_at is None), None)
+    if deposit is None:
+        return None
+    received = deposit.amount_received if deposit.amount_received is not None else deposit.amount
+    refunds = [{"amount": p.amount, "date": p.paid_on or "", "account": p.refund_account or "-",
+                "reference": p.bank_reference or ""}
+               for p in application.payments if p.kind == "refund" and p.refund_of_id == deposit.id]
+    returned = sum((r["amount"] for r in refunds), type(received)(0))
+    return {"amount": received, "paid_on": deposit.paid_on or "", "refunds": refunds,
+            "refunded": returned, "left": received - returned}
+# ---- end fees
 
 
 def location_info(location: dict | None) -> dict:
@@ -185,7 +203,7 @@ def document_context(doc: GeneratedDocument, rules: Rules) -> dict:
     # the officer named on the document: its signer, else the agency's first signatory
     signatory = db.session.get(Signatory, doc.signatory_id) if doc.signatory_id else \
         db.session.scalar(select(Signatory).where(Signatory.agency_id == agency.id).order_by(Signatory.id).limit(1))
-    payment = next((p for p in reversed(application.payments) if p.status == "valid"), None)
+    payment = next((p for p in reversed(application.payments) if p.status == "valid" and p.kind == "fee"), None)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.application_id == application.id)
                                 .order_by(AuditEvent.id)).all()
     values: dict = {}
@@ -231,6 +249,7 @@ def document_context(doc: GeneratedDocument, rules: Rules) -> dict:
         "payment": payment_info(payment) if payment else None,
         "validity": validity_info(doc, doc_spec.get("validity")),
         "invoice": invoice_info(application),
+        "deposit": deposit_info(application),
         "results": [{"name": f.file.label or f.file.original_name} for f in application.files
                     if f.purpose == "result" and not f.superseded],
         "asset": {"name": asset.name, "brand": asset.brand, "model": asset.model,

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from app.rules.messages import Message, N_
 from app.rules.problems import Place, ProblemSink
+from app.rules.tariff import TARIFF_FIELD_TYPES, TariffError, parse_tariff, tariff_names
 from app.rules.vocabulary import (
     BILLING_CODE_LENGTH,
     BUILTIN_ROLES,
@@ -461,6 +462,11 @@ class RulesCrossChecker:
             self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
             self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
             self.check_form_field(fields, args, "ntpn_field", ("ntpn",), place, subject)
+        elif name == "record_refund":  # fees (issue 13, item 7)
+            self.check_form_field(fields, args, "date_field", ("date",), place, subject)
+            self.check_form_field(fields, args, "amount_field", ("money", "number"), place, subject)
+            self.check_form_field(fields, args, "account_field", ("text", "textarea"), place, subject)
+            self.check_form_field(fields, args, "reference_field", ("text", "textarea"), place, subject)
         elif name == "set_billing_code":
             if "numbering" in args and self.check_exists(
                     args.get("numbering"), self.numbering, NUMBERING, key_place(args, "numbering", place), subject):
@@ -660,6 +666,9 @@ class RulesCrossChecker:
                     if args.get("amount") == "cart_total" and service.get("cart") is not True:
                         self.add(where, N_("%(subject)s menagih total keranjang, tetapi layanan '%(service)s' tidak memiliki keranjang",
                                            subject=effect_subject, service=service_key))
+                    if isinstance(args.get("amount_expr"), str):
+                        self.check_tariff_names(args, form_fields, fields, service, service_key,
+                                                key_place(args, "amount_expr", where), effect_subject)
                     amount_field = args.get("amount_field")
                     if isinstance(amount_field, str):
                         spec = form_fields.get(amount_field) or fields.get(amount_field)
@@ -673,6 +682,31 @@ class RulesCrossChecker:
                         elif not isinstance(spec.get("type"), str) or spec["type"] not in NUMBER_TYPES:
                             self.add(field_place, N_("%(subject)s memerlukan isian money atau number; '%(field)s' adalah isian %(type)s",
                                                      subject=effect_subject, field=amount_field, type=spec.get("type")))
+
+    # ---- fees (issue 13, item 5)
+    def check_tariff_names(self, args: dict, form_fields: dict, fields: dict, service: dict, service_key: str,
+                           place: Place, subject: Any) -> None:
+        """The names of a tariff expression exist for this service and are numbers (its syntax is
+        checked with the format)."""
+        try:
+            tree = parse_tariff(args["amount_expr"])
+        except TariffError:
+            return
+        field_keys, plain = tariff_names(tree)
+        for key in sorted(field_keys):
+            spec = form_fields.get(key) or fields.get(key)
+            if spec is None:
+                self.add(place, N_("%(subject)s menyebut isian '%(field)s', yang tidak ada di formulir dan bukan isian layanan '%(service)s'%(suggestion)s",
+                                   subject=subject, field=key, service=service_key,
+                                   suggestion=did_you_mean(key, [*form_fields, *fields])))
+            elif spec.get("type") not in TARIFF_FIELD_TYPES:
+                self.add(place, N_("%(subject)s memakai isian '%(field)s' dalam rumus tarif; yang dapat dihitung hanya isian %(types)s, "
+                                   "'%(field)s' adalah isian %(type)s", subject=subject, field=key,
+                                   types=", ".join(sorted(TARIFF_FIELD_TYPES)), type=spec.get("type")))
+        if plain & {"cart_total", "cart_quantity"} and service.get("cart") is not True:
+            self.add(place, N_("%(subject)s menghitung dari keranjang, tetapi layanan '%(service)s' tidak memiliki keranjang",
+                               subject=subject, service=service_key))
+    # ---- end fees
 
     def check_service_field_value(self, name: str, args: dict, fields: dict, place: Place, subject: Any, service_key: str) -> None:
         key = args.get("field")

@@ -619,11 +619,30 @@ class InvoiceOverdue(Spec):
     fire: Key | None = _opt("Then this action, available to system in the transition's to-state.")
 
 
+# ---- fees (issue 13, item 5): a tariff computed from data
+def _check_tariff(value, place, what, owner, sink):
+    from app.rules.tariff import TariffError, parse_tariff
+    try:
+        parse_tariff(value)
+    except TariffError as error:
+        sink.add(place, N_("%(what)s: %(problem)s", what=what, problem=error.message))
+
+
+TariffExpression = Annotated[str, Meta(expects=N_("rumus tarif"), check=_check_tariff)]
+# ---- end fees
+
+
 class CreateInvoiceArgs(Spec):
-    exactly_one_of: ClassVar[tuple[str, ...]] = ("amount", "amount_field")
+    exactly_one_of: ClassVar[tuple[str, ...]] = ("amount", "amount_field", "amount_expr")
 
     amount: Literal[v.INVOICE_AMOUNTS] | None = _opt("cart_total: the total of the cart.")
     amount_field: Key | None = _opt("A money/number field of the form or the service holding the amount.")
+    amount_expr: TariffExpression | None = _opt(
+        "A tariff computed from data (Tarif yang dihitung dari data): arithmetic on fields.<key>, cart_total, "
+        "cart_quantity and booked_days, rounded to whole rupiah.")
+    kind: Literal[v.PAYMENT_KINDS] | None = _opt(
+        "fee (the default) or deposit (uang jaminan, returned later by record_refund): a line of its own with its own "
+        "proof and validation.")
     due: InvoiceDue | None = _opt("When the invoice falls due.")
     on_overdue: InvoiceOverdue | None = _opt("What happens when it is unpaid past its due date (needs due).")
 
@@ -637,6 +656,7 @@ class SetBillingCodeArgs(Spec):
 
 class RecordPaymentProofArgs(Spec):
     file_field: Key = _req("The file field holding the proof.")
+    kind: Literal[v.PAYMENT_KINDS] | None = _opt("Only the open payment of this kind (fee or deposit); else the latest open one.")
     account_field: Key | None = _opt("A bank_account field: the account paid into.")
     reference_field: Key | None = _opt("A text/number field: the bank reference.")
     date_field: Key | None = _opt("A date/datetime field: when it was paid.")
@@ -644,10 +664,20 @@ class RecordPaymentProofArgs(Spec):
 
 class SetPaymentStatusArgs(Spec):
     status: Literal[v.PAYMENT_DECISIONS] = _req("The decision: valid, suspended, invalid.")
+    kind: Literal[v.PAYMENT_KINDS] | None = _opt("Only the submitted payment of this kind (fee or deposit); else the latest.")
     date_field: Key | None = _opt("A date field: the payment date.")
     amount_field: Key | None = _opt("A money/number field: the amount received.")
     reference_field: Key | None = _opt("A text field: the bank reference.")
     ntpn_field: Key | None = _opt("An ntpn field: the NTPN.")
+
+
+# ---- fees (issue 13, item 7): a deposit's transfer back
+class RecordRefundArgs(Spec):
+    date_field: Key = _req("A date field: when the deposit was transferred back (not after today).")
+    amount_field: Key = _req("A money/number field: the amount returned (at most the validated deposit not yet returned).")
+    account_field: Key = _req("A text field: the account it was transferred to (bank, number, holder).")
+    reference_field: Key | None = _opt("A text field: the bank reference of the transfer.")
+# ---- end fees
 
 
 class GenerateArgs(Spec):
@@ -670,6 +700,7 @@ EFFECT_ARGS: dict[str, Any] = {
     "set_billing_code": SetBillingCodeArgs,
     "record_payment_proof": RecordPaymentProofArgs,
     "set_payment_status": SetPaymentStatusArgs,
+    "record_refund": RecordRefundArgs,
     "offer_slots": FieldArgs,
     "choose_slot": FieldArgs,
     "generate": GenerateArgs,

@@ -138,6 +138,8 @@ def guard_name_and_args(entry: Any) -> tuple[str | None, Any]:
 NOTIFY_RECIPIENT_PATTERN = r"customer|assignee|actor|role:[a-z][a-z0-9_]*"
 PAYMENT_DECISIONS = ("valid", "suspended", "invalid")
 INVOICE_AMOUNTS = ("cart_total",)
+# fees (issue 13, item 7): the kinds of payment lines an invoice opens (a refund is recorded, never invoiced)
+PAYMENT_KINDS = ("fee", "deposit")
 ASSIGN_NUMBER_TO_PATTERN = r"[a-z_]+"
 
 # name → what it does (the command layer performs them, in order, in the transition's transaction)
@@ -151,6 +153,7 @@ EFFECT_SUMMARIES: dict[str, str] = {
     "set_billing_code": "give the open invoice its billing code (drawn from a numbering, or typed by staff)",
     "record_payment_proof": "attach the customer's proof to the open payment",
     "set_payment_status": "the treasurer's decision on the open payment, with what they recorded of it",
+    "record_refund": "record the transfer back of a validated deposit (date, account, amount)",
     "offer_slots": "store the staff's offered slots",
     "choose_slot": "store the customer's chosen slot",
     "generate": "queue generated documents (rendered after commit)",

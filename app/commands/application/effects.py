@@ -13,7 +13,8 @@ from app.workflow.validity import next_reminder_on, validity_dates
 from app.core.errors import N_, ValidationError, translate
 from app.extensions import db
 from app.storage.files import FileStore
-from app.core.formatting import as_utc, format_datetime, from_local
+from app.core.formatting import as_utc, format_datetime, format_money, format_number, from_local
+from app.rules.tariff import TariffError, evaluate_tariff, explain_tariff, is_plain, parse_tariff
 from app.outbox.notify import queue_notifications
 from app.commands.application.numbers import draw_number
 from app.documents.signing import last_revocation, unlock_private_key
@@ -92,8 +93,10 @@ def set_field(ctx: EffectContext, args: dict) -> None:
     ctx.application.data = {**(ctx.application.data or {}), args["field"]: args.get("value")}
 
 
-def open_payment(application: Application, statuses: tuple[str, ...]) -> Payment | None:
-    payments = [p for p in application.payments if p.status in statuses and p.superseded_at is None]
+def open_payment(application: Application, statuses: tuple[str, ...], kind: str | None = None) -> Payment | None:
+    """The latest current payment in one of ``statuses`` (of ``kind`` when given; never a refund)."""
+    payments = [p for p in application.payments if p.status in statuses and p.superseded_at is None
+                and p.kind != "refund" and (kind is None or p.kind == kind)]
     return payments[-1] if payments else None
 
 
@@ -112,16 +115,89 @@ def create_invoice(ctx: EffectContext, args: dict) -> None:
     """A new unpaid payment; an earlier invoice still unpaid (e.g. an expired billing code) is
     kept as history, superseded by this one."""
     app = ctx.application
+    computation = ""
     if "amount_field" in args:
         amount = Decimal(str(ctx.values.get(args["amount_field"]) or 0))
+    elif "amount_expr" in args:
+        amount, computation = computed_tariff(ctx, args["amount_expr"])
     else:
         amount = sum((line.amount for line in app.cart_lines), Decimal(0))
+    kind = args.get("kind") or "fee"
     for earlier in app.payments:
-        if earlier.status == "unpaid" and earlier.superseded_at is None:
+        if earlier.status == "unpaid" and earlier.superseded_at is None and earlier.kind == kind:
             earlier.superseded_at = ctx.now
-    app.total_amount = amount
+    if kind == "fee":
+        app.total_amount = amount
     app.payments.append(Payment(amount=amount, status="unpaid", due_at=_invoice_due(ctx, args.get("due")),
-                                opened_by=ctx.event.action or ""))
+                                opened_by=ctx.event.action or "", computation=computation, kind=kind))
+
+
+# ---- fees (issue 13, item 5): a tariff computed from data
+# Providers of an application's booked days, asked in order (the first answer that is not None
+# wins): a bookings module registers its own here; without one, the chosen schedule slot counts.
+BOOKED_DAYS_PROVIDERS: list[Callable[[Application], int | None]] = []
+
+
+def booked_days(application: Application, tz: str) -> int:
+    """Calendar days (agency-local, both ends counted) of the application's booked slot; 0 when none."""
+    for provider in BOOKED_DAYS_PROVIDERS:
+        days = provider(application)
+        if days is not None:
+            return int(days)
+    chosen = [slot for slot in application.slots if slot.status == "chosen"]
+    if not chosen:
+        return 0
+    slot = chosen[-1]
+    start = to_local(slot.starts_at, tz).date()
+    end = to_local(slot.ends_at, tz).date() if slot.ends_at else start
+    return max((end - start).days + 1, 1)
+
+
+def tariff_inputs(ctx: EffectContext) -> tuple[dict, dict]:
+    """(field values — the application's data, then this form's —, the plain names' values)."""
+    app = ctx.application
+    fields = {**(app.data or {}), **{k: v for k, v in ctx.values.items() if v not in (None, "")}}
+    names = {"cart_total": sum((line.amount for line in app.cart_lines), Decimal(0)),
+             "cart_quantity": sum((Decimal(str(line.quantity or 0)) for line in app.cart_lines), Decimal(0)),
+             "booked_days": booked_days(app, ctx.clock.tz)}
+    return fields, names
+
+
+def computed_tariff(ctx: EffectContext, expression: str) -> tuple[Decimal, str]:
+    """The amount of ``amount_expr`` in whole rupiah and its computation in (Indonesian) words."""
+    try:
+        tree = parse_tariff(expression)
+        fields, names = tariff_inputs(ctx)
+        amount = evaluate_tariff(tree, fields, names)
+    except TariffError as error:
+        raise ValidationError(N_("Tarif tidak dapat dihitung: %(reason)s"),
+                              reason=translate(error.message.template, **error.message.params)) from error
+    if is_plain(tree):
+        return amount, ""
+    labels = {spec.key: getattr(spec.label, "id", spec.label) or spec.key for spec in _service_fields(ctx)}
+
+    def field_words(key: str, value) -> str:
+        if isinstance(value, (int, float, Decimal, str)) and _is_money_field(ctx, key):
+            return format_money(value, locale="id")
+        return f"{format_number(value or 0, locale='id')} ({labels.get(key) or key})"
+
+    def name_words(name: str, value) -> str:
+        if name == "booked_days":
+            return f"{value} hari"
+        return format_money(value, locale="id") if name == "cart_total" else format_number(value, locale="id")
+
+    words = explain_tariff(tree, fields, names, money=lambda v: format_money(v, locale="id"),
+                           number=lambda v: format_number(v, locale="id"), field_words=field_words, name_words=name_words)
+    return amount, words
+
+
+def _service_fields(ctx: EffectContext) -> list:
+    return list(getattr(ctx.service_spec, "fields", None) or [])
+
+
+def _is_money_field(ctx: EffectContext, key: str) -> bool:
+    return any(spec.key == key and spec.type == "money" for spec in _service_fields(ctx))
+# ---- end fees
 
 
 def set_billing_code(ctx: EffectContext, args: dict) -> None:
@@ -148,7 +224,7 @@ def set_billing_code(ctx: EffectContext, args: dict) -> None:
 
 
 def record_payment_proof(ctx: EffectContext, args: dict) -> None:
-    payment = open_payment(ctx.application, ("unpaid", "suspended"))
+    payment = open_payment(ctx.application, ("unpaid", "suspended"), args.get("kind"))
     if payment is None:
         raise ValidationError(N_("Tidak ada tagihan yang menunggu pembayaran."))
     if payment.status == "suspended":
@@ -157,7 +233,8 @@ def record_payment_proof(ctx: EffectContext, args: dict) -> None:
         payment.superseded_at = ctx.now
         payment = Payment(amount=payment.amount, status="unpaid", billing_code=payment.billing_code,
                           due_at=payment.due_at, overdue_handled=payment.overdue_handled,
-                          opened_by=payment.opened_by, bank_account_id=payment.bank_account_id)
+                          opened_by=payment.opened_by, bank_account_id=payment.bank_account_id,
+                          kind=payment.kind, computation=payment.computation)
         ctx.application.payments.append(payment)
     stored = ctx.saved_files.get(args["file_field"])
     payment.proof_file_id = stored.id if stored else None
@@ -176,7 +253,7 @@ def record_payment_proof(ctx: EffectContext, args: dict) -> None:
 
 
 def set_payment_status(ctx: EffectContext, args: dict) -> None:
-    payment = open_payment(ctx.application, ("submitted",))
+    payment = open_payment(ctx.application, ("submitted",), args.get("kind"))
     if payment is None:
         raise ValidationError(N_("Belum ada bukti pembayaran yang menunggu validasi."))
     if args.get("date_field"):
@@ -196,6 +273,42 @@ def set_payment_status(ctx: EffectContext, args: dict) -> None:
     payment.decided_by_id = ctx.actor.id if ctx.actor else None
     payment.decided_at = ctx.now
     payment.note = ctx.note
+
+
+# ---- fees (issue 13, item 7): a deposit's transfer back
+def refundable(deposit: Payment, payments: list[Payment]) -> Decimal:
+    """What is left to return of a validated deposit: what was received (or due) less earlier refunds."""
+    received = deposit.amount_received if deposit.amount_received is not None else deposit.amount
+    returned = sum((p.amount for p in payments if p.kind == "refund" and p.refund_of_id == deposit.id), Decimal(0))
+    return max(received - returned, Decimal(0))
+
+
+def record_refund(ctx: EffectContext, args: dict) -> None:
+    """A refund line: the validated deposit (or part of it) transferred back to the customer."""
+    app = ctx.application
+    deposits = [p for p in app.payments if p.kind == "deposit" and p.status == "valid" and p.superseded_at is None]
+    if not deposits:
+        raise ValidationError(N_("Tidak ada uang jaminan tervalidasi yang dapat dikembalikan."))
+    deposit = deposits[-1]
+    db.session.flush()  # the deposit's id, for refund_of
+    left = refundable(deposit, app.payments)
+    amount = ctx.values.get(args["amount_field"])
+    amount = Decimal(str(amount)) if amount not in (None, "") else None
+    if amount is None or amount <= 0 or amount != amount.to_integral_value():
+        raise ctx.field_error(args["amount_field"], N_("Jumlah pengembalian harus rupiah utuh lebih dari nol."))
+    if amount > left:
+        raise ctx.field_error(args["amount_field"], N_("Jumlah pengembalian paling banyak %(amount)s (uang jaminan yang belum dikembalikan)."),
+                              amount=format_money(left))
+    transferred = str(ctx.values.get(args["date_field"]) or "")[:10]
+    if transferred > to_local(ctx.now, ctx.clock.tz).date().isoformat():
+        raise ctx.field_error(args["date_field"], N_("Tanggal pengembalian tidak boleh setelah hari ini."))
+    account = str(ctx.values.get(args["account_field"]) or "").strip()
+    reference = str(ctx.values.get(args["reference_field"]) or "").strip() if args.get("reference_field") else ""
+    app.payments.append(Payment(
+        kind="refund", amount=amount, status="valid", refund_of_id=deposit.id, paid_on=transferred or None,
+        refund_account=account, bank_reference=reference, opened_by=ctx.event.action or "",
+        decided_by_id=ctx.actor.id if ctx.actor else None, decided_at=ctx.now, note=ctx.note))
+# ---- end fees
 
 
 def offer_slots(ctx: EffectContext, args: dict) -> None:
@@ -322,6 +435,7 @@ PERFORMERS: dict[str, Callable[[EffectContext, object], None]] = {
     "set_billing_code": set_billing_code,
     "record_payment_proof": record_payment_proof,
     "set_payment_status": set_payment_status,
+    "record_refund": record_refund,
     "offer_slots": offer_slots,
     "choose_slot": choose_slot,
     "generate": generate,

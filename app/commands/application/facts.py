@@ -10,7 +10,8 @@ from models import Application, SurveyResponse
 
 def compute_facts(application: Application) -> Facts:
     files = [f for f in application.files if not f.superseded]
-    payment = application.payments[-1] if application.payments else None
+    lines = [p for p in application.payments if p.kind != "refund"]  # a refund is no payment to validate
+    payment = lines[-1] if lines else None
     return Facts(
         documents=frozenset(f.doc_key for f in files if f.purpose == "requirement"),
         payment_status=payment.status if payment else None,
