@@ -211,8 +211,20 @@ class MySignatoryView(SignatoryView):
     add_columns = ["key", "name", "nip", "title", "role"]
     search_columns = ["name", "nip", "title"]
 
+    @staticmethod
+    def _check_role(item) -> None:
+        """The signing role is one of the agency's own roles or a shared one (never another agency's)."""
+        with db.session.no_autoflush:
+            allowed = declared_roles() - {AGENCY_ADMIN_ROLE}
+        if (item.role or "") not in allowed:
+            raise ValueError(_("Peran tidak diizinkan untuk administrator instansi."))
+
     def pre_add(self, item):
         _force_agency(item)
+        self._check_role(item)
+
+    def pre_update(self, item):
+        self._check_role(item)
 
 
 class MyStaffProfileView(StaffProfileView):

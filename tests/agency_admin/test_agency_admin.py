@@ -299,3 +299,18 @@ def test_user_list_shows_the_agencys_role_labels(app, world, bmkg_admin):
         "conf_password": DEMO_PASSWORD}).status_code == 302
     page = bmkg_admin.get(f"/instansi-saya/pengguna/list/?_flt_0_username={username}").get_data(as_text=True)
     assert username in page and "Back Office" in page
+
+
+def test_signatory_role_must_be_own_or_shared(app, world, bmkg_admin):
+    from models import Signatory
+
+    def add(key, role):
+        return bmkg_admin.post("/instansi-saya/penandatangan/add", data={
+            "key": key, "name": "Dr. Penanda Tangan", "nip": "1970", "title": "Kepala", "role": role})
+
+    refused = unique("ttd_lain")
+    add(refused, "kepala_dinas")                                     # Kaltim's own role: refused (flashed)
+    assert query(app, lambda s: s.scalar(select(Signatory).where(Signatory.key == refused))) is None
+    accepted = unique("ttd_bersama")
+    assert add(accepted, "kepala_balai").status_code == 302         # a shared role
+    assert query(app, lambda s: s.scalar(select(Signatory.agency_id).where(Signatory.key == accepted))) == world["bmkg"]
