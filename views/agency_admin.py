@@ -7,8 +7,8 @@ through the same base filters). The platform administrator (role ``Admin``) sees
 too, but keeps using the unscoped screens of views/admin.py and views/backoffice/config.py; the
 menu entries of this module are shown only to staff bound to an agency.
 
-Users created here are staff of the administrator's agency, with roles limited to the roles the
-active rules declare plus ``admin_instansi`` (never ``Admin``).
+Users created here are staff of the administrator's agency, with roles limited to the agency's own roles and
+the shared ones of the active rules, plus ``admin_instansi`` (never ``Admin``).
 """
 from __future__ import annotations
 
@@ -56,14 +56,40 @@ def required_agency_id() -> int:
     return agency_id
 
 
-def declared_roles() -> set[str]:
-    """The roles an agency administrator may grant: those of the active rules, plus theirs."""
+def _active_rules():
     from app.commands.rules.state import rules_state
 
     active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
-    rules = rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
-    roles = rules.role_keys()
+    return rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
+
+
+def _current_agency_key() -> str | None:
+    agency_id = current_agency_id()
+    return db.session.scalar(select(Agency.key).where(Agency.id == agency_id)) if agency_id is not None else None
+
+
+def declared_roles() -> set[str]:
+    """The roles an agency administrator may grant: their agency's own roles and the shared ones of
+    the active rules, plus ``admin_instansi`` (the platform administrator: every declared role)."""
+    rules = _active_rules()
+    user = getattr(g, "user", None)
+    if user is not None and is_admin(user):
+        roles = rules.role_keys()
+    else:
+        agency_key = _current_agency_key()
+        roles = rules.role_keys_of_agency(agency_key) if agency_key else set()
     return (set(roles) - BUILTIN_ROLES - {ADMIN_ROLE}) | {AGENCY_ADMIN_ROLE}
+
+
+def _role_labels(roles) -> str:
+    """Roles as the agency's staff read them (labels of the agency, else the key)."""
+    from app.security.roles import AGENCY_ADMIN_LABEL
+    from app.workflow.fields import label_text
+
+    rules, agency_key = _active_rules(), _current_agency_key()
+    names = sorted(role.name for role in (roles or []))
+    return ", ".join(AGENCY_ADMIN_LABEL if name == AGENCY_ADMIN_ROLE else label_text(rules.role_label(name, agency_key))
+                     for name in names)
 
 
 def show_agency_menu() -> bool:
@@ -188,8 +214,20 @@ class MySignatoryView(SignatoryView):
     show_template = "backoffice/signatory_show.html"
     method_permission_name = {"link": "edit", "revoke_key": "edit"}
 
+    @staticmethod
+    def _check_role(item) -> None:
+        """The signing role is one of the agency's own roles or a shared one (never another agency's)."""
+        with db.session.no_autoflush:
+            allowed = declared_roles() - {AGENCY_ADMIN_ROLE}
+        if (item.role or "") not in allowed:
+            raise ValueError(_("Peran tidak diizinkan untuk administrator instansi."))
+
     def pre_add(self, item):
         _force_agency(item)
+        self._check_role(item)
+
+    def pre_update(self, item):
+        self._check_role(item)
 
     # --- the signing key: who holds it, and revoking it (app/documents/signing.py) ----------------------
     def _row(self, pk: int) -> Signatory:
@@ -300,7 +338,8 @@ class MyUsersView(ModelView):
     edit_title = _l("Ubah Pengguna")
     list_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     show_columns = ["username", "first_name", "last_name", "email", "active", "roles", "last_login"]
-    formatters_columns = {"last_login": _last_login}
+    # the roles with their agency's labels (two agencies may declare the same key with their own)
+    formatters_columns = {"last_login": _last_login, "roles": _role_labels}
     add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
     edit_columns = ["first_name", "last_name", "email", "active", "roles"]
     search_columns = ["username", "first_name", "last_name", "email", "active"]

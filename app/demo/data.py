@@ -77,11 +77,9 @@ def ensure_user(username: str, first: str, last: str, email: str, roles: list) -
     return user
 
 
-def role_label(rules: Rules, role: str) -> str:
-    """A role's label in Indonesian (the demo's account names), else its key."""
-    label = rules.role(role).get("label") if role in rules.role_keys() else None
-    label = label or role
-    return label_text(label, "id")
+def role_label(rules: Rules, role: str, agency_key: str | None = None) -> str:
+    """A role's label in Indonesian as the agency names it (the demo's account names), else its key."""
+    return label_text(rules.role_label(role, agency_key) or role, "id")
 
 
 def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
@@ -91,7 +89,7 @@ def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
         agency = db.session.scalar(select(Agency).where(Agency.key == agency_key))
         staff[agency_key] = {}
         for role in agency_roles(rules, agency_key):
-            label = role_label(rules, role)
+            label = role_label(rules, role, agency_key)
             user = ensure_user(staff_username(agency_key, role), label[:64], agency.code[:64],
                                f"{staff_username(agency_key, role)}@demo.satupintu.local", [sm.find_role(role)])
             if db.session.scalar(select(StaffProfile).where(StaffProfile.user_id == user.id)) is None:
@@ -99,7 +97,7 @@ def load_staff(rules: Rules) -> dict[str, dict[str, User]]:
             staff[agency_key][role] = user
         # a second holder of each work-row role, so rows can go to different people (work_items)
         for role in work_row_roles(rules, agency_key):
-            label = f"{role_label(rules, role)} 2"
+            label = f"{role_label(rules, role, agency_key)} 2"
             username = f"{staff_username(agency_key, role)}_2"
             user = ensure_user(username, label[:64], agency.code[:64], f"{username}@demo.satupintu.local",
                                [sm.find_role(role)])
@@ -339,9 +337,9 @@ def print_accounts() -> None:
     for agency_key, agency in rules.agencies():
         click.echo(f"  -- {agency.get('short_name') or agency['name']}")
         for role in agency_roles(rules, agency_key):
-            click.echo(f"  {staff_username(agency_key, role):<28} {role_label(rules, role)}")
+            click.echo(f"  {staff_username(agency_key, role):<28} {role_label(rules, role, agency_key)}")
         for role in work_row_roles(rules, agency_key):
-            click.echo(f"  {staff_username(agency_key, role) + '_2':<28} {role_label(rules, role)} 2")
+            click.echo(f"  {staff_username(agency_key, role) + '_2':<28} {role_label(rules, role, agency_key)} 2")
         click.echo(f"  {staff_username(agency_key, AGENCY_ADMIN_ROLE):<28} {AGENCY_ADMIN_LABEL}")
     click.echo("  -- Pelanggan (customers)")
     for username, kind, name, *_ in CUSTOMERS:

@@ -174,7 +174,7 @@ def service(service_key: str):
         request_kinds=[label_text((kind_specs.get(k) or {}).get("label") or k)
                        for k in spec.get("request_kinds") or []],
         survey=rules.survey_for(service_key),
-        role_labels=_role_labels())
+        role_labels=_role_labels(service["agency"].key))
 
 
 def _condition_text(spec: dict, condition: dict) -> str:
@@ -262,12 +262,12 @@ def catalogue(service_key: str):
     in_cart = {line["code"]: line["quantity"] for line in _cart().get(service_key) or []}
     return render_template("portal/catalogue/catalogue.html", service=service, spec=spec, items=items,
                            errors=errors, in_cart=in_cart, rupiah=rupiah,
-                           role_labels=_role_labels()), (400 if errors else 200)
+                           role_labels=_role_labels(service["agency"].key)), (400 if errors else 200)
 
 
-def _role_labels() -> dict:
-    rules = _rules()
-    return {k: label_text(rules.role(k).get("label") or k) for k in rules.role_keys()}
+def _role_labels(agency_key: str) -> dict:
+    """The roles' labels as the agency names them (its own roles and the shared ones)."""
+    return {key: label_text(spec.get("label") or key) for key, spec in _rules().roles(agency_key).items()}
 
 
 def _agency_spec(agency_key: str):
@@ -293,7 +293,8 @@ def cart_view() -> list[dict]:
             total += subtotal
             priced.append({"item": item, "quantity": int(line["quantity"]), "subtotal": subtotal})
         if priced:
-            sections.append({"service": service, "lines": priced, "total": total})
+            sections.append({"service": service, "lines": priced, "total": total,
+                             "role_labels": _role_labels(service["agency"].key)})
     return sections
 
 
@@ -322,5 +323,5 @@ def cart():
             _save_cart(cart)
             flash(_("Keranjang diperbarui."), "success")
             return redirect(url_for("portal.cart"))
-    return render_template("portal/catalogue/cart.html", sections=cart_view(), errors=errors, rupiah=rupiah,
-                           role_labels=_role_labels()), (400 if errors else 200)
+    return render_template("portal/catalogue/cart.html", sections=cart_view(), errors=errors,
+                           rupiah=rupiah), (400 if errors else 200)

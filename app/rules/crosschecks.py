@@ -74,7 +74,6 @@ class RulesCrossChecker:
         self.sink = sink
         self.root = root
         self.roles = _mapping(sections.get("roles"))
-        self.staff_roles = {key for key in self.roles if key not in BUILTIN_ROLES}
         self.notifications = _mapping(sections.get("notifications"))
         self.documents = _mapping(sections.get("documents"))
         self.numbering = _mapping(sections.get("numbering"))
@@ -84,9 +83,41 @@ class RulesCrossChecker:
         self.services = _mapping(sections.get("services"))
         self.request_kinds = _mapping(sections.get("request_kinds"))
         self.signed_documents: set[str] = set()
+        self._init_role_scopes()
 
     def add(self, place: Place, message: Message | str) -> None:
         self.sink.add(place, message)
+
+    # ------------------------------------------------------------ roles of an agency, shared roles
+
+    def _init_role_scopes(self) -> None:
+        """Shared roles (top-level ``roles``), each agency's own (``agencies.<key>.roles``), and the
+        agencies a workflow serves (through its services): a role named where the agencies are known
+        must be shared or declared by each of them."""
+        self.shared_roles = {key for key in self.roles if key not in BUILTIN_ROLES}
+        self.agency_roles = {key: {role for role in _mapping(agency.get("roles")) if role not in BUILTIN_ROLES}
+                             for key, agency in self.agencies.items() if isinstance(agency, dict)}
+        self.staff_roles = set(self.shared_roles).union(*self.agency_roles.values())
+        self.workflow_agencies: dict[str, list[str]] = {}
+        for service in self.services.values():
+            if isinstance(service, dict) and isinstance(service.get("workflow"), str) \
+                    and service.get("agency") in self.agency_roles:
+                agencies = self.workflow_agencies.setdefault(service["workflow"], [])
+                if service["agency"] not in agencies:
+                    agencies.append(service["agency"])
+        self.role_scope: tuple[str, ...] = ()   # the agencies of what is being checked (none: any role)
+
+    def check_role_scope(self, role: Any, place: Place, subject: Any) -> None:
+        """A declared staff role used for ``self.role_scope``'s agencies must be shared or their own."""
+        if not isinstance(role, str) or role in self.shared_roles or role not in self.staff_roles:
+            return
+        for agency in self.role_scope:
+            if role not in self.agency_roles.get(agency, ()):
+                owners = ", ".join(key for key, roles in self.agency_roles.items() if role in roles)
+                self.add(place, N_("%(subject)s menyebut peran '%(role)s' milik instansi %(owners)s; instansi '%(agency)s' "
+                                   "hanya boleh memakai perannya sendiri (agencies.%(agency)s.roles) dan peran bersama "
+                                   "(roles)%(suggestion)s", subject=subject, role=role, owners=owners, agency=agency,
+                                   suggestion=did_you_mean(role, self.shared_roles | self.agency_roles.get(agency, set()))))
 
     def run(self) -> None:
         self.check_roles()
@@ -95,6 +126,7 @@ class RulesCrossChecker:
         for key, workflow in self.workflows.items():
             if isinstance(workflow, dict):
                 self.check_workflow(key, workflow, key_place(self.workflows, key, self.root))
+        self.role_scope = ()
         service_codes: dict[tuple, tuple[str, Place]] = {}
         for key, service in self.services.items():
             if isinstance(service, dict):
@@ -112,6 +144,8 @@ class RulesCrossChecker:
         elif role not in self.staff_roles:
             self.add(place, N_("%(subject)s menyebut peran '%(role)s' yang tidak dikenal%(suggestion)s", subject=subject, role=role,
                                suggestion=did_you_mean(role, self.staff_roles)))
+        else:
+            self.check_role_scope(role, place, subject)
 
     def check_exists(self, name: Any, collection: dict, noun: Any, place: Place, subject: Any = None) -> bool:
         if not isinstance(name, str):
@@ -203,6 +237,16 @@ class RulesCrossChecker:
         for key in self.roles:
             if key in BUILTIN_ROLES:
                 self.add(key_place(self.roles, key, self.root), N_("peran '%(role)s' adalah bawaan dan tidak boleh dideklarasikan", role=key))
+        for agency_key, agency in self.agencies.items():
+            roles = _mapping(agency.get("roles")) if isinstance(agency, dict) else {}
+            place = key_place(agency, "roles", key_place(self.agencies, agency_key, self.root)) if roles else self.root
+            for key in roles:
+                where = key_place(roles, key, place)
+                if key in BUILTIN_ROLES:
+                    self.add(where, N_("peran '%(role)s' adalah bawaan dan tidak boleh dideklarasikan", role=key))
+                elif key in self.roles:
+                    self.add(where, N_("peran '%(role)s' dari instansi '%(agency)s' sudah dideklarasikan sebagai peran bersama "
+                                       "(roles); hapus salah satunya", role=key, agency=agency_key))
 
     def check_documents(self) -> None:
         for key, document in self.documents.items():
@@ -225,6 +269,7 @@ class RulesCrossChecker:
             if not isinstance(agency, dict):
                 continue
             place = key_place(self.agencies, key, self.root)
+            self.role_scope = (key,)
             code = agency.get("code")
             if isinstance(code, str):
                 if code in codes:
@@ -252,6 +297,8 @@ class RulesCrossChecker:
                                               N_("approved_by pada kelompok peserta '%(group)s' dari instansi '%(agency)s'",
                                                  group=group.get("key"), agency=key))
 
+        self.role_scope = ()
+
     def check_signed_documents_have_signers(self) -> None:
         for key, document in self.documents.items():
             if isinstance(document, dict) and document.get("signed") is True and key not in self.signed_documents:
@@ -268,6 +315,7 @@ class RulesCrossChecker:
             for index, t in enumerate(_list(workflow.get("transitions")))
         }
         of_workflow = named(WORKFLOW, workflow_key)
+        self.role_scope = tuple(self.workflow_agencies.get(workflow_key, ()))
         initial = workflow.get("initial")
         initial_ok = isinstance(initial, str) and initial in states
         if isinstance(initial, str) and not initial_ok:
@@ -372,6 +420,8 @@ class RulesCrossChecker:
             if role not in BUILTIN_ROLES and role not in self.staff_roles:
                 self.add(where, N_("%(subject)s dilakukan oleh peran '%(role)s' yang tidak dikenal%(suggestion)s", subject=subject, role=role,
                                    suggestion=did_you_mean(role, [*self.staff_roles, *BUILTIN_ROLES])))
+            else:
+                self.check_role_scope(role, where, subject)
         form = _list(transition.get("form"))
         fields = _fields_by_key(form)
         earlier: dict[str, dict] = {}
@@ -509,6 +559,7 @@ class RulesCrossChecker:
     def check_service(self, service_key: str, service: dict, place: Place, codes: dict) -> None:
         subject = named(SERVICE, service_key)
         agency_key = service.get("agency")
+        self.role_scope = (agency_key,) if agency_key in self.agency_roles else ()
         if self.check_exists(agency_key, self.agencies, AGENCY, key_place(service, "agency", place), subject):
             agency = _mapping(self.agencies[agency_key])
             classes = {
@@ -608,6 +659,8 @@ class RulesCrossChecker:
                     self.add(role_place, N_("%(subject)s: langkah '%(step)s' menyebut peran '%(role)s' yang tidak dikenal%(suggestion)s",
                                             subject=subject, step=step, role=role,
                                             suggestion=did_you_mean(role, [*self.staff_roles, "assignee"])))
+                elif step != "enter":
+                    self.check_role_scope(role, role_place, of(named(N_("langkah"), step), subject))
             for state, state_place in _names(step_spec.get("states"), key_place(step_spec, "states", where)):
                 self.check_exists(state, states, STATE, state_place, subject)
 

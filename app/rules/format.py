@@ -1249,6 +1249,10 @@ class Agency(Spec):
     complaint_channel: Text | None = _opt("Where complaints go. — Saluran pengaduan.")
     participant_groups: Annotated[list[ParticipantGroup], Meta(noun=N_("kelompok peserta"), name_key="key")] | None = \
         _opt("Groups a customer picks when registering for this agency.")
+    # -- roles of one agency (issue 13, item 2): keys are the agency's own; top-level roles are shared
+    roles: Annotated[dict[Key, Role], Meta(noun=N_("peran"))] | None = _opt(
+        "Staff roles of this agency only, by key: another agency may declare the same key with its own label. "
+        "Roles under the top-level roles are shared by every agency.")
 
     @model_validator(mode="before")
     @classmethod
@@ -1419,7 +1423,8 @@ def _section(model: Any, section: str) -> Any:
 class _Sections(Spec):
     calendar: Calendar = _opt("The holiday calendar (default country ID, categories public and government).")
     request_kinds: _section(RequestKind, "request_kinds") = _opt("Kinds of request, by key (baru, perpanjangan…).")
-    roles: _section(Role, "roles") = _opt("Staff roles, by key (customer, assignee, system are built in).")
+    roles: _section(Role, "roles") = _opt("Shared staff roles, by key, usable by every agency (an agency's own roles "
+                                          "are under agencies.<key>.roles; customer, assignee, system are built in).")
     numbering: _section(Numbering, "numbering") = _opt("Number sequences, by key.")
     notifications: _section(Notification, "notifications") = _opt("Notification templates, by key.")
     documents: _section(Document, "documents") = _opt("Generated documents, by key.")

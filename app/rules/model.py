@@ -168,9 +168,38 @@ class Rules:
     def services(self) -> Iterator[tuple[str, dict]]:
         return iter(self._section("services").items())
 
-    def roles(self) -> dict[str, dict]:
-        """The declared staff roles, key → ``{label, description}`` (built-ins not included)."""
+    # -- roles: shared (top-level ``roles``) or an agency's own (``agencies.<key>.roles``) ----------
+
+    def shared_roles(self) -> dict[str, dict]:
+        """The roles every agency may use, key → ``{label, description}``."""
         return plain_copy(self._raw_section("roles"))
+
+    def agency_roles(self, agency_key: str | None) -> dict[str, dict]:
+        """The roles ``agency_key`` declares itself (not the shared ones); {} for an unknown agency."""
+        agency = self._raw_section("agencies").get(agency_key) if agency_key else None
+        return plain_copy((agency or {}).get("roles") or {})
+
+    def roles(self, agency_key: str | None = None) -> dict[str, dict]:
+        """The staff roles, key → ``{label, description}`` (built-ins not included): for
+        ``agency_key``, the shared roles and that agency's own (with its labels); without, every
+        declared key once (an agency's own first, in agency order, then the shared ones)."""
+        if agency_key is not None:
+            return {**self.shared_roles(), **self.agency_roles(agency_key)}
+        result: dict[str, dict] = {}
+        for key in self._raw_section("agencies"):
+            for role, spec in self.agency_roles(key).items():
+                result.setdefault(role, spec)
+        return {**result, **self.shared_roles()}
+
+    def role_keys_of_agency(self, agency_key: str | None) -> set[str]:
+        """The staff role keys ``agency_key`` may use: shared ones and its own."""
+        return set(self._raw_section("roles")) | set(self.agency_roles(agency_key))
+
+    def role_label(self, key: str, agency_key: str | None = None) -> Any:
+        """A role's label as ``agency_key``'s staff see it (a text or ``{id, en}``); the key when undeclared."""
+        spec = self.roles(agency_key).get(key) if agency_key is not None else None
+        spec = spec or self.roles().get(key)
+        return spec.get("label", key) if spec else key
 
     @staticmethod
     def builtin_roles() -> tuple[str, ...]:
@@ -228,11 +257,18 @@ class Rules:
         return list(self._section("documents"))
 
     def role_keys(self) -> set[str]:
-        """The declared staff role keys (built-ins not included)."""
-        return set(self._raw_section("roles"))
+        """Every declared staff role key, shared or an agency's own (built-ins not included)."""
+        keys = set(self._raw_section("roles"))
+        for agency_key in self._raw_section("agencies"):
+            keys |= set(self.agency_roles(agency_key))
+        return keys
 
-    def role(self, key: str) -> dict:
-        return self._get("roles", key, "role")
+    def role(self, key: str, agency_key: str | None = None) -> dict:
+        """A role's spec as ``agency_key`` declares it (or shared); without an agency, the first declaration."""
+        spec = self.roles(agency_key).get(key)
+        if spec is None:
+            raise KeyError(f"role '{key}' is not defined in the rules")
+        return spec
 
     def services_of_agency(self, agency_key: str) -> Iterator[tuple[str, dict]]:
         """The services an agency offers, in the rules' order."""

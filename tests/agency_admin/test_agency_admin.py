@@ -253,3 +253,64 @@ def test_platform_admin_can_deactivate_a_catalogue_item(app):
         assert db.session.get(CatalogueItem, item_id).active is False
         db.session.get(CatalogueItem, item_id).active = True
         db.session.commit()
+
+
+# --- roles of an agency (issue 13 item 2): only its own roles and the shared ones ---------------
+BMKG_ROLES = {"admin_ptsp", "back_office", "petugas_layanan", "bendahara", "kepala_balai", "admin_instansi"}
+
+
+def test_role_list_offers_only_own_and_shared_roles(app, world, bmkg_admin):
+    form = bmkg_admin.get("/instansi-saya/pengguna/add").get_data(as_text=True)
+    offered = set(re.findall(r'<option[^>]*>\s*([\w ]+?)\s*</option>', form))
+    assert offered == BMKG_ROLES
+    kaltim_admin = login(app, world["kaltim_staff"][1])
+    form = kaltim_admin.get("/instansi-saya/pengguna/add").get_data(as_text=True)
+    offered = set(re.findall(r'<option[^>]*>\s*([\w ]+?)\s*</option>', form))
+    assert {"verifikator", "kepala_bidang", "kepala_dinas", "bendahara"} <= offered
+    assert not offered & {"admin_ptsp", "back_office", "analis", "penera"}
+
+
+@pytest.mark.parametrize("other_role", ["verifikator", "analis", "penera"])
+def test_another_agencys_role_is_refused_on_add_and_edit(app, world, bmkg_admin, other_role):
+    from flask_appbuilder.security.sqla.models import User
+
+    def add(username, roles):
+        return bmkg_admin.post("/instansi-saya/pengguna/add", data={
+            "username": username, "first_name": "Petugas", "last_name": "Lain", "email": f"{username}@example.test",
+            "active": "y", "roles": roles, "password": DEMO_PASSWORD, "conf_password": DEMO_PASSWORD})
+
+    sneaky = unique("bmkg_lain")
+    assert add(sneaky, [role_id(app, other_role)]).status_code == 200
+    assert query(app, lambda s: s.scalar(select(User).where(User.username == sneaky))) is None
+    fresh = unique("bmkg_ptsp")
+    assert add(fresh, [role_id(app, "admin_ptsp")]).status_code == 302
+    user_id = query(app, lambda s: s.scalar(select(User.id).where(User.username == fresh)))
+    bmkg_admin.post(f"/instansi-saya/pengguna/edit/{user_id}", data={
+        "first_name": "Petugas", "last_name": "Lain", "email": f"{fresh}@example.test", "active": "y",
+        "roles": [role_id(app, "admin_ptsp"), role_id(app, other_role)]})
+    assert query(app, lambda s: {r.name for r in s.get(User, user_id).roles}) == {"admin_ptsp"}
+
+
+def test_user_list_shows_the_agencys_role_labels(app, world, bmkg_admin):
+    username = unique("bmkg_bo")
+    assert bmkg_admin.post("/instansi-saya/pengguna/add", data={
+        "username": username, "first_name": "Petugas", "last_name": "BO", "email": f"{username}@example.test",
+        "active": "y", "roles": [role_id(app, "back_office")], "password": DEMO_PASSWORD,
+        "conf_password": DEMO_PASSWORD}).status_code == 302
+    page = bmkg_admin.get(f"/instansi-saya/pengguna/list/?_flt_0_username={username}").get_data(as_text=True)
+    assert username in page and "Back Office" in page
+
+
+def test_signatory_role_must_be_own_or_shared(app, world, bmkg_admin):
+    from models import Signatory
+
+    def add(key, role):
+        return bmkg_admin.post("/instansi-saya/penandatangan/add", data={
+            "key": key, "name": "Dr. Penanda Tangan", "nip": "1970", "title": "Kepala", "role": role})
+
+    refused = unique("ttd_lain")
+    add(refused, "kepala_dinas")                                     # Kaltim's own role: refused (flashed)
+    assert query(app, lambda s: s.scalar(select(Signatory).where(Signatory.key == refused))) is None
+    accepted = unique("ttd_bersama")
+    assert add(accepted, "kepala_balai").status_code == 302         # a shared role
+    assert query(app, lambda s: s.scalar(select(Signatory.agency_id).where(Signatory.key == accepted))) == world["bmkg"]

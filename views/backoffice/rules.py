@@ -61,7 +61,7 @@ class RulesScreenView(BaseView):
         if selected in {s.key for s in services}:
             workflow_key = rules.workflow_key_for(selected)
             workflow = rules.workflow(workflow_key)
-            roles = rules.roles()
+            roles = rules.roles(rules.service(selected)["agency"])  # that agency's labels
             diagram = workflow_diagram(workflow, roles)  # without JavaScript
             graph = workflow_graph(workflow, roles)  # laid out by ELK in the browser
             states = rules.states(workflow_key)

@@ -75,7 +75,7 @@ class WorkItemView(BaseView):
         rows = ensure_rows(application)
         db.session.commit()
         candidates = users_with_role(spec["assignee_role"], application.agency_id, application.service_type_id)
-        role_label = text((rules_of(application).roles().get(spec["assignee_role"]) or {}).get("label")) \
+        role_label = text((rules_of(application).roles(application.agency.key).get(spec["assignee_role"]) or {}).get("label")) \
             or spec["assignee_role"]
         return self.render_template(
             "backoffice/work_items_assign.html", form=form, rows=rows, errors=errors,

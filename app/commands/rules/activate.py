@@ -172,5 +172,5 @@ class ActivateRulesCommand:
         """Every role of the rules exists as a Flask-AppBuilder role with its permissions."""
         from app.security.roles import sync_role_permissions
 
-        sync_role_permissions(appbuilder.sm, list(self.rules.roles()))
+        sync_role_permissions(appbuilder.sm, sorted(self.rules.role_keys()))
 
