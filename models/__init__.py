@@ -14,6 +14,7 @@ from models.ops import WorkerHeartbeat
 from models.security import AuthStamp, SecurityEvent, UserSessionStamp
 from models.people import CaptchaChallenge
 from models.participants import Participant, ProviderCustomer
+from models.booking import Booking, ResourceSlot
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -27,4 +28,5 @@ __all__ = [
     "CaptchaChallenge", "DocumentAccess",
     "Participant", "ProviderCustomer",
     "WorkItem",
+    "Booking", "ResourceSlot",
 ]
