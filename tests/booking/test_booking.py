@@ -162,3 +162,28 @@ def test_another_agency_sees_nothing(app, factories, signed_in, monday, name, me
     other_customer = signed_in(factories.customer())
     response = other_customer.get(url) if method == "get" else other_customer.post(url, {"slot_id": slot_id})
     assert response.status_code in (403, 404), response.get_json()
+
+
+# -- the portal: the customer picks on the application page ------------------------------------
+def test_customer_picks_on_the_portal_and_a_taken_slot_says_so(app, factories, signed_in, monday):
+    from tests.conftest import sign_in
+
+    staff = factories.staff(AGENCY, "pengelola_aula")
+    [slot_id] = offer(app, staff[0], "aula", whole_days(monday + timedelta(days=3), monday + timedelta(days=3)))
+    first, second = factories.customer(), factories.customer()
+    first_app = new_application(signed_in(first), "sewa_aula")
+    second_app = new_application(signed_in(second), "sewa_aula")
+    browser = sign_in(app.test_client(), first[0])
+    page = browser.get(f"/portal/permohonan/{first_app}").get_data(as_text=True)
+    assert "Jadwal Aula Serbaguna" in page and f'name="slot_id" value="{slot_id}"' in page and "Asia/Makassar" in page
+    response = browser.post(f"/portal/permohonan/{first_app}/jadwal", data={"slot_id": str(slot_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    page = browser.get(f"/portal/permohonan/{first_app}").get_data(as_text=True)
+    assert "Dipesan:" in page
+
+    other = sign_in(app.test_client(), second[0])
+    assert f'name="slot_id" value="{slot_id}"' not in other.get(f"/portal/permohonan/{second_app}").get_data(as_text=True)
+    response = other.post(f"/portal/permohonan/{second_app}/jadwal", data={"slot_id": str(slot_id)})
+    assert response.status_code == 409
+    assert TAKEN in response.get_data(as_text=True)
+    assert other.post(f"/portal/permohonan/{first_app}/jadwal", data={"slot_id": str(slot_id)}).status_code == 404
