@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from app.commands.base import Command
 from app.commands.rules.state import rules_state
 from app.core.errors import ConflictError, ForbiddenError, N_, NotFoundError, ValidationError, translate
-from app.core.formatting import as_utc, from_local, tzinfo
+from app.core.formatting import from_local, tzinfo
 from app.extensions import db
 from app.security.access import is_admin, role_names, staff_profile, workflow_roles
 from models import Agency, Application, AuditEvent, User

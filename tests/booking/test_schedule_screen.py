@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from tests.conftest import sign_in
 
-from .helpers import AGENCY, OTHER, new_application, offer, whole_days
+from .helpers import AGENCY, OTHER, new_application, offer
 
 CALENDAR_MAX = 2   # auth with the staff profile 1, the month's slots with their bookings and applications 1
 
