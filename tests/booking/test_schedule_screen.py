@@ -92,3 +92,22 @@ def test_another_agency_or_another_role_gets_404(app, factories, monday):
     petugas = sign_in(app.test_client(), factories.staff(AGENCY, "petugas")[0])
     assert petugas.get("/backoffice/jadwal/aula").status_code == 404      # spektro only
     assert petugas.get("/backoffice/jadwal/").status_code == 302          # straight to its one resource
+
+
+def test_a_free_slot_may_be_withdrawn_a_booked_one_not(app, factories, signed_in, monday):
+    staff = factories.staff(AGENCY, "petugas")
+    free_id, booked_id = offer(app, staff[0], "spektro", (monday, "08:00", "09:00"), (monday, "09:00", "10:00"))
+    customer = signed_in(factories.customer())
+    app_id = new_application(customer, "pakai_spektro")
+    assert customer.post(f"/api/v1/booking/application/{app_id}", {"slot_id": booked_id}).status_code == 201
+    client = sign_in(app.test_client(), staff[0])
+    html = client.post(f"/backoffice/jadwal/slot/{booked_id}/tarik", data={"month": f"{monday:%Y-%m}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "sudah dipesan dan tidak dapat ditarik" in html
+    html = client.post(f"/backoffice/jadwal/slot/{free_id}/tarik", data={"month": f"{monday:%Y-%m}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Slot ditarik." in html
+    listed = signed_in(staff).get(f"/api/v1/booking/resource/{AGENCY}/spektro/slots?from={monday}&to={monday}")
+    assert [s["id"] for s in listed.get_json()["result"]] == [booked_id]
+    stranger = sign_in(app.test_client(), factories.staff(OTHER, "petugas")[0])
+    assert stranger.post(f"/backoffice/jadwal/slot/{booked_id}/tarik", data={}).status_code == 404
