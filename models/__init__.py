@@ -15,6 +15,7 @@ from models.security import AuthStamp, SecurityEvent, UserSessionStamp
 from models.people import CaptchaChallenge
 from models.participants import Participant, ProviderCustomer
 from models.signing import AgencyCertificateAuthority, SignatoryCertificate
+from models.booking import Booking, ResourceSlot
 
 __all__ = [
     "Model", "User", "AuditEvent", "Complaint", "InboxMessage", "Message", "OutboxMessage",
@@ -29,4 +30,5 @@ __all__ = [
     "Participant", "ProviderCustomer",
     "WorkItem",
     "AgencyCertificateAuthority", "SignatoryCertificate",
+    "Booking", "ResourceSlot",
 ]

@@ -54,5 +54,7 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
                       admin.AuditEventApi, admin.RulesVersionApi, admin.OutboxApi, admin.BankAccountApi,
                       admin.AgencyDayOffApi, admin.SignatoryApi, admin.ComplaintApi, admin.MessageApi):
         appbuilder.add_api(api_class)
+    from views.booking_api import BookingApi
+    appbuilder.add_api(BookingApi)  # bookings of agencies' resources (issue 13 item 6)
     from views.rules_schema import RulesSchemaApi
     appbuilder.add_api(RulesSchemaApi)  # the rules format's JSON Schema, public (issue 11)

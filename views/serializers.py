@@ -161,6 +161,22 @@ def load_detail_collections(application: Application, row, skip=()) -> None:
         set_committed_value(application, name, list(items))
 
 
+def booking_detail(application: Application) -> dict | None:
+    """The application's booked slot (resource, times in the agency's zone), or None; no statement for a
+    service without bookings."""
+    from app.commands.booking import active_booking
+
+    if application.service_spec.booking is None:
+        return None
+    booking = active_booking(application)
+    if booking is None:
+        return None
+    slot, tz = booking.slot, application.timezone
+    return {"id": booking.id, "slot_id": slot.id, "resource": slot.resource_key, "whole_days": slot.whole_days,
+            "start": isoformat(slot.starts_at, tz), "end": isoformat(slot.ends_at, tz),
+            "booked_at": isoformat(booking.created_at, tz)}
+
+
 def application_detail(application: Application, events, customer_name: str | None = None) -> dict:
     body = application_summary(application, customer_name)
     tz = application.timezone
@@ -198,6 +214,7 @@ def application_detail(application: Application, events, customer_name: str | No
                        "valid_until": d.valid_until.isoformat() if d.valid_until else None}
                       for d in application.documents],
         "timeline": timeline(application, events),
+        "booking": booking_detail(application),
     })
     return body
 

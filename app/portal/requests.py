@@ -171,7 +171,7 @@ def action_extra(application: Application, form_spec: list[dict]) -> dict:
 
 
 def render_detail(application: Application, *, action_errors: dict | None = None, failed_action: str = "",
-                  failed_values: dict | None = None, status: int = 200):
+                  failed_values: dict | None = None, status: int = 200, booking_error: str = ""):
     rules, spec, workflow = rules_of(application)
     actions = customer_actions(application)
     extras = {a["action"]: action_extra(application, a["form"]) for a in actions}
@@ -195,8 +195,23 @@ def render_detail(application: Application, *, action_errors: dict | None = None
         survey_done=is_done, messages=messages, payments=application.payments,
         deadlines=application.deadlines or {}, text_of=text_of,
         attachment_types=types_text(ATTACHMENT_TYPES), attachment_max=ATTACHMENT_MAX_MB,
-        attachment_accept=accept_attr(ATTACHMENT_TYPES), document_access=document_access(application))
+        attachment_accept=accept_attr(ATTACHMENT_TYPES), document_access=document_access(application),
+        booking=portal_booking(application), booking_error=booking_error)
     return body, status
+
+
+def portal_booking(application: Application) -> dict | None:
+    """The booking panel: the resource, the booked slot, and the free slots while one may be picked."""
+    from app.commands.booking import active_booking, booking_spec, free_slots, pick_states, resource_spec
+
+    spec = booking_spec(application)
+    if spec is None:
+        return None
+    resource = resource_spec(application.agency, spec.resource, rules_of(application)[0])
+    may_pick = application.state in pick_states(application)
+    return {"label": text_of(resource.label) if resource is not None else spec.resource, "unit": spec.unit,
+            "current": active_booking(application), "may_pick": may_pick,
+            "free": free_slots(application) if may_pick else []}
 
 
 def document_access(application: Application) -> list[dict]:
@@ -339,6 +354,30 @@ def receipt(app_id: int, just_submitted: bool = False):
                            profile=profile_of(current_user), just_submitted=just_submitted,
                            state_label=application.state_label, text_of=text_of,
                            track_needs_email=receipt_is_guessable(application))
+
+
+@portal_requests.route("/permohonan/<int:app_id>/jadwal", methods=["POST"])
+@login_required_customer
+def book(app_id: int):
+    """The customer's pick of a free slot of the service's resource (BookSlotCommand)."""
+    from app.commands.booking import BookSlotCommand
+
+    own_application(app_id)
+    raw = request.form.get("slot_id", "")
+    if not raw.isdigit():
+        return render_detail(own_application(app_id), booking_error=_("Pilih salah satu jadwal."), status=422)
+    try:
+        BookSlotCommand(app_id, current_user, int(raw)).run()
+    except SatuPintuError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        field_errors, general = _problem_list(error)
+        message = general or "; ".join(str(v) for v in field_errors.values()) or error.text
+        return render_detail(own_application(app_id), booking_error=message,
+                             status=error.status if error.status != 400 else 422)
+    flash(_("Jadwal dipesan."), "success")
+    return redirect(url_for("portal_requests.detail", app_id=app_id))
 
 
 @portal_requests.route("/permohonan/<int:app_id>/aksi/<action>", methods=["POST"])

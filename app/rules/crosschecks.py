@@ -31,6 +31,7 @@ from app.rules.yaml_source import item_place, key_place
 
 AGENCY, DOCUMENT, NUMBERING, REQUEST_KIND = N_("instansi"), N_("dokumen"), N_("penomoran"), N_("jenis permohonan")
 SERVICE, SURVEY, WORKFLOW, FIELD, STATE = N_("jenis layanan"), N_("survei"), N_("alur kerja"), N_("isian"), N_("status")
+RESOURCE = N_("sumber daya")
 
 
 def _mapping(value: Any) -> dict:
@@ -296,6 +297,38 @@ class RulesCrossChecker:
                         self.check_staff_role(role, key_place(group, "manages_customers", where),
                                               N_("approved_by pada kelompok peserta '%(group)s' dari instansi '%(agency)s'",
                                                  group=group.get("key"), agency=key))
+            self.check_resources(key, agency, place)
+
+    # ------------------------------------------------------------ bookings
+
+    def check_resources(self, agency_key: str, agency: dict, place: Place) -> None:
+        """Each resource's managing roles are staff roles."""
+        for index, resource in enumerate(_list(agency.get("resources"))):
+            if not isinstance(resource, dict):
+                continue
+            where = item_place(agency["resources"], index, place)
+            subject = of(named(RESOURCE, resource.get("key")), named(AGENCY, agency_key))
+            for role, role_place in _names(resource.get("managed_by"), key_place(resource, "managed_by", where)):
+                self.check_staff_role(role, role_place, subject)
+
+    def check_booking(self, service: dict, workflow: dict | None, place: Place, subject: Any) -> None:
+        """A service's booking names a resource of its own agency and states of its workflow."""
+        booking = service.get("booking")
+        if not isinstance(booking, dict):
+            return
+        where = key_place(service, "booking", place)
+        agency = _mapping(self.agencies.get(service.get("agency")))
+        resources = {item["key"]: item for item in _list(agency.get("resources"))
+                     if isinstance(item, dict) and isinstance(item.get("key"), str)}
+        resource = booking.get("resource")
+        if isinstance(resource, str) and agency and resource not in resources:
+            self.add(key_place(booking, "resource", where),
+                     N_("%(subject)s memesan sumber daya '%(resource)s', yang bukan sumber daya instansi '%(agency)s'"
+                        "%(suggestion)s", subject=subject, resource=resource, agency=service.get("agency"),
+                        suggestion=did_you_mean(resource, resources)))
+        if workflow is not None:
+            for state, state_place in _names(booking.get("pick_in"), key_place(booking, "pick_in", where)):
+                self.check_exists(state, _mapping(workflow.get("states")), STATE, state_place, of("booking", subject))
 
         self.role_scope = ()
 
@@ -631,6 +664,7 @@ class RulesCrossChecker:
         if self.check_exists(workflow_key, self.workflows, WORKFLOW, key_place(service, "workflow", place), subject):
             workflow = _mapping(self.workflows[workflow_key])
             self.check_workflow_for_service(workflow_key, workflow, service_key, service, fields)
+            self.check_booking(service, workflow, place, subject)
             if isinstance(service.get("work_items"), dict):
                 self.check_work_items(service["work_items"], workflow, key_place(service, "work_items", place), subject)
             adjust = service.get("cart_adjust")

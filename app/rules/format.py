@@ -1209,6 +1209,61 @@ class ParticipantGroup(Spec):
     manages_customers: ManagesCustomers | None = _opt("Its participants manage a list of customers.")
 
 
+# ---------------------------------------------------------------- bookings (resources and their slots)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BOOKING_UNITS = ("slot", "day")
+HOURS_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]-(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+OpeningHours = Annotated[str, StringConstraints(pattern=HOURS_PATTERN),
+                         Meta(expects=N_("rentang jam seperti 08:00-16:00"))]
+
+
+def _resource_check(resource: dict, place, what, sink) -> None:
+    from app.rules.yaml_source import key_place
+
+    hours = resource.get("opening_hours")
+    for day, span in (hours.items() if isinstance(hours, dict) else ()):
+        if isinstance(span, str) and re.fullmatch(HOURS_PATTERN, span):
+            start, end = span.split("-")
+            if end <= start:
+                sink.add(key_place(hours, day, place),
+                         N_("jam buka '%(day)s' dari %(what)s harus berakhir setelah mulai (%(span)s)",
+                            day=day, what=what, span=span))
+
+
+class Resource(Spec):
+    """Something an agency books out: a hall, a lab instrument, a technician team."""
+
+    record_check: ClassVar[Callable | None] = staticmethod(_resource_check)
+
+    key: Key = _req("Identifier, unique in the agency.")
+    label: Label = _req("Label shown to customers and staff. — Label yang ditampilkan kepada pelanggan dan petugas.")
+    capacity: PositiveInt = _opt("How many bookings one slot takes at the same time (default 1).", default=1)
+    opening_hours: Annotated[dict[Literal[WEEKDAYS], OpeningHours], Meta(min_items=1)] = _req(
+        "Per weekday (mon..sun) the hours slots may be offered in, HH:MM-HH:MM in the agency's zone; a weekday "
+        "not listed is closed.")
+    managed_by: RoleNames = _req("Staff roles that offer its slots and see its calendar.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return _fill(data, capacity=1)
+
+
+class Booking(Spec):
+    """The resource a service's applications book: the customer picks one offered, free slot."""
+
+    resource: Key = _req("Key of a resource of the service's agency.")
+    unit: Literal[BOOKING_UNITS] = _opt("slot (default): a time range within one day; day: whole days.")
+    pick_in: StateNames | None = _opt("States in which the customer may pick or change the slot (default: the "
+                                      "workflow's initial state).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return _fill(data, unit="slot")
+
+
 def _agency_check(agency: dict, place, what, sink) -> None:
     from app.rules.yaml_source import key_place
 
@@ -1253,6 +1308,9 @@ class Agency(Spec):
     roles: Annotated[dict[Key, Role], Meta(noun=N_("peran"))] | None = _opt(
         "Staff roles of this agency only, by key: another agency may declare the same key with its own label. "
         "Roles under the top-level roles are shared by every agency.")
+    # bookings
+    resources: Annotated[list[Resource], Meta(noun=N_("sumber daya"), name_key="key")] | None = _opt(
+        "Things booked out by slots: halls, instruments, teams (default none).")
 
     @model_validator(mode="before")
     @classmethod
@@ -1391,6 +1449,8 @@ class Service(Spec):
     work_items: WorkItems | None = _opt("Per-cart-line work rows.")
     # who may change the cart's quantities and unit prices, in which states (before invoicing)
     cart_adjust: WorkItemStep | None = _opt("Who may correct cart quantities and prices, in which states.")
+    # bookings
+    booking: Booking | None = _opt("The resource its applications book a slot of.")
 
     @model_validator(mode="before")
     @classmethod

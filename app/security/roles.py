@@ -38,6 +38,8 @@ STAFF_PERMISSIONS = CUSTOMER_PERMISSIONS + [
     ("can_list", "InstrumentRegister"), ("can_show", "InstrumentRegister"), ("menu_access", "Instrument Register"),
     ("can_list", "ParticipantRegister"), ("can_show", "ParticipantRegister"),
     ("menu_access", "Participant Register"), ("menu_access", "Peserta"),
+    # bookings (views/backoffice/schedule.py): the resources a rules role manages, of the own agency
+    ("can_list", "ResourceSchedule"), ("can_offer", "ResourceSchedule"), ("menu_access", "Resource Schedule"),
 ]
 
 # agency administrators (views/agency_admin.py): staff who configure their own agency

@@ -2,14 +2,14 @@
 refund (the transfer back of a deposit: account, refund_of)
 
 Revision ID: fees01a2b3c4
-Revises: sippt01a2b3c4
+Revises: signers01a2b3c
 Create Date: 2026-11-30 02:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'fees01a2b3c4'
-down_revision = 'sippt01a2b3c4'
+down_revision = 'signers01a2b3c'
 branch_labels = None
 depends_on = None
 

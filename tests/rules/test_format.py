@@ -12,7 +12,7 @@ from app.rules.format import DUMP_OPTIONS, RulesFileSpec, RulesSpec, Service, Tr
 from app.rules.loader import load_rules
 from app.rules.model import fingerprint
 
-SHIPPED_FINGERPRINT = "3bd32e49e92b14aec6fb745eecf026513a042b805a19fea9863be8c97ff2a3ac"  # fields: Kaltim counts are integer
+SHIPPED_FINGERPRINT = "1a4c847b99561b6622da32d82dc8c686d093182d144d34af72c65016fa586115"  # issue 13: Kaltim integer counts, the invoice/kuitansi templates (tariff computation, refunds), roles under their agency
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,9 @@ def register(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(WorkItemView)
     from views.backoffice.cart import CartAdjustView
     appbuilder.add_view_no_menu(CartAdjustView)
+    from views.backoffice.schedule import ResourceScheduleView
+    appbuilder.add_view(ResourceScheduleView, "Resource Schedule", label=_("Jadwal Sumber Daya"), icon="fa-calendar-check-o",
+                        category="Permohonan", category_label=_("Permohonan"))
     for view, name, label, icon in (
         (DashboardView, "Dashboard", _("Dasbor"), "fa-dashboard"),
         (RecapView, "Recap", _("Rekap & Ekspor Excel"), "fa-table"),

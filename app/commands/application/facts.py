@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from app.commands.booking import has_active_booking
 from app.extensions import db
 from app.workflow.snapshot import Facts
 from models import Application, SurveyResponse
@@ -18,7 +19,8 @@ def compute_facts(application: Application) -> Facts:
         payment_has_proof=bool(payment and payment.proof_file_id),
         survey_done=bool(db.session.scalar(select(exists().where(
             SurveyResponse.application_id == application.id)))),
-        slot_chosen=any(s.status == "chosen" for s in application.slots),
+        slot_chosen=any(s.status == "chosen" for s in application.slots) or (
+            application.service_spec.booking is not None and has_active_booking(application.id)),
         offered_slot_ids=frozenset(s.id for s in application.slots if s.status == "offered"),
         has_assignee=application.assignee_id is not None,
         cart_lines=len(application.cart_lines),

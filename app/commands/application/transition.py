@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.commands.booking import RELEASING_KINDS, release_bookings
 from app.security.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
 from app.commands.application.facts import compute_facts
@@ -233,6 +234,8 @@ class ApplicationTransitionCommand:
         clock = SlaClock(rules, application.agency)
         clock.enter_state(application, to_state=decision.to_state, state_spec=states[decision.to_state],
                           service_spec=service_spec, now=self.now)
+        if states[decision.to_state].kind in RELEASING_KINDS and service_spec.booking is not None:
+            release_bookings(application, self.now)   # a cancelled or rejected application frees its seat
         public_values = self._public_values(values, form_spec)
         if self._revised:
             public_values["revised"] = jsonable(self._revised)
