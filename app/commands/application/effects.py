@@ -133,23 +133,21 @@ def create_invoice(ctx: EffectContext, args: dict) -> None:
 
 
 # ---- fees (issue 13, item 5): a tariff computed from data
-# Providers of an application's booked days, asked in order (the first answer that is not None
-# wins): a bookings module registers its own here; without one, the chosen schedule slot counts.
-BOOKED_DAYS_PROVIDERS: list[Callable[[Application], int | None]] = []
-
-
 def booked_days(application: Application, tz: str) -> int:
-    """Calendar days (agency-local, both ends counted) of the application's booked slot; 0 when none."""
-    for provider in BOOKED_DAYS_PROVIDERS:
-        days = provider(application)
-        if days is not None:
-            return int(days)
-    chosen = [slot for slot in application.slots if slot.status == "chosen"]
-    if not chosen:
-        return 0
-    slot = chosen[-1]
-    start = to_local(slot.starts_at, tz).date()
-    end = to_local(slot.ends_at, tz).date() if slot.ends_at else start
+    """Calendar days (agency-local, both ends counted) the application has booked: its resource
+    booking (``booking:`` in the rules), else its chosen schedule slot; 0 when none."""
+    from app.commands.booking import active_booking
+
+    booking = active_booking(application)
+    if booking is not None:
+        starts_at, ends_at = booking.slot.starts_at, booking.slot.ends_at
+    else:
+        chosen = [slot for slot in application.slots if slot.status == "chosen"]
+        if not chosen:
+            return 0
+        starts_at, ends_at = chosen[-1].starts_at, chosen[-1].ends_at
+    start = to_local(starts_at, tz).date()
+    end = to_local(ends_at, tz).date() if ends_at else start
     return max((end - start).days + 1, 1)
 
 
