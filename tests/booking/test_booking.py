@@ -187,3 +187,21 @@ def test_customer_picks_on_the_portal_and_a_taken_slot_says_so(app, factories, s
     assert response.status_code == 409
     assert TAKEN in response.get_data(as_text=True)
     assert other.post(f"/portal/permohonan/{first_app}/jadwal", data={"slot_id": str(slot_id)}).status_code == 404
+
+
+def test_a_tariff_counts_the_booked_days_of_the_resource_slot(app, factories, signed_in, monday):
+    """``booked_days`` of a computed tariff (create_invoice.amount_expr) is the booking's length in
+    agency-local calendar days, both ends counted: Monday 08:00 to Wednesday 16:00 WITA is 3."""
+    from app.commands.application.effects import booked_days
+    from app.extensions import db
+    from models import Application
+
+    staff = factories.staff(AGENCY, "pengelola_aula")
+    [slot_id] = offer(app, staff[0], "aula", whole_days(monday, monday + timedelta(days=2)))
+    customer = signed_in(factories.customer())
+    app_id = new_application(customer, "sewa_aula")
+    with app.app_context():
+        assert booked_days(db.session.get(Application, app_id), "Asia/Makassar") == 0
+    assert customer.post(f"/api/v1/booking/application/{app_id}", {"slot_id": slot_id}).status_code == 201
+    with app.app_context():
+        assert booked_days(db.session.get(Application, app_id), "Asia/Makassar") == 3
