@@ -206,6 +206,10 @@ class MySignatoryView(SignatoryView):
     datamodel = SQLAInterface(Signatory)
     class_permission_name = "AgencyAdminSignatory"
     route_base = "/instansi-saya/penandatangan"
+    list_title = _l("Penandatangan")
+    show_title = _l("Detail Penandatangan")
+    add_title = _l("Tambah Penandatangan")
+    edit_title = _l("Ubah Penandatangan")
     base_permissions = {"can_list", "can_show", "can_add", "can_edit"}
     base_filters = [["id", OwnAgencyFilter, lambda agency_id: Signatory.agency_id == agency_id]]
     show_columns = ["agency", "key", "name", "nip", "title", "role"]

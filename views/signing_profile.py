@@ -23,7 +23,7 @@ from app.extensions import db
 from app.core.formatting import format_datetime
 from app.documents.signing import (MAX_PKCS12_BYTES, PASSPHRASE_MIN_LENGTH, SigningError, certificates_of,
                          change_passphrase, check_new_passphrase, current_certificate, enrol, fingerprint_text,
-                         import_pkcs12, last_revocation, load_certificate, revoke)
+                         import_pkcs12, last_revocation, load_certificate, readable_name, revoke)
 from models import Signatory
 
 REQUIRED = _l("Wajib diisi.")
@@ -75,8 +75,8 @@ def signing_panel(signatory: Signatory) -> dict:
     return {
         "signatory": signatory,
         "enrolled": bool(signatory.encrypted_key_pem),
-        "subject": certificate.subject.rfc4514_string() if certificate else "",
-        "issuer": certificate.issuer.rfc4514_string() if certificate else "",
+        "subject": readable_name(certificate.subject) if certificate else "",
+        "issuer": readable_name(certificate.issuer) if certificate else "",
         "fingerprint": fingerprint_text(current.fingerprint) if current else "",
         "source": current.source if current else "",
         "issued_at": format_datetime(current.issued_at, agency) if current else "",

@@ -75,8 +75,24 @@ def _ca_password() -> bytes:
     return base64.b64encode(derived)
 
 
+def name_part(value: str, limit: int = 64) -> str:
+    """``value`` fitted to an X.509 name attribute (at most 64 characters): a longer one is cut at
+    the last word that fits, without a trailing comma or space, never in the middle of a word."""
+    value = " ".join(str(value).split())
+    if len(value) <= limit:
+        return value
+    cut = value[:limit + 1].rsplit(" ", 1)[0] if " " in value[:limit + 1] else value[:limit]
+    return cut.rstrip(" ,;.-")
+
+
+def readable_name(name: x509.Name) -> str:
+    """A certificate's subject or issuer as people read it ("Dr. Ani, NIP1975…, Kepala Dinas, Dinas
+    …, ID"), not RFC 4514 with object identifiers and escapes."""
+    return ", ".join(str(attribute.value) for attribute in name)
+
+
 def _agency_name(agency: Agency) -> str:
-    return (agency.name or agency.key or "Instansi")[:64]
+    return name_part(agency.name or agency.key or "Instansi")
 
 
 # --- the agency CA ---------------------------------------------------------------------------
@@ -84,7 +100,7 @@ def new_agency_ca(agency: Agency) -> AgencyCertificateAuthority:
     """A fresh CA for ``agency`` (not added to the session)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"CA TTE {agency.short_name or agency.name or agency.key}"[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, name_part(f"CA TTE {agency.short_name or agency.name or agency.key}")),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, _agency_name(agency)),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "SatuPintu"),
         x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
@@ -138,11 +154,11 @@ def _issue(signatory: Signatory, public_key) -> x509.Certificate:
     agency = signatory.agency
     ca = agency_ca(agency)
     ca_cert = load_certificate(ca.certificate_pem)
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, (signatory.name or signatory.key)[:64])]
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, name_part(signatory.name or signatory.key))]
     if signatory.nip:
         attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"NIP{signatory.nip}"[:64]))
     if signatory.title:
-        attributes.append(x509.NameAttribute(NameOID.TITLE, signatory.title[:64]))
+        attributes.append(x509.NameAttribute(NameOID.TITLE, name_part(signatory.title)))
     attributes += [x509.NameAttribute(NameOID.ORGANIZATION_NAME, _agency_name(agency)),
                    x509.NameAttribute(NameOID.COUNTRY_NAME, "ID")]
     now = datetime.now(timezone.utc)

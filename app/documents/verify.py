@@ -125,10 +125,10 @@ def verify_document(doc: GeneratedDocument) -> Verification:
 
 def _describe_chain(result: Verification, doc: GeneratedDocument, row: SignatoryCertificate) -> None:
     from app.core.formatting import format_datetime
-    from app.documents.signing import fingerprint, fingerprint_text, load_certificate, trust_roots
+    from app.documents.signing import fingerprint, fingerprint_text, load_certificate, readable_name, trust_roots
 
     root = load_certificate(trust_roots(row)[0])
-    result.issuer = load_certificate(row.certificate_pem).issuer.rfc4514_string()
+    result.issuer = readable_name(load_certificate(row.certificate_pem).issuer)
     result.issuer_fingerprint = fingerprint_text(fingerprint(root))
     if row.revoked_at is not None:
         if doc.signed_at is not None and doc.signed_at < row.revoked_at:

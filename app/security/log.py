@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert
 
+from app.core.formatting import as_utc
 from models.base import utcnow
 from models.security import SecurityEvent
 
@@ -66,15 +67,19 @@ WARNING_KINDS = {LOGIN_FAILED, FORBIDDEN, RATE_LIMITED, SESSION_REFUSED, TOKEN_R
 _PENDING = "_satupintu_security_events"
 
 
+def log_line(kind: str, row: dict) -> str:
+    """The JSON line a security event is logged as; its time in UTC, ISO 8601 with ``Z``."""
+    created = as_utc(row["created_at"]).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json.dumps({"event": kind, **{k: v for k, v in row.items() if k not in ("kind", "created_at")},
+                       "created_at": created}, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
 def record_security_event(kind: str, *, user_id: Optional[int] = None, username: Optional[str] = None,
                           detail: str = "") -> None:
     """Record one security event (see the module docstring). Never raises."""
     try:
         row = _row(kind, user_id, username, detail)
-        logger.log(logging.WARNING if kind in WARNING_KINDS else logging.INFO,
-                   json.dumps({"event": kind, **{k: v for k, v in row.items() if k != "kind"},
-                               "created_at": row["created_at"].isoformat(timespec="milliseconds") + "Z"},
-                              ensure_ascii=False, default=str, separators=(",", ":")))
+        logger.log(logging.WARNING if kind in WARNING_KINDS else logging.INFO, log_line(kind, row))
         if has_request_context():
             g.setdefault(_PENDING, []).append(row)
         else:
@@ -88,9 +93,7 @@ def record_in_session(session, kind: str, *, user_id: Optional[int] = None, user
     """Record an event as part of ``session``'s transaction: stored if, and only if, the change it
     records is committed (a key enrolment, a revocation). Logged at once like the others."""
     row = _row(kind, user_id, username, detail)
-    logger.info(json.dumps({"event": kind, **{k: v for k, v in row.items() if k != "kind"},
-                            "created_at": row["created_at"].isoformat(timespec="milliseconds") + "Z"},
-                           ensure_ascii=False, default=str, separators=(",", ":")))
+    logger.info(log_line(kind, row))
     event = SecurityEvent(**row)
     session.add(event)
     return event

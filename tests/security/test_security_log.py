@@ -3,6 +3,7 @@ a row (visible to administrators) and one structured log line."""
 from __future__ import annotations
 
 import json
+import re
 import logging
 
 import pytest
@@ -73,6 +74,8 @@ def test_failed_logins_are_recorded(app, client, staff, customer, security_caplo
     assert row.user_id == (person.user_id if "unknown" not in where else None)
     assert row.created_at is not None
     line = log_lines(security_caplog, "login_failed")[-1]
+    # UTC, ISO 8601 with one zone designator (not "+00:00Z", which parsers refuse)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["created_at"]), line["created_at"]
     assert line["username"] == identifier and line["path"] == path and line["ip"] == "127.0.0.1"
 
 

@@ -212,7 +212,8 @@ def test_link_enrol_sign_revoke_through_the_screens(app, offices, kaltim, api_cl
                                      capture_output=True, text=True).stdout
             assert "Signature is Valid" in trusted and "Certificate is Trusted" in trusted, trusted
     verify = api_client.get(f"/verify/{licence['code']}").get_data(as_text=True)
-    assert "Dokumen terdaftar dan utuh" in verify and ca.subject.rfc4514_string() in verify
+    from app.documents.signing import readable_name
+    assert "Dokumen terdaftar dan utuh" in verify and readable_name(ca.subject) in verify
 
     # the administrator revokes; the holder cannot sign any more; the licence stays valid
     revoked = post_form(admin, show_url(s), f"/instansi-saya/penandatangan/{s}/cabut", "", {})
@@ -390,3 +391,19 @@ def test_a_ca_key_that_no_longer_opens_is_reported_and_refuses_enrolment(app, ka
     monkeypatch.setitem(app.config, "SIGNING_CA_SECRET", "")
     with app.app_context():
         assert not [r for r in check_signing() if r.name == "signing kaltim CA"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Provinsi Kalimantan Timur",
+     "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Provinsi"),
+    ("Balai Wilayah Sungai, Direktorat Jenderal Sumber Daya Air, Kementerian Pekerjaan Umum",
+     "Balai Wilayah Sungai, Direktorat Jenderal Sumber Daya Air"),
+    ("Balai  Uji\tKalibrasi", "Balai Uji Kalibrasi"),
+    ("x" * 80, "x" * 64),
+])
+def test_certificate_names_are_cut_at_a_word_within_64_characters(value, expected):
+    """X.509 limits an organisation or common name to 64 characters: a longer agency name is cut at
+    the last whole word, not mid-word with a trailing space (pdfsig and Acrobat show it as is)."""
+    from app.documents.signing import name_part
+
+    assert name_part(value) == expected and len(name_part(value)) <= 64

@@ -308,7 +308,7 @@ class RulesWorkspaceView(AdminIndexView):
 
     @expose("/<ws>/pratinjau")
     def preview(self, ws):
-        from app.reports.svg import workflow_diagram
+        from app.reports.svg import workflow_diagram, workflow_graph
 
         workspace = self.workspace(ws)
         with checked(workspace, _locale()) as result:
@@ -322,15 +322,16 @@ class RulesWorkspaceView(AdminIndexView):
             selected = request.args.get("service")
             if selected not in services:
                 selected = next(iter(services), None)
-            diagram = None
+            diagram = graph = None
             if selected:
-                diagram = workflow_diagram(rules.workflow_for(selected), rules.roles())
+                diagram = workflow_diagram(rules.workflow_for(selected), rules.roles())   # without JavaScript
+                graph = workflow_graph(rules.workflow_for(selected), rules.roles())       # laid out by ELK
             own = {f.path for f in workspace.files()}
             documents = [(key, spec.get("template")) for key, spec in rules.documents()
                          if spec.get("template") in own]
         from views.backoffice.common import text
         return self.page("backoffice/rules_workspace/preview.html", ws=ws, services=services, selected=selected,
-                         diagram=diagram, documents=documents, text=text)
+                         diagram=diagram, graph=graph, documents=documents, text=text)
 
     @expose("/<ws>/contoh.pdf")
     def sample_pdf(self, ws):
