@@ -119,6 +119,19 @@
     return svg;
   }
 
+  // every segment of every routed edge horizontal or vertical (what ORTHOGONAL routing promises)
+  function orthogonal(layout) {
+    return (layout.edges || []).every(function (edge) {
+      return (edge.sections || []).every(function (s) {
+        var points = [s.startPoint].concat(s.bendPoints || [], [s.endPoint]);
+        for (var i = 0; i + 1 < points.length; i++) {
+          if (Math.abs(points[i].x - points[i + 1].x) > 0.5 && Math.abs(points[i].y - points[i + 1].y) > 0.5) return false;
+        }
+        return true;
+      });
+    });
+  }
+
   function render(holder) {
     var source = holder.querySelector("script[data-workflow-graph]");
     var target = holder.querySelector("[data-workflow-canvas]");
@@ -130,7 +143,15 @@
     var data = JSON.parse(source.textContent);
     // ELK's wrapping undershoots the asked ratio (label layers add height): ask for a wider one
     var aspect = 1.6 * Math.max(1, (target.clientWidth || 1100) / Math.max(400, window.innerHeight - 60));
-    new ELK().layout(elkGraph(data, aspect)).then(function (layout) {
+    // ELK's edge wrapping now and then leaves a wrapped edge as one diagonal stroke away from its
+    // label (seen with some fonts' text widths): try a few nearby ratios, keep the first clean layout
+    var ratios = [aspect, aspect * 1.15, aspect * 0.9, aspect * 1.3, aspect * 0.8];
+    function attempt(i) {
+      return new ELK().layout(elkGraph(data, ratios[i])).then(function (layout) {
+        return orthogonal(layout) || i + 1 >= ratios.length ? layout : attempt(i + 1);
+      });
+    }
+    attempt(0).then(function (layout) {
       var svg = draw(data, layout);
       svg.setAttribute("aria-label", holder.getAttribute("data-label") || "");
       target.innerHTML = "";
