@@ -1,0 +1,203 @@
+"""Repeatable groups (issue 13, item 3): a field of rows with their own sub-fields — the engine on
+inline specs, the loader's refusals, and the research locations of tests/groups/rules through the
+portal wizard (with and without a bad row, adding and removing rows without JavaScript), the REST
+API, the staff page and the documents' context."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from app.workflow.fields import validate_fields
+from tests.rules.test_loader import VALID_RULES, problems_for
+
+SERVICE = "izin_penelitian"
+LOKASI = {"key": "lokasi", "label": "Lokasi penelitian", "type": "group", "min_items": 1, "max_items": 3,
+          "fields": [{"key": "kota", "label": "Kota", "type": "text", "required": True},
+                     {"key": "hari", "label": "Jumlah hari", "type": "integer", "min": 1, "max": 60},
+                     {"key": "mulai", "label": "Mulai", "type": "date"},
+                     {"key": "selesai", "label": "Selesai", "type": "date", "after": "mulai"}]}
+
+
+def _errors(values, specs=(LOKASI,)):
+    cleaned, errors = validate_fields(list(specs), values)
+    return cleaned, {key: str(message) for key, message in errors.items()}
+
+
+# ---------------------------------------------------------------- the engine
+
+def test_rows_are_cleaned_and_blank_rows_dropped():
+    cleaned, errors = _errors({"lokasi": [{"kota": " Bogor ", "hari": "3"}, {"kota": "", "hari": ""},
+                                          {"kota": "Samarinda", "hari": 2, "mulai": "2026-12-01"}]})
+    assert errors == {}
+    assert cleaned["lokasi"] == [{"kota": "Bogor", "hari": 3, "mulai": None, "selesai": None},
+                                 {"kota": "Samarinda", "hari": 2, "mulai": "2026-12-01", "selesai": None}]
+
+
+def test_each_rows_errors_are_keyed_to_the_row_and_sub_field():
+    _cleaned, errors = _errors({"lokasi": [{"kota": "Bogor", "hari": "3"}, {}, {"hari": "2,5"},
+                                           {"kota": "Bandung", "mulai": "2026-12-05", "selesai": "2026-12-01"}]})
+    assert errors == {"lokasi.3.kota": "Wajib diisi.", "lokasi.3.hari": "Isian ini harus bilangan bulat.",
+                      "lokasi.4.selesai": "Tidak boleh sebelum Mulai."}
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([], "Paling sedikit 1 baris."),
+    ([{"kota": "A"}, {"kota": "B"}, {"kota": "C"}, {"kota": "D"}], "Paling banyak 3 baris."),
+    ("Bogor", "Isian tidak valid."),
+])
+def test_row_count_limits_are_on_the_group(rows, message):
+    assert _errors({"lokasi": rows})[1] == {"lokasi": message}
+
+
+def test_a_row_that_is_not_an_object_is_refused_on_its_row():
+    assert _errors({"lokasi": [{"kota": "Bogor"}, ["x"]]})[1] == {"lokasi.2": "Baris tidak valid."}
+
+
+def test_an_optional_group_may_be_empty_and_a_required_one_may_not():
+    optional = dict(LOKASI, min_items=0)
+    assert _errors({}, [optional]) == ({"lokasi": []}, {})
+    assert _errors({"lokasi": [{}]}, [dict(optional, required=True)])[1] == {"lokasi": "Wajib diisi."}
+
+
+# ---------------------------------------------------------------- rules check
+
+def _loader_text(tmp_path, field) -> str:
+    data = yaml.safe_load(VALID_RULES)
+    data["services"]["uji_tera"]["fields"].append(field)
+    return "\n".join(problem.text("en") + "\n" + problem.text("id") for problem in problems_for(tmp_path, data))
+
+
+SUB = [{"key": "kota", "label": "Kota", "type": "text"}]
+
+
+@pytest.mark.parametrize("field, expected", [
+    ({"key": "g", "label": "G", "type": "group", "fields": SUB + [{"key": "n", "label": "N", "type": "group", "fields": SUB}]},
+     "field 'n' of field 'g' of service 'uji_tera': a field of a repeatable group may not be of type 'group'"),
+    ({"key": "g", "label": "G", "type": "group", "fields": SUB + [{"key": "f", "label": "F", "type": "file"}]},
+     "field 'f' of field 'g' of service 'uji_tera': a field of a repeatable group may not be of type 'file'"),
+    ({"key": "g", "label": "G", "type": "group", "fields": SUB, "min_items": 5, "max_items": 2},
+     "'max_items' of field 'g' of service 'uji_tera' is less than its 'min_items'"),
+    ({"key": "g", "label": "G", "type": "group"},
+     "field 'g' of service 'uji_tera' is a repeatable group and needs 'fields'"),
+    ({"key": "g", "label": "G", "type": "text", "max_items": 2}, "'max_items' is not allowed on a text field"),
+    ({"key": "g", "label": "G", "type": "group", "fields": []}, "g"),
+])
+def test_loader_refuses_bad_groups_at_their_line(tmp_path, field, expected):
+    text = _loader_text(tmp_path, field)
+    assert expected in text
+    assert "workflow_rules.yaml:" in text
+
+
+def test_loader_refuses_a_group_in_a_transition_form(tmp_path):
+    data = yaml.safe_load(VALID_RULES)
+    transition = next(iter(data["workflows"].values()))["transitions"][0]
+    transition["form"] = [{"key": "g", "label": "G", "type": "group", "fields": SUB}]
+    text = "\n".join(problem.text("en") for problem in problems_for(tmp_path, data))
+    assert "a repeatable group is allowed only among a service's fields" in text
+
+
+# ---------------------------------------------------------------- the portal wizard
+
+def _portal(app, factories):
+    from tests.conftest import sign_in
+    user_id, _username = factories.customer()
+    return sign_in(app.test_client(), user_id), user_id
+
+
+def _post(portal, **form):
+    data = {"request_kind": "baru", "f.judul": "Kajian air tanah", **form}
+    return portal.post(f"/portal/ajukan/{SERVICE}", data=data, content_type="multipart/form-data")
+
+
+def test_the_wizard_shows_one_row_with_its_sub_fields_and_the_buttons(app, factories):
+    portal, _user = _portal(app, factories)
+    html = portal.get(f"/portal/ajukan/{SERVICE}").get_data(as_text=True)
+    assert "Lokasi 1" in html and 'name="f.lokasi.1.kota"' in html and 'name="f.lokasi.1.hari"' in html
+    assert 'name="f.lokasi.2.kota"' not in html
+    assert 'value="group_add:lokasi"' in html and "Tambah baris" in html and "Hapus" in html
+
+
+def test_add_and_remove_rows_without_javascript(app, factories):
+    portal, _user = _portal(app, factories)
+    response = _post(portal, action="group_add:lokasi", **{"f.lokasi.1.kota": "Bogor", "f.lokasi.1.hari": "3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="f.lokasi.2.kota"' in html and 'name="f.lokasi.3.kota"' not in html
+    assert 'value="Bogor"' in html and "Lokasi 2" in html and '<p class="error"' not in html   # not validated
+    response = _post(portal, action="group_remove:lokasi:1",
+                     **{"f.lokasi.1.kota": "Bogor", "f.lokasi.2.kota": "Samarinda"})
+    html = response.get_data(as_text=True)
+    assert 'value="Samarinda"' in html and 'value="Bogor"' not in html
+
+
+def test_the_wizard_puts_a_bad_sub_field_value_on_its_row(app, factories):
+    from models import Application
+    from tests.portal.conftest import count
+    portal, _user = _portal(app, factories)
+    before = count(app, Application)
+    response = _post(portal, action="submit", **{"f.lokasi.1.kota": "Bogor", "f.lokasi.1.hari": "3",
+                                                 "f.lokasi.2.kota": "Samarinda", "f.lokasi.2.hari": "2,5"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert count(app, Application) == before
+    message = "Isian ini harus bilangan bulat."
+    assert message in html.split('name="f.lokasi.2.hari"', 1)[1][:1500]
+    assert message not in html.split('name="f.lokasi.2.hari"', 1)[0]
+    assert 'value="Samarinda"' in html
+
+
+def test_the_wizard_stores_the_rows_as_a_list(app, factories):
+    from sqlalchemy import select
+    from app.extensions import db
+    from models import Application
+    portal, user_id = _portal(app, factories)
+    response = _post(portal, action="submit", **{"f.lokasi.1.kota": "Bogor", "f.lokasi.1.hari": "3",
+                                                 "f.lokasi.2.kota": "", "f.lokasi.3.kota": "Samarinda"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        application = db.session.scalars(select(Application).where(Application.customer_id == user_id)).one()
+        assert application.data["lokasi"] == [{"kota": "Bogor", "hari": 3, "mulai": None},
+                                              {"kota": "Samarinda", "hari": None, "mulai": None}]
+
+
+# ---------------------------------------------------------------- the REST API, the staff page, documents
+
+ROWS = [{"kota": "Bogor", "hari": 45, "mulai": "2026-12-01"}, {"kota": "Samarinda", "hari": 2}]
+
+
+def test_api_takes_an_array_and_keys_a_bad_row(app, factories, signed_in):
+    customer = signed_in(factories.customer())
+    response = customer.create(SERVICE, request_kind="baru",
+                               fields={"judul": "Kajian", "lokasi": [{"kota": "Bogor"}, {"hari": "dua"}]})
+    assert response.status_code == 422
+    assert response.get_json()["field_errors"] == {"lokasi.2.kota": "Wajib diisi.",
+                                                   "lokasi.2.hari": "Harus berupa angka."}
+    response = customer.create(SERVICE, request_kind="baru",
+                               fields={"judul": "Kajian", "lokasi": [{"kota": "Bogor"}, {"kota": "Balikpapan"}] * 2})
+    assert response.status_code == 422 and response.get_json()["field_errors"] == {"lokasi": "Paling banyak 3 baris."}
+    response = customer.create(SERVICE, request_kind="baru", fields={"judul": "Kajian", "lokasi": ROWS})
+    assert response.status_code == 201, response.get_json()
+    body = customer.get(f"/api/v1/application/{response.get_json()['result']['id']}").get_json()["result"]
+    assert body["data"]["lokasi"] == [{"kota": "Bogor", "hari": 45, "mulai": "2026-12-01"},
+                                      {"kota": "Samarinda", "hari": 2, "mulai": None}]
+
+
+def test_the_staff_page_shows_the_rows_as_a_table(app, factories, signed_in):
+    from tests.conftest import sign_in
+    customer = signed_in(factories.customer())
+    app_id = customer.create(SERVICE, request_kind="baru", fields={"judul": "Kajian", "lokasi": ROWS}).get_json()["result"]["id"]
+    staff = sign_in(app.test_client(), factories.staff("balitbang", "petugas")[0])
+    response = staff.get(f"/backoffice/permohonan/{app_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[:500]
+    table = html.split('class="table table-bordered table-condensed field-group"', 1)[1].split("</table>", 1)[0]
+    assert [cell in table for cell in ("<th>Kota</th>", "<th>Jumlah hari</th>", "<td>Bogor</td>",
+                                       "<td>45</td>", "<td>1 Desember 2026</td>", "<td>Samarinda</td>")] == [True] * 6
+
+
+def test_documents_get_the_rows_written_the_indonesian_way():
+    from app.documents.context import _field_value, _typed_data
+    spec = {"fields": [LOKASI]}
+    data = {"lokasi": [{"kota": "Bogor", "hari": 1200, "mulai": None}]}
+    assert _typed_data(spec, data, "id")["lokasi"] == [{"kota": "Bogor", "hari": "1.200", "mulai": None}]
+    assert _field_value(spec, "lokasi", data["lokasi"]) == "Kota: Bogor, Jumlah hari: 1.200"
