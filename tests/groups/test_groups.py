@@ -201,3 +201,22 @@ def test_documents_get_the_rows_written_the_indonesian_way():
     data = {"lokasi": [{"kota": "Bogor", "hari": 1200, "mulai": None}]}
     assert _typed_data(spec, data, "id")["lokasi"] == [{"kota": "Bogor", "hari": "1.200", "mulai": None}]
     assert _field_value(spec, "lokasi", data["lokasi"]) == "Kota: Bogor, Jumlah hari: 1.200"
+
+
+def test_row_buttons_and_the_rows_shown():
+    """What the wizard and the revision form share: the buttons' actions and the rows shown."""
+    from app.portal.apply import WizardForm, group_action, group_display_rows
+    form = WizardForm(fields={"lokasi": [{"kota": "Bogor"}]})
+    assert group_action(form, {"fields": [LOKASI]}, "group_add:lokasi") and form.group_grown == "lokasi"
+    assert group_display_rows(LOKASI, form.fields["lokasi"], grown=True) == [{"kota": "Bogor"}, {}]
+    assert group_display_rows(LOKASI, [{"kota": "Bogor"}]) == [{"kota": "Bogor"}, {}]
+    assert group_display_rows(LOKASI, [{"kota": "A"}, {"kota": "B"}, {"kota": "C"}]) == \
+        [{"kota": "A"}, {"kota": "B"}, {"kota": "C"}]   # full: no blank row
+    assert not group_action(form, {"fields": [LOKASI]}, "group_add:judul")
+
+
+def test_sample_values_fill_a_group():
+    from app.demo.autofill import sample_value
+    rows = sample_value(dict(LOKASI, min_items=2))
+    assert len(rows) == 2 and rows[0]["kota"] and rows[0]["hari"] == 1
+    assert validate_fields([LOKASI], {"lokasi": rows})[1] == {}
