@@ -220,3 +220,10 @@ def test_sample_values_fill_a_group():
     rows = sample_value(dict(LOKASI, min_items=2))
     assert len(rows) == 2 and rows[0]["kota"] and rows[0]["hari"] == 1
     assert validate_fields([LOKASI], {"lokasi": rows})[1] == {}
+
+
+def test_the_openapi_contract_takes_a_group_as_an_array_of_objects():
+    from views.api import CreateApplicationSchema
+    loaded = CreateApplicationSchema().load({"service": SERVICE, "fields": {"lokasi": ROWS}})
+    assert loaded["fields_"]["lokasi"] == ROWS
+    assert "array of objects" in CreateApplicationSchema().fields["fields_"].metadata["description"]
