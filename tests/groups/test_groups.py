@@ -227,3 +227,19 @@ def test_the_openapi_contract_takes_a_group_as_an_array_of_objects():
     loaded = CreateApplicationSchema().load({"service": SERVICE, "fields": {"lokasi": ROWS}})
     assert loaded["fields_"]["lokasi"] == ROWS
     assert "array of objects" in CreateApplicationSchema().fields["fields_"].metadata["description"]
+
+
+def test_a_document_template_prints_the_rows(app, factories, signed_in):
+    """The HTML a PDF is rendered from (tests/groups/rules/templates/rekomendasi.html) loops over
+    ``app.data.lokasi``; ``details`` gives the group on one line."""
+    from app.documents.produce import render_draft_html
+    from app.extensions import db
+    from models import Application
+    customer = signed_in(factories.customer())
+    app_id = customer.create(SERVICE, request_kind="baru", fields={"judul": "Kajian", "lokasi": ROWS}).get_json()["result"]["id"]
+    with app.app_context():
+        html = render_draft_html(db.session.get(Application, app_id), "rekomendasi")
+    table = html.split('<table class="lokasi">', 1)[1].split("</table>", 1)[0]
+    assert "<td>1</td><td>Bogor</td><td>45</td><td>2026-12-01</td>" in table
+    assert "<td>2</td><td>Samarinda</td><td>2</td><td>-</td>" in table
+    assert "Lokasi penelitian: Kota: Bogor, Jumlah hari: 45, Tanggal mulai: 1 Desember 2026; Kota: Samarinda, Jumlah hari: 2" in html
