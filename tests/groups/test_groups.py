@@ -243,3 +243,35 @@ def test_a_document_template_prints_the_rows(app, factories, signed_in):
     assert "<td>1</td><td>Bogor</td><td>45</td><td>2026-12-01</td>" in table
     assert "<td>2</td><td>Samarinda</td><td>2</td><td>-</td>" in table
     assert "Lokasi penelitian: Kota: Bogor, Jumlah hari: 45, Tanggal mulai: 1 Desember 2026; Kota: Samarinda, Jumlah hari: 2" in html
+
+
+def test_the_revision_form_edits_the_rows(app, factories, signed_in):
+    """A revision asked by the staff: the customer's form shows the rows, adds one without
+    JavaScript, puts a bad value on its row and stores the corrected list."""
+    from tests.conftest import sign_in
+    from app.extensions import db
+    from models import Application
+    customer_user = factories.customer()
+    customer = signed_in(customer_user)
+    app_id = customer.create(SERVICE, request_kind="baru", fields={"judul": "Kajian", "lokasi": ROWS}).get_json()["result"]["id"]
+    assert customer.transition(app_id, "ajukan").status_code == 200
+    staff = signed_in(factories.staff("balitbang", "petugas"))
+    assert staff.transition(app_id, "minta_perbaikan").status_code == 200
+    portal = sign_in(app.test_client(), customer_user[0])
+    url = f"/portal/permohonan/{app_id}/revisi/kirim_perbaikan"
+    html = portal.get(url).get_data(as_text=True)
+    assert 'name="f.lokasi.2.kota"' in html and 'value="Samarinda"' in html and "Tambah baris" in html
+    form = {"f.judul": "Kajian", "f.lokasi.1.kota": "Bogor", "f.lokasi.1.hari": "45", "f.lokasi.2.kota": "Samarinda"}
+    response = portal.post(url, data={**form, "action": "group_add:lokasi"})
+    assert response.status_code == 200 and 'name="f.lokasi.3.kota"' in response.get_data(as_text=True)
+    response = portal.post(url, data={**form, "f.lokasi.3.kota": "Balikpapan", "f.lokasi.3.hari": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nilai minimal 1." in html.split('name="f.lokasi.3.hari"', 1)[1][:1500]
+    response = portal.post(url, data={**form, "f.lokasi.3.kota": "Balikpapan", "f.lokasi.3.hari": "4"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    with app.app_context():
+        application = db.session.get(Application, app_id)
+        assert application.state == "diajukan"
+        assert [row["kota"] for row in application.data["lokasi"]] == ["Bogor", "Samarinda", "Balikpapan"]
+        assert application.data["lokasi"][2]["hari"] == 4
