@@ -80,7 +80,10 @@ SUB = [{"key": "kota", "label": "Kota", "type": "text"}]
     ({"key": "g", "label": "G", "type": "group"},
      "field 'g' of service 'uji_tera' is a repeatable group and needs 'fields'"),
     ({"key": "g", "label": "G", "type": "text", "max_items": 2}, "'max_items' is not allowed on a text field"),
-    ({"key": "g", "label": "G", "type": "group", "fields": []}, "g"),
+    ({"key": "g", "label": "G", "type": "group", "fields": []}, "'fields' of field 'g' of service 'uji_tera' must have at least one item"),
+    ({"key": "g", "label": "G", "type": "group",
+      "fields": SUB + [{"key": "n", "label": "N", "type": "integer", "max_field": "jumlah"}]},
+     "'max_field' of field 'n' of field 'g' of service 'uji_tera' names field 'jumlah'"),
 ])
 def test_loader_refuses_bad_groups_at_their_line(tmp_path, field, expected):
     text = _loader_text(tmp_path, field)
