@@ -676,8 +676,7 @@ def row_is_blank(sub_specs: Sequence[Mapping[str, Any]], row: Any) -> bool:
     """A row whose sub-fields are all blank (an unticked checkbox is blank): dropped, never an error."""
     if not isinstance(row, Mapping):
         return row in (None, "")
-    return all(is_empty(row.get(sub["key"])) or row.get(sub["key"]) in (False, "0", "off")
-               for sub in sub_specs)
+    return all(is_empty(row.get(sub["key"])) or row.get(sub["key"]) is False for sub in sub_specs)
 
 
 def _group(spec: Mapping[str, Any], raw: Any, errors: dict, context: FieldContext) -> list[dict]:

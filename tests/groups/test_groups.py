@@ -280,3 +280,13 @@ def test_the_revision_form_edits_the_rows(app, factories, signed_in):
         assert application.state == "diajukan"
         assert [row["kota"] for row in application.data["lokasi"]] == ["Bogor", "Samarinda", "Balikpapan"]
         assert application.data["lokasi"][2]["hari"] == 4
+
+
+def test_a_blank_row_does_not_make_the_browser_require_its_inputs(app, factories):
+    """The blank row offered to fill in is dropped when left blank, so its inputs carry no
+    ``required`` (the browser would refuse to send the form); a filled row's do."""
+    portal, _user = _portal(app, factories)
+    html = _post(portal, action="group_add:lokasi", **{"f.lokasi.1.kota": "Bogor"}).get_data(as_text=True)
+    first = html.split('name="f.lokasi.1.kota"', 1)[1].split(">", 1)[0]
+    second = html.split('name="f.lokasi.2.kota"', 1)[1].split(">", 1)[0]
+    assert "required" in first and "required" not in second
