@@ -65,7 +65,9 @@ class CartLineSchema(Schema):
 
 class CreateApplicationSchema(Schema):
     service = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), load_default=dict)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), load_default=dict, metadata={
+        "description": "The service's field values by key; a repeatable group (type group) is an array of "
+                       "objects, one per row, and a row's errors are keyed <group>.<n>.<sub-field>"})
     request_kind = fields.String(allow_none=True)
     cart = fields.List(fields.Nested(CartLineSchema, unknown=EXCLUDE), load_default=list)
     company = fields.Dict(keys=fields.String(), allow_none=True)

@@ -100,6 +100,9 @@ def sample_value(spec: dict, *, candidates: dict[str, list[int]] | None = None,
         return (bank_accounts or [None])[0]
     if kind == "passphrase":
         return DEMO_PASSPHRASE
+    if kind == "group":   # a repeatable group (issue 13): as many sample rows as it needs, at least one
+        return [{sub["key"]: sample_value(sub, today=today) for sub in spec.get("fields") or []}
+                for _row in range(max(spec.get("min_items") or 0, 1))]
     return None
 
 

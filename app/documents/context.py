@@ -144,6 +144,10 @@ def _field_value(spec: dict, key: str, value, locale: str = DEFAULT_LOCALE) -> s
                 return _text(option.get("label"), str(value))
     if field.get("type") == "checkbox":
         return "Ya" if value else "Tidak"
+    if field.get("type") == "group" and isinstance(value, list):   # repeatable group (issue 13): one row per line
+        return "; ".join(", ".join(f"{_field_label(field, k)}: {_field_value(field, k, v, locale)}"
+                                   for k, v in row.items() if v not in (None, ""))
+                         for row in value if isinstance(row, dict)) or "-"
     if field.get("type") == "coordinates" and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lng')}"
     if isinstance(value, list):
@@ -155,8 +159,11 @@ def _typed_data(spec: dict, data: dict, locale: str) -> dict:
     """The application's fields for templates that read them one by one (``d.get(...)``): numbers,
     amounts and phone numbers already written the Indonesian way (``12,5``, ``Rp 50.000``)."""
     types = {f["key"]: f.get("type") for f in spec.get("fields", [])}
+    groups = {f["key"]: f for f in spec.get("fields", []) if f.get("type") == "group"}
     return {k: (_field_value(spec, k, v, locale) if types.get(k) in ("number", "integer", "money", "phone") and v not in (None, "")
-                else v) for k, v in data.items()}
+                # a repeatable group (issue 13): its rows, each written the same way by its sub-fields
+                else [_typed_data(groups[k], row, locale) for row in v if isinstance(row, dict)]
+                if k in groups and isinstance(v, list) else v) for k, v in data.items()}
 
 
 def _number_values(values: dict, locale: str) -> dict:

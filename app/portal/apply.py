@@ -25,7 +25,8 @@ from app.portal.auth import login_required_customer
 from app.rules.labels import rules_label
 from app.rules.model import Rules, plain_data
 from app.commands.rules.state import rules_state
-from app.workflow.fields import FieldValueError, clean_npwp, missing_documents, required_documents
+from app.workflow.fields import (DEFAULT_GROUP_MAX_ITEMS, FieldValueError, clean_npwp, missing_documents,
+                                 required_documents, row_is_blank)
 from models import (Application, ApplicationDraft, Asset, AssetTransfer, CatalogueItem,
                     CustomerProfile, ServiceType, StoredFile, User)
 from models.base import utcnow
@@ -248,6 +249,7 @@ class WizardForm:
     location: dict = None
     declaration: bool = False
     library: dict = None
+    group_grown: str | None = None   # the group a "Tambah baris" just grew (no extra blank row then)
 
     @classmethod
     def from_request(cls, spec: dict) -> "WizardForm":
@@ -258,7 +260,9 @@ class WizardForm:
         location["lat"], location["lng"] = lat, lng
         fields = {}
         for f in spec.get("fields", []):
-            if f.get("type") == "checkbox":
+            if f.get("type") == "group":
+                fields[f["key"]] = group_rows_from_request(form, f)
+            elif f.get("type") == "checkbox":
                 fields[f["key"]] = bool(form.get(f"f.{f['key']}"))
             else:
                 fields[f["key"]] = form.get(f"f.{f['key']}", "")
@@ -285,6 +289,64 @@ class WizardForm:
         lat, lng = (self.location or {}).get("lat", ""), (self.location or {}).get("lng", "")
         location["coordinates"] = f"{lat},{lng}" if (lat or lng) else ""
         return location
+
+
+# ------------------------------------------------------------------------------- repeatable groups (issue 13)
+
+def group_rows_from_request(form, spec: dict) -> list[dict]:
+    """A group field's rows as posted: inputs named ``f.<group>.<n>.<sub-field>``, ``n`` from 1, in
+    order (blank rows kept, so that the messages keyed by a row's position stay with it)."""
+    prefix = f"f.{spec['key']}."
+    numbers = set()
+    for name in form.keys():
+        number = name[len(prefix):].split(".", 1)[0] if name.startswith(prefix) else ""
+        if number.isdigit() and 0 < int(number) <= GROUP_ROWS_LIMIT:
+            numbers.add(int(number))
+    rows = []
+    for number in range(1, max(numbers, default=0) + 1):
+        row = {}
+        for sub in spec.get("fields") or []:
+            name = f"{prefix}{number}.{sub['key']}"
+            row[sub["key"]] = bool(form.get(name)) if sub.get("type") == "checkbox" else form.get(name, "")
+        rows.append(row)
+    return rows
+
+
+GROUP_ROWS_LIMIT = 200   # posted row numbers above this are ignored (the engine refuses too many rows)
+
+
+def group_action(form: "WizardForm", spec: dict, action: str) -> bool:
+    """``group_add:<key>`` adds a blank row, ``group_remove:<key>:<n>`` removes row ``n``: the
+    wizard is shown again with the rows changed (works without JavaScript). False: not such an action."""
+    name, _sep, rest = action.partition(":")
+    if name not in ("group_add", "group_remove"):
+        return False
+    key, _sep, number = rest.partition(":")
+    group = next((f for f in spec.get("fields") or [] if f.get("key") == key and f.get("type") == "group"), None)
+    if group is None:
+        return False
+    rows = [row for row in form.fields.get(key) or [] if isinstance(row, dict)]
+    if name == "group_add":
+        if len(rows) < (group.get("max_items") or DEFAULT_GROUP_MAX_ITEMS):
+            rows.append({})
+    elif number.isdigit() and 1 <= int(number) <= len(rows):
+        del rows[int(number) - 1]
+    form.fields[key] = rows
+    form.group_grown = key if name == "group_add" else None
+    return True
+
+
+def group_display_rows(spec: dict, rows, grown: bool = False) -> list[dict]:
+    """The rows the wizard shows for a group: the ones posted (or saved), then one blank row to
+    fill in (unless one was just added, or the group is full), at least ``min_items`` (and one)."""
+    rows = [row if isinstance(row, dict) else {} for row in (rows or [])]
+    subs = spec.get("fields") or []
+    limit = spec.get("max_items") or DEFAULT_GROUP_MAX_ITEMS
+    if not grown and len(rows) < limit and (not rows or not row_is_blank(subs, rows[-1])):
+        rows.append({})
+    while len(rows) < max(spec.get("min_items") or 0, 1):
+        rows.append({})
+    return rows
 
 
 EXTENSION_KIND = "perpanjangan"
@@ -388,7 +450,9 @@ def render_wizard(service, spec, rules: Rules, form: WizardForm, errors: dict | 
         assets=my_assets(asset_spec.get("kind")) if asset_spec else [], asset_spec=asset_spec,
         declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
         text_of=text_of, tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
-        has_draft=draft is not None, kept=kept)
+        has_draft=draft is not None, kept=kept,
+        group_rows={f["key"]: group_display_rows(f, (form.fields or {}).get(f["key"]), form.group_grown == f["key"])
+                    for f in spec.get("fields") or [] if f.get("type") == "group"})
     return body, status
 
 
@@ -412,6 +476,8 @@ def wizard(service_key: str):
         return render_wizard(service, spec, rules, form)
 
     form = WizardForm.from_request(spec)
+    if group_action(form, spec, request.form.get("action") or ""):
+        return render_wizard(service, spec, rules, form)
     kept = draft_files(_draft(service.key))
     if request.form.get("action") == "draft":
         errors: dict[str, str] = {}

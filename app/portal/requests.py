@@ -20,7 +20,8 @@ from app.core.errors import SatuPintuError, ValidationError
 from app.extensions import db
 from app.storage.files import FileStore, IncomingFile, check_file, store_file
 from app.core.formatting import jinja_filters
-from app.portal.apply import (accept_attr, collect_uploads, my_library, text_of, types_text)
+from app.portal.apply import (WizardForm, accept_attr, collect_uploads, group_action, group_display_rows,
+                              group_rows_from_request, my_library, text_of, types_text)
 from app.portal.auth import login_required_customer
 from app.portal.timeline import (customer_timeline, receipt_is_guessable, rules_of, status_tone, timeline_ahead,
                                  transition_spec)
@@ -453,13 +454,20 @@ def revise(app_id: int, action: str):
     values = dict(application.data or {})
     sections = {"company": dict(application.company or {}), "location": _location_form(application.location)}
     errors: dict[str, str] = {}
+    regrouped = None   # a repeatable group's "Tambah baris"/"Hapus" (issue 13): shown again, not sent
     if request.method == "POST":
         if "fields" in parts:
             for f in spec.get("fields", []):
-                if f.get("type") == "checkbox":
+                if f.get("type") == "group":
+                    values[f["key"]] = group_rows_from_request(request.form, f)
+                elif f.get("type") == "checkbox":
                     values[f["key"]] = bool(request.form.get(f"f.{f['key']}"))
                 else:
                     values[f["key"]] = request.form.get(f"f.{f['key']}", "")
+            holder = WizardForm(fields=values)
+            if group_action(holder, spec, request.form.get("action") or ""):
+                regrouped = holder.group_grown or ""
+    if request.method == "POST" and regrouped is None:
         section_updates = {}
         carried = {key.split(".", 1)[0] for key in request.form if "." in key}
         if "company" in parts and "company" in carried:
@@ -514,7 +522,9 @@ def revise(app_id: int, action: str):
                            sections=sections, company_fields=COMPANY_FIELDS, location_fields=LOCATION_FIELDS,
                            tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
                            declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
-                           note=notes[-1] if notes else None, deadlines=application.deadlines or {}), \
+                           note=notes[-1] if notes else None, deadlines=application.deadlines or {},
+                           group_rows={f["key"]: group_display_rows(f, values.get(f["key"]), regrouped == f["key"])
+                                       for f in spec.get("fields") or [] if f.get("type") == "group"}), \
         422 if errors else 200
 
 

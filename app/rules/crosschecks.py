@@ -651,6 +651,12 @@ class RulesCrossChecker:
             if isinstance(spec.get("key"), str):
                 earlier[spec["key"]] = spec
         self.check_field_references(_list(service.get("fields")), key_place(service, "fields", place), subject)
+        # fields (issue 13): a repeatable group's sub-fields compare with the other sub-fields of their row
+        for index, spec in enumerate(_list(service.get("fields"))):
+            if isinstance(spec, dict) and spec.get("type") == "group" and isinstance(spec.get("fields"), list):
+                where = item_place(service["fields"], index, place)
+                self.check_field_references(spec["fields"], key_place(spec, "fields", where),
+                                            of(named(FIELD, spec.get("key")), subject))
         for index, document in enumerate(_list(service.get("documents"))):
             if not isinstance(document, dict):
                 continue

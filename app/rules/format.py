@@ -344,6 +344,17 @@ def _field_check(in_form: bool):
                     sink.add(key_place(spec, "max", place), N_("'max' dari %(what)s lebih kecil dari 'min'-nya", what=what))
             except TypeError:
                 pass
+        # fields (issue 13): repeatable groups
+        if kind == "group":
+            if in_form:
+                sink.add(key_place(spec, "type", place),
+                         N_("%(what)s: isian grup berulang hanya boleh pada isian layanan", what=what))
+            if "fields" not in spec:
+                sink.add(place, N_("%(what)s adalah isian grup berulang dan memerlukan 'fields'", what=what))
+            low, high = spec.get("min_items"), spec.get("max_items")
+            if isinstance(low, int) and isinstance(high, int) and low > high:
+                sink.add(key_place(spec, "max_items", place),
+                         N_("'max_items' dari %(what)s lebih kecil dari 'min_items'-nya", what=what))
 
     return check
 
@@ -351,8 +362,8 @@ def _field_check(in_form: bool):
 FileKinds = Annotated[list[Literal[v.FILE_KINDS]], Meta(min_items=1, unique_values=True)]
 
 
-class Field(Spec):
-    """A field of a service's application form (``fields``); see FormField for transition forms."""
+class FieldKeys(Spec):
+    """The keys every field has (a field of a form, or a sub-field of a repeatable group)."""
 
     in_form: ClassVar[bool] = False
     record_check: ClassVar[Callable | None] = staticmethod(_field_check(False))
@@ -361,7 +372,8 @@ class Field(Spec):
     label: Label = _req("Label shown to customers and staff. — Label yang ditampilkan kepada pelanggan dan petugas.")
     type: Literal[v.FIELD_TYPES] = _req(
         "What is entered: text, textarea, number, integer (whole numbers), money, date, datetime, select, checkbox, email, phone, nik, npwp, "
-        "coordinates, file, ntpn, billing_code; in transition forms also assignee, slots, slot, bank_account, passphrase.")
+        "coordinates, file, ntpn, billing_code, group (repeatable rows of sub-fields, service fields only); in transition forms also "
+        "assignee, slots, slot, bank_account, passphrase.")
     required: bool = _opt("Whether the field must be filled (default false).", default=False)
     options: Annotated[list[Option], Meta(noun=N_("pilihan"), name_key="value", min_items=1)] | None = _opt(
         "The choices of a select field (required there, values unique).")
@@ -403,6 +415,48 @@ class Field(Spec):
             data = _fill(data, types=list(v.DEFAULT_FILE_TYPES), max_mb=v.DEFAULT_MAX_MB)
             if cls.in_form:
                 data = _fill(data, document="other")
+        return data
+
+
+# ---------------------------------------------------------------- fields (issue 13): repeatable groups
+
+
+def _group_item_check(spec: dict, place, what, sink) -> None:
+    from app.rules.yaml_source import key_place
+
+    _field_check(False)(spec, place, what, sink)
+    kind = spec.get("type")
+    if kind in ("group", "file") or kind in v.FORM_ONLY_TYPES:
+        sink.add(key_place(spec, "type", place),
+                 N_("%(what)s: isian dalam grup berulang tidak boleh bertipe '%(kind)s'", what=what, kind=kind))
+
+
+class GroupItemField(FieldKeys):
+    """A sub-field of a repeatable group: the simple types only (no group, no file)."""
+
+    record_check: ClassVar[Callable | None] = staticmethod(_group_item_check)
+
+
+GroupItemFields = Annotated[list[GroupItemField], Meta(noun=N_("isian"), name_key="key", min_items=1)]
+
+
+class Field(FieldKeys):
+    """A field of a service's application form (``fields``); see FormField for transition forms."""
+
+    fields: GroupItemFields | None = _opt(
+        "The sub-fields of each row of a group field (group; required there): the simple types only, no "
+        "group and no file.")
+    min_items: Annotated[int, _Field(ge=0, strict=True)] | None = _opt("Fewest rows of a group field (group; default 0).")
+    max_items: PositiveInt | None = _opt("Most rows of a group field (group; default 20).")
+    item_label: Label | None = _opt(
+        "The label of a row, numbered (group; default the field's label): {id: Lokasi} shows Lokasi 1, "
+        "Lokasi 2… — Label baris, diberi nomor.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == "group":
+            data = _fill(data, min_items=0, max_items=v.DEFAULT_GROUP_MAX_ITEMS)
         return data
 
 

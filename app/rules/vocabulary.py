@@ -59,7 +59,7 @@ SURVEY_MIN_SCORE, SURVEY_MAX_SCORE = 1, 4
 FIELD_TYPES = (
     "text", "textarea", "number", "integer", "money", "date", "datetime", "select", "checkbox", "email",
     "phone", "nik", "npwp", "coordinates", "file", "assignee", "slots", "slot", "bank_account",
-    "passphrase", "ntpn", "billing_code",
+    "passphrase", "ntpn", "billing_code", "group",
 )
 FORM_ONLY_TYPES = frozenset({"assignee", "slots", "slot", "bank_account", "passphrase"})
 FILE_KINDS = ("pdf", "doc", "docx", "jpg", "png", "gif", "dwg", "xls", "xlsx")
@@ -89,7 +89,14 @@ FIELD_KEYS_ONLY_ON = {
     "max_field": NUMBER_TYPES,
     "pattern": TEXT_TYPES,
     "pattern_message": TEXT_TYPES,
+    # fields (issue 13): repeatable groups
+    "fields": frozenset({"group"}),
+    "min_items": frozenset({"group"}),
+    "max_items": frozenset({"group"}),
+    "item_label": frozenset({"group"}),
 }
+# fields (issue 13): a repeatable group's default largest number of rows
+DEFAULT_GROUP_MAX_ITEMS = 20
 # fields (issue 13): a comparison key → the types the field it names may have
 FIELD_REFERENCE_TYPES = {"before": DATE_TYPES, "min_field": NUMBER_TYPES, "max_field": NUMBER_TYPES}
 

@@ -18,6 +18,7 @@ from app.rules.vocabulary import (  # noqa: F401 (the field vocabulary, re-expor
     BILLING_CODE_LENGTH,
     DATE_TYPES,
     DEFAULT_FILE_TYPES,
+    DEFAULT_GROUP_MAX_ITEMS,
     DEFAULT_MAX_MB,
     FIELD_TYPES,
     FILE_DOCUMENT_KINDS,
@@ -32,6 +33,7 @@ from app.rules.patterns import matches
 from app.workflow.errors import N_, Message
 
 MEGABYTE = 1024 * 1024
+MAX_BLANK_GROUP_ROWS = 20   # a group's submitted rows beyond max_items that may be blank (refused above)
 
 
 @dataclass(frozen=True)
@@ -569,6 +571,9 @@ def validate_fields(
             continue
         kind = spec.get("type")
         raw = files.get(key) if kind == "file" else values.get(key)
+        if kind == "group":
+            cleaned[key] = seen[key] = _group(spec, raw, errors, context)
+            continue
         if kind == "checkbox":
             try:
                 checked = _checkbox(raw)
@@ -662,3 +667,55 @@ def _check_comparisons(field_specs: Sequence[Mapping[str, Any]], cleaned: dict, 
                     errors[key] = Message(N_("Tidak boleh lebih dari %(other)s."), other=other_label)
             if key in errors:
                 break
+
+
+# ---------------------------------------------------------------- fields (issue 13): repeatable groups
+
+
+def row_is_blank(sub_specs: Sequence[Mapping[str, Any]], row: Any) -> bool:
+    """A row whose sub-fields are all blank (an unticked checkbox is blank): dropped, never an error."""
+    if not isinstance(row, Mapping):
+        return row in (None, "")
+    return all(is_empty(row.get(sub["key"])) or row.get(sub["key"]) is False for sub in sub_specs)
+
+
+def _group(spec: Mapping[str, Any], raw: Any, errors: dict, context: FieldContext) -> list[dict]:
+    """The rows of a group field, each cleaned like a form of its own (``show_if`` looks at the row,
+    then at the application's data). A row's errors are keyed ``<group>.<n>.<sub-field>`` with ``n``
+    the row's position as submitted (1-based, blank rows counted, so a re-rendered form puts each
+    message on its own row); blank rows are dropped; the row count limits are on the group's key."""
+    key, sub_specs = spec["key"], list(spec.get("fields") or ())
+    if raw in (None, ""):
+        raw = []
+    if isinstance(raw, Mapping):   # {"1": {...}, "2": {...}} as some clients send arrays
+        try:
+            raw = [raw[index] for index in sorted(raw, key=int)]
+        except (TypeError, ValueError):
+            raw = None
+    if not isinstance(raw, (list, tuple)):
+        errors[key] = Message(N_("Isian tidak valid."))
+        return []
+    max_items = spec.get("max_items") or DEFAULT_GROUP_MAX_ITEMS
+    if len(raw) > max_items + 1 + MAX_BLANK_GROUP_ROWS:
+        errors[key] = Message(N_("Paling banyak %(n)s baris."), n=format_number(max_items))
+        return []
+    rows: list[dict] = []
+    row_context = FieldContext(data=context.data, today=context.today,
+                               labels={sub["key"]: sub.get("label") for sub in sub_specs})
+    for number, row in enumerate(raw, start=1):
+        if row_is_blank(sub_specs, row):
+            continue
+        if not isinstance(row, Mapping):
+            errors[f"{key}.{number}"] = Message(N_("Baris tidak valid."))
+            continue
+        cleaned_row, row_errors = validate_fields(sub_specs, row, context=row_context)
+        for sub_key, message in row_errors.items():
+            errors[f"{key}.{number}.{sub_key}"] = message
+        rows.append(cleaned_row)
+    if not rows and spec.get("required"):
+        errors.setdefault(key, Message(N_("Wajib diisi.")))
+    elif len(rows) < (spec.get("min_items") or 0):
+        errors.setdefault(key, Message(N_("Paling sedikit %(n)s baris."), n=format_number(spec["min_items"])))
+    elif len(rows) > max_items:
+        errors.setdefault(key, Message(N_("Paling banyak %(n)s baris."), n=format_number(max_items)))
+    return rows

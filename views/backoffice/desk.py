@@ -3,6 +3,7 @@ application's message thread. Every status change goes through ApplicationTransi
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext
@@ -46,13 +47,36 @@ def user_name(user: User | None) -> str:
     return customer_names([user.id]).get(user.id) or user.username
 
 
+class GroupTable(str):
+    """A repeatable group's rows (issue 13) for the staff page: a table (``columns``: the sub-fields'
+    labels, ``rows``: their values as written), and as text one row per line for other readers."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+    @classmethod
+    def of(cls, spec: dict, value: Any, tz: str | None) -> "GroupTable | None":
+        rows = [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
+        if not rows:
+            return None
+        subs = [sub for sub in spec.get("fields") or [] if sub.get("type") != "file"]
+        cells = [[cell for _label, cell in field_rows([dict(sub, show_if=None) for sub in subs], row, tz)]
+                 for row in rows]
+        columns = [translate(text(sub.get("label"))) or sub["key"] for sub in subs]
+        table = cls("\n".join("; ".join(f"{c}: {v}" for c, v in zip(columns, line)) for line in cells))
+        table.columns, table.rows = columns, cells
+        return table
+
+
 def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[tuple[str, str]]:
     rows = []
     for spec in specs:
         if spec.get("type") == "file" or not condition_holds(spec.get("show_if"), lambda k: values.get(k)):
             continue
         value = values.get(spec["key"])
-        if spec.get("type") == "select":
+        if spec.get("type") == "group":
+            value = GroupTable.of(spec, value, tz)
+        elif spec.get("type") == "select":
             options = {str(o["value"]): text(o.get("label")) for o in spec.get("options", [])}
             value = options.get(str(value), value)
         elif spec.get("type") == "checkbox":
@@ -71,7 +95,8 @@ def field_rows(specs: list[dict], values: dict, tz: str | None = None) -> list[t
             value = ", ".join(f"{k}: {v}" for k, v in value.items())
         # the platform's own sections (company, location) have catalog entries; a rules label passes as is
         label = text(spec.get("label"))
-        rows.append((translate(label) if label else spec["key"], "-" if value in (None, "") else str(value)))
+        rows.append((translate(label) if label else spec["key"],
+                     "-" if value in (None, "") else value if isinstance(value, GroupTable) else str(value)))
     return rows
 
 
