@@ -119,6 +119,9 @@ def _detail_collections() -> dict:
             "work_items": (WorkItem, [])}
 
 
+DETAIL_TO_ONE = {"cart_lines": ("item",), "files": ("file",), "payments": ("bank_account",)}
+
+
 def read_detail(pk: int):
     """The application ``pk`` with everything its detail shows, in ONE statement.
 
@@ -131,38 +134,24 @@ def read_detail(pk: int):
     sizes, never their product) and the ORM fills each collection from its rows.
     """
     from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import and_, func, literal, select, true, union_all
-    from sqlalchemy.orm import aliased, contains_eager, joinedload, join as orm_join
+    from sqlalchemy import and_, func, select
+    from sqlalchemy.orm import aliased, joinedload
     from sqlalchemy.orm.attributes import set_committed_value
 
+    from app.core.database import collections_in_one_statement, extra_kinds
     from app.extensions import db
     from models import AuditEvent, Booking, CustomerProfile, ResourceSlot
 
-    collections = _detail_collections()
-    kinds = union_all(*(select(literal(number).label("k")) for number in range(1, len(collections) + 3))
-                      ).subquery("detail_kind")
-    joined = orm_join(Application, kinds, true())
-    loaders = [joinedload(Application.service_type), joinedload(Application.agency)]
-    order = [kinds.c.k]
-    to_one = {"cart_lines": "item", "files": "file", "payments": "bank_account"}
-    for number, (name, (child, _options)) in enumerate(collections.items(), start=1):
-        relation = getattr(Application, name)
-        joined = joined.outerjoin(child, and_(relation.expression, kinds.c.k == number))
-        loader = contains_eager(relation)
-        if name in to_one:
-            nested = getattr(child, to_one[name])
-            target = aliased(nested.property.mapper.class_)
-            joined = joined.outerjoin(target, nested.of_type(target))
-            loader = loader.contains_eager(nested.of_type(target))
-        loaders.append(loader)
-        order += list(relation.property.order_by or [child.id])
-    events_kind, booking_kind = len(collections) + 1, len(collections) + 2
+    collections = {name: DETAIL_TO_ONE.get(name, ()) for name in _detail_collections()}
+    joined, loaders, order, kind = collections_in_one_statement(Application, collections)
+    loaders += [joinedload(Application.service_type), joinedload(Application.agency)]
+    events_kind, booking_kind = extra_kinds(collections)
     profile = select(CustomerProfile.full_name).where(CustomerProfile.user_id == AuditEvent.actor_id).scalar_subquery()
     account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == AuditEvent.actor_id).scalar_subquery()
     slot = aliased(ResourceSlot)
-    joined = (joined.outerjoin(AuditEvent, and_(AuditEvent.application_id == Application.id, kinds.c.k == events_kind))
+    joined = (joined.outerjoin(AuditEvent, and_(AuditEvent.application_id == Application.id, kind == events_kind))
               .outerjoin(Booking, and_(Booking.application_id == Application.id, Booking.seat.is_not(None),
-                                       kinds.c.k == booking_kind))
+                                       kind == booking_kind))
               .outerjoin(slot, Booking.slot_id == slot.id))
     statement = (select(Application, customer_name_column(), AuditEvent, func.coalesce(profile, account), Booking, slot)
                  .select_from(joined).where(Application.id == pk).options(*loaders)
