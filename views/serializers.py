@@ -105,21 +105,9 @@ def timeline(application: Application, events) -> list[dict]:
     } for e in events]
 
 
-def _detail_collections() -> dict:
-    """The collections the detail shows: relationship name -> (child class, loader options)."""
-    from sqlalchemy.orm import joinedload
-
-    from models import ApplicationFile, CartLine, GeneratedDocument, Payment, ScheduleSlot, WorkItem
-
-    return {"cart_lines": (CartLine, [joinedload(CartLine.item)]),
-            "files": (ApplicationFile, [joinedload(ApplicationFile.file)]),
-            "payments": (Payment, [joinedload(Payment.bank_account)]),
-            "slots": (ScheduleSlot, []),
-            "documents": (GeneratedDocument, []),
-            "work_items": (WorkItem, [])}
-
-
-DETAIL_TO_ONE = {"cart_lines": ("item",), "files": ("file",), "payments": ("bank_account",)}
+# the collections the detail shows -> the to-one relations of their rows it shows too (read_detail)
+DETAIL_COLLECTIONS = {"cart_lines": ("item",), "files": ("file",), "payments": ("bank_account",),
+                      "slots": (), "documents": (), "work_items": ()}
 
 
 def read_detail(pk: int):
@@ -142,7 +130,7 @@ def read_detail(pk: int):
     from app.extensions import db
     from models import AuditEvent, Booking, CustomerProfile, ResourceSlot
 
-    collections = {name: DETAIL_TO_ONE.get(name, ()) for name in _detail_collections()}
+    collections = DETAIL_COLLECTIONS
     joined, loaders, order, kind = collections_in_one_statement(Application, collections)
     loaders += [joinedload(Application.service_type), joinedload(Application.agency)]
     events_kind, booking_kind = extra_kinds(collections)
