@@ -25,9 +25,9 @@ from app.commands.rules.state import rules_state
 from app.workflow.snapshot import ApplicationSnapshot
 from models import Application, ServiceType
 from views.api_contract import ContractErrors, StrictInteger, json_body
-from views.serializers import (application_detail, application_summary, customer_name_column, detail_options,
+from views.serializers import (application_detail, application_summary, customer_name_column,
                                events_with_actors, label, timeline, work_items_detail)
-from views.serializers import detail_flags, load_detail_collections
+from views.serializers import read_detail
 
 MAX_PAGE_SIZE = 100
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -133,8 +133,11 @@ def _load(pk: int, options=()) -> Application:
 
 
 def _events(application: Application):
+    return _own_events(application, events_with_actors(application.id))
+
+
+def _own_events(application: Application, events: list) -> list:
     from app.commands.work_items import ROW_ACTION_PREFIX
-    events = events_with_actors(application.id)
     if application.customer_id == g.user.id:   # the office's work rows stay in the office
         events = [e for e in events if not (e.action or "").startswith(ROW_ACTION_PREFIX)]
     return events
@@ -220,13 +223,12 @@ class ApplicationApi(ContractErrors, BaseApi):
               description: The application
               content: {application/json: {schema: {type: object, properties: {result: {type: object}}}}}
         """
-        # the application, its customer's name and which collections have rows, in one statement
-        row = db.session.execute(select(Application, customer_name_column(), *detail_flags())
-                                 .where(Application.id == pk).options(*detail_options())).first()
-        application = ensure_visible(row[0] if row else None, g.user)
+        # the application, its customer's name, its collections, timeline and booking: one statement
+        detail = read_detail(pk)
+        application = ensure_visible(detail[0] if detail else None, g.user)
+        _application, customer_name, events, booking = detail
         own = application.customer_id == g.user.id
-        load_detail_collections(application, row, skip=("work_items",) if own else ())
-        body = application_detail(application, _events(application), row[1] or "")
+        body = application_detail(application, _own_events(application, events), customer_name or "", booking)
         if not own:   # the work rows are the office's, not the customer's
             body["work_items"] = work_items_detail(application)
         return self.response(200, result=body)

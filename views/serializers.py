@@ -105,70 +105,68 @@ def timeline(application: Application, events) -> list[dict]:
     } for e in events]
 
 
-def detail_options() -> list:
-    """Loader options for application_detail's own row: service type and agency joined. Its
-    collections come from load_detail_collections, each only when detail_flags says it has rows."""
-    from sqlalchemy.orm import joinedload
-
-    return [joinedload(Application.service_type), joinedload(Application.agency)]
+# the collections the detail shows -> the to-one relations of their rows it shows too (read_detail)
+DETAIL_COLLECTIONS = {"cart_lines": ("item",), "files": ("file",), "payments": ("bank_account",),
+                      "slots": (), "documents": (), "work_items": ()}
 
 
-def _detail_collections() -> dict:
-    """The collections the detail shows: relationship name -> (child class, loader options)."""
-    from sqlalchemy.orm import joinedload
+def read_detail(pk: int):
+    """The application ``pk`` with everything its detail shows, in ONE statement.
 
-    from models import ApplicationFile, CartLine, GeneratedDocument, Payment, ScheduleSlot, WorkItem
-
-    return {"cart_lines": (CartLine, [joinedload(CartLine.item)]),
-            "files": (ApplicationFile, [joinedload(ApplicationFile.file)]),
-            "payments": (Payment, [joinedload(Payment.bank_account)]),
-            "slots": (ScheduleSlot, []),
-            "documents": (GeneratedDocument, []),
-            "work_items": (WorkItem, [])}
-
-
-def detail_flags(work_items: bool = True) -> list:
-    """One EXISTS column per collection of the detail, to select with the application: an empty
-    collection (most of them, for most applications) then costs no statement of its own."""
-    from sqlalchemy import exists
-
-    return [exists().where(child.application_id == Application.id).label(f"has_{name}")
-            for name, (child, _options) in _detail_collections().items()
-            if work_items or name != "work_items"]
-
-
-def load_detail_collections(application: Application, row, skip=()) -> None:
-    """Fill the detail's collections: an empty one without a statement, the others one statement
-    each, in the relationship's order (``row`` carries the detail_flags columns); those in ``skip``
-    are not read here (the caller does not show them)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import with_parent
+    Returns ``(application, customer_name, events, booking)`` or None. Service type and agency are
+    joined to the application; the collections (cart lines with their item, files with their stored
+    file, payments with their bank account, slots, documents, work rows), the audit events with
+    their actor's name and the active booking with its slot come from the same statement: the
+    application row is crossed with a small list of kinds 1..8 and each child table is outer-joined
+    only on the row of its own kind. The result has one row per child (the sum of the collections'
+    sizes, never their product) and the ORM fills each collection from its rows.
+    """
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import and_, func, select
+    from sqlalchemy.orm import aliased, joinedload
     from sqlalchemy.orm.attributes import set_committed_value
 
+    from app.core.database import collections_in_one_statement, extra_kinds
     from app.extensions import db
+    from models import AuditEvent, Booking, CustomerProfile, ResourceSlot
 
-    flags = row._mapping
-    for name, (child, options) in _detail_collections().items():
-        flag = f"has_{name}"
-        if flag not in flags or name in skip:
-            continue
-        if not flags[flag]:
-            set_committed_value(application, name, [])
-            continue
-        order = getattr(Application, name).property.order_by or [child.id]
-        items = db.session.scalars(select(child).where(with_parent(application, getattr(Application, name)))
-                                   .options(*options).order_by(*order)).unique().all()
-        set_committed_value(application, name, list(items))
+    collections = DETAIL_COLLECTIONS
+    joined, loaders, order, kind = collections_in_one_statement(Application, collections)
+    loaders += [joinedload(Application.service_type), joinedload(Application.agency)]
+    events_kind, booking_kind = extra_kinds(collections)
+    profile = select(CustomerProfile.full_name).where(CustomerProfile.user_id == AuditEvent.actor_id).scalar_subquery()
+    account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == AuditEvent.actor_id).scalar_subquery()
+    slot = aliased(ResourceSlot)
+    joined = (joined.outerjoin(AuditEvent, and_(AuditEvent.application_id == Application.id, kind == events_kind))
+              .outerjoin(Booking, and_(Booking.application_id == Application.id, Booking.seat.is_not(None),
+                                       kind == booking_kind))
+              .outerjoin(slot, Booking.slot_id == slot.id))
+    statement = (select(Application, customer_name_column(), AuditEvent, func.coalesce(profile, account), Booking, slot)
+                 .select_from(joined).where(Application.id == pk).options(*loaders)
+                 .order_by(*order, AuditEvent.created_at, AuditEvent.id, Booking.id))
+    rows = db.session.execute(statement).unique().all()
+    if not rows:
+        return None
+    events, booking = [], None
+    for _application, _name, event, actor_name, booked, booked_slot in rows:
+        if event is not None:
+            event._actor_name = actor_name if event.actor_id is not None else "Sistem"
+            events.append(event)
+        if booked is not None and booking is None:
+            set_committed_value(booked, "slot", booked_slot)
+            booking = booked
+    return rows[0][0], rows[0][1], events, booking
 
 
-def booking_detail(application: Application) -> dict | None:
+def booking_detail(application: Application, booking=False) -> dict | None:
     """The application's booked slot (resource, times in the agency's zone), or None; no statement for a
     service without bookings."""
     from app.commands.booking import active_booking
 
     if application.service_spec.booking is None:
         return None
-    booking = active_booking(application)
+    if booking is False:     # not read with the application (read_detail reads it)
+        booking = active_booking(application)
     if booking is None:
         return None
     slot, tz = booking.slot, application.timezone
@@ -177,7 +175,8 @@ def booking_detail(application: Application) -> dict | None:
             "booked_at": isoformat(booking.created_at, tz)}
 
 
-def application_detail(application: Application, events, customer_name: str | None = None) -> dict:
+def application_detail(application: Application, events, customer_name: str | None = None,
+                       booking=False) -> dict:
     body = application_summary(application, customer_name)
     tz = application.timezone
 
@@ -214,7 +213,7 @@ def application_detail(application: Application, events, customer_name: str | No
                        "valid_until": d.valid_until.isoformat() if d.valid_until else None}
                       for d in application.documents],
         "timeline": timeline(application, events),
-        "booking": booking_detail(application),
+        "booking": booking_detail(application, booking),
     })
     return body
 

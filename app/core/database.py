@@ -35,3 +35,44 @@ def refresh_statistics(session) -> None:
 
     session.execute(text("ANALYZE"))
     session.commit()
+
+
+def collections_in_one_statement(parent, collections: dict):
+    """Join ``parent`` to several of its one-to-many collections so that ONE ``select`` returns them all.
+
+    ``collections`` maps a relationship name of ``parent`` to the to-one relationship names of its
+    rows to load with them (e.g. ``{"cart_lines": ("item",), "slots": ()}``). The parent row is crossed
+    with a list of kinds 1..N (a UNION ALL of literals, valid on SQLite and PostgreSQL) and each child
+    table is outer-joined only on the row of its own kind: the result has one row per child, the SUM of
+    the collections' sizes and never their product, and the ORM fills each collection from its rows.
+
+    Returns ``(from_clause, loader_options, order_by, kind_column)``: select the parent
+    ``.select_from(from_clause)``, pass the options, order by ``order_by`` (each collection keeps its
+    relationship's order), and outer-join further tables of your own on ``kind_column == N + i``
+    (``extra_kinds`` below gives their numbers).
+    """
+    from sqlalchemy import and_, literal, select, true, union_all
+    from sqlalchemy.orm import aliased, contains_eager, join
+
+    count = len(collections) + 2         # two spare kinds for the caller's own outer joins
+    kinds = union_all(*(select(literal(number).label("k")) for number in range(1, count + 1))).subquery("kinds")
+    joined = join(parent, kinds, true())
+    loaders, order = [], [kinds.c.k]
+    for number, (name, nested_names) in enumerate(collections.items(), start=1):
+        relation = getattr(parent, name)
+        child = relation.property.mapper.class_
+        joined = joined.outerjoin(child, and_(relation.expression, kinds.c.k == number))
+        for nested_name in nested_names:
+            nested = getattr(child, nested_name)
+            target = aliased(nested.property.mapper.class_)
+            joined = joined.outerjoin(target, nested.of_type(target))
+            loaders.append(contains_eager(relation).contains_eager(nested.of_type(target)))
+        if not nested_names:
+            loaders.append(contains_eager(relation))
+        order += list(relation.property.order_by or [child.id])
+    return joined, loaders, order, kinds.c.k
+
+
+def extra_kinds(collections: dict) -> tuple[int, int]:
+    """The two kind numbers collections_in_one_statement leaves to its caller."""
+    return len(collections) + 1, len(collections) + 2

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from jinja2 import Undefined
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.core import formatting
 from app.security.access import users_with_role
@@ -130,8 +130,9 @@ def notification_context(application: Application, rules: Rules, *, actor: User 
 
 
 def queue_notifications(entries: list[dict], application: Application, rules: Rules, *,
-                        actor: User | None, context: dict, audit_event_id: int | None) -> list[OutboxMessage]:
-    """One outbox row per recipient and channel for each ``notify`` entry."""
+                        actor: User | None, context: dict, audit_event_id: int | None) -> list[dict]:
+    """One outbox row per recipient and channel for each ``notify`` entry, all in one INSERT; returns
+    the rows' values."""
     rows = []
     templates = dict(rules.notifications())
     # every recipient first (their reads do not flush half-built rows), then the rows in one flush
@@ -145,22 +146,25 @@ def queue_notifications(entries: list[dict], application: Application, rules: Ru
         for recipient in recipients:
             for channel in entry.get("channels", []):
                 variant = template.get(channel, {})
-                row = OutboxMessage(kind="notification", channel=channel, application_id=application.id,
-                                    audit_event_id=audit_event_id, recipient_id=recipient.id,
-                                    template=entry["template"])
                 subject = render_text(variant.get("subject", ""), context)
                 body = render_text(variant.get("body", ""), context)
-                row.payload = {"subject": subject, "body": body}
                 if channel == "email":
-                    row.recipient_address = recipient.email or ""
+                    address = recipient.email or ""
                 elif channel == "whatsapp":
                     profile = profiles.get(recipient.id)
-                    row.recipient_address = profile.phone if profile and profile.phone else ""
+                    address = profile.phone if profile and profile.phone else ""
                 else:
-                    row.recipient_address = str(recipient.id)
-                if not row.recipient_address:
-                    row.status = "dead"
-                    row.last_error = f"recipient {recipient.username} has no address for {channel}"
-                rows.append(row)
-    db.session.add_all(rows)
+                    address = str(recipient.id)
+                rows.append({"kind": "notification", "channel": channel, "application_id": application.id,
+                             "audit_event_id": audit_event_id, "recipient_id": recipient.id,
+                             "template": entry["template"], "payload": {"subject": subject, "body": body},
+                             "recipient_address": address, "status": "pending" if address else "dead",
+                             "last_error": "" if address else
+                             f"recipient {recipient.username} has no address for {channel}"})
+    # One INSERT for every row: ORM objects would cost one INSERT each, because flushing them needs
+    # their ids back in order (RETURNING), which SQLite cannot batch (no insert sentinel); nobody
+    # reads these rows back in this request, so they are inserted without RETURNING. Every row has
+    # the same keys, so the driver gets them in one executemany (PostgreSQL: one multi-VALUES).
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
     return rows

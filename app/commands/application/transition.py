@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.commands.booking import RELEASING_KINDS, release_bookings
 from app.security.access import ensure_visible, users_with_role, workflow_roles
 from app.commands.application.effects import EffectContext, perform
-from app.commands.application.facts import compute_facts
+from app.commands.application.facts import compute_facts, select_with_facts
 from app.commands.application.files import attach_files, classify_uploads
 from app.core.errors import ConflictError, N_, SatuPintuError, ValidationError, translate
 from app.extensions import db
@@ -178,10 +178,14 @@ class ApplicationTransitionCommand:
         if seen is None:
             seen = session.scalar(select(Application.version).where(Application.id == self.application_id))
         # service type and agency with it (every transition reads both); the lock stays on the application
-        application = session.scalar(select(Application).where(Application.id == self.application_id)
-                                     .options(joinedload(Application.service_type, innerjoin=True),
-                                              joinedload(Application.agency, innerjoin=True))
-                                     .with_for_update(of=Application).execution_options(populate_existing=True))
+        # and the collections, survey answer and booking the workflow facts read, in the same statement
+        row = session.execute(select_with_facts(self.application_id)
+                              .options(joinedload(Application.service_type, innerjoin=True),
+                                       joinedload(Application.agency, innerjoin=True))
+                              .with_for_update(of=Application).execution_options(populate_existing=True)
+                              ).unique().first()
+        application = row[0] if row else None
+        known_facts = {"survey_done": row[1], "active_booking": row[2]} if row else {}
         # A request with the same key may have committed while we waited for the row lock.
         replay = self._replay()
         if replay is not None:
@@ -215,7 +219,7 @@ class ApplicationTransitionCommand:
 
         snapshot = ApplicationSnapshot(service_key=service_key, state=application.state,
                                        data=dict(application.data or {}),
-                                       facts=compute_facts(application))
+                                       facts=compute_facts(application, **known_facts))
         candidates = {f["role"]: {u.id for u in users_with_role(f["role"], application.agency_id,
                                                                  application.service_type_id)}
                       for f in form_spec if f.get("type") == "assignee" and f.get("role")}
