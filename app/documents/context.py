@@ -145,8 +145,11 @@ def _field_value(spec: dict, key: str, value, locale: str = DEFAULT_LOCALE) -> s
     if field.get("type") == "checkbox":
         return "Ya" if value else "Tidak"
     if field.get("type") == "group" and isinstance(value, list):   # repeatable group (issue 13): one row per line
-        return "; ".join(", ".join(f"{_field_label(field, k)}: {_field_value(field, k, v, locale)}"
-                                   for k, v in row.items() if v not in (None, ""))
+        # in the order the rules declare the sub-fields (PostgreSQL's JSON keeps its own key order)
+        keys = [f["key"] for f in field.get("fields", [])]
+        return "; ".join(", ".join(f"{_field_label(field, k)}: {_field_value(field, k, row[k], locale)}"
+                                   for k in [*keys, *(k for k in row if k not in keys)]
+                                   if k in row and row[k] not in (None, ""))
                          for row in value if isinstance(row, dict)) or "-"
     if field.get("type") == "coordinates" and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lng')}"

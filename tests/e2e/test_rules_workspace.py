@@ -42,6 +42,7 @@ def test_editor_shows_a_problem_at_its_line(browser, live_server, app, factories
         link = page.locator(f"#rules-findings a[data-line='{line}']")
         link.wait_for()
         assert f"rules/kaltim.yaml:{line}" in link.inner_text()
+        page.wait_for_selector(".CodeMirror-code")   # the reloaded page's editor is made by its tail script
         page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.setCursor({line: 0, ch: 0})")
         link.click()
         cursor = page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.getCursor().line")
