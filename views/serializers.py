@@ -1,6 +1,8 @@
 """Plain-dict views of applications for the API and templates; never a password hash or a secret."""
 from __future__ import annotations
 
+from functools import cache
+
 from app.core.formatting import isoformat, zone_name
 from app.outbox.notify import display_name
 from app.rules.labels import rules_label
@@ -111,23 +113,43 @@ DETAIL_COLLECTIONS = {"cart_lines": ("item",), "files": ("file",), "payments": (
 
 
 def read_detail(pk: int):
-    """The application ``pk`` with everything its detail shows, in ONE statement.
+    """The application ``pk`` with everything its detail shows, in ONE statement (_detail_statement).
 
-    Returns ``(application, customer_name, events, booking)`` or None. Service type and agency are
-    joined to the application; the collections (cart lines with their item, files with their stored
-    file, payments with their bank account, slots, documents, work rows), the audit events with
-    their actor's name and the active booking with its slot come from the same statement: the
-    application row is crossed with a small list of kinds 1..8 and each child table is outer-joined
-    only on the row of its own kind. The result has one row per child (the sum of the collections'
-    sizes, never their product) and the ORM fills each collection from its rows.
+    Returns ``(application, customer_name, events, booking)`` or None.
     """
-    from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import and_, func, select
-    from sqlalchemy.orm import aliased, joinedload
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from app.core.database import collections_in_one_statement, extra_kinds
     from app.extensions import db
+
+    rows = db.session.execute(_detail_statement(), {"pk": pk}).unique().all()
+    if not rows:
+        return None
+    events, booking = [], None
+    for _application, _name, event, actor_name, booked, booked_slot in rows:
+        if event is not None:
+            event._actor_name = actor_name if event.actor_id is not None else "Sistem"
+            events.append(event)
+        if booked is not None and booking is None:
+            set_committed_value(booked, "slot", booked_slot)
+            booking = booked
+    return rows[0][0], rows[0][1], events, booking
+
+
+@cache
+def _detail_statement():
+    """Service type and agency are joined to the application (bound parameter ``pk``); the
+    collections (cart lines with their item, files with their stored file, payments with their bank
+    account, slots, documents, work rows), the audit events with their actor's name and the active
+    booking with its slot come from the same statement: the application row is crossed with a small
+    list of kinds 1..8 and each child table is outer-joined only on the row of its own kind. The result
+    has one row per child (the sum of the collections' sizes, never their product) and the ORM fills
+    each collection from its rows. Built once per process: making it (a dozen ORM joins) cost more
+    Python time than running it."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import and_, bindparam, func, select
+    from sqlalchemy.orm import aliased, joinedload
+
+    from app.core.database import collections_in_one_statement, extra_kinds
     from models import AuditEvent, Booking, CustomerProfile, ResourceSlot
 
     collections = DETAIL_COLLECTIONS
@@ -141,21 +163,9 @@ def read_detail(pk: int):
               .outerjoin(Booking, and_(Booking.application_id == Application.id, Booking.seat.is_not(None),
                                        kind == booking_kind))
               .outerjoin(slot, Booking.slot_id == slot.id))
-    statement = (select(Application, customer_name_column(), AuditEvent, func.coalesce(profile, account), Booking, slot)
-                 .select_from(joined).where(Application.id == pk).options(*loaders)
-                 .order_by(*order, AuditEvent.created_at, AuditEvent.id, Booking.id))
-    rows = db.session.execute(statement).unique().all()
-    if not rows:
-        return None
-    events, booking = [], None
-    for _application, _name, event, actor_name, booked, booked_slot in rows:
-        if event is not None:
-            event._actor_name = actor_name if event.actor_id is not None else "Sistem"
-            events.append(event)
-        if booked is not None and booking is None:
-            set_committed_value(booked, "slot", booked_slot)
-            booking = booked
-    return rows[0][0], rows[0][1], events, booking
+    return (select(Application, customer_name_column(), AuditEvent, func.coalesce(profile, account), Booking, slot)
+            .select_from(joined).where(Application.id == bindparam("pk")).options(*loaders)
+            .order_by(*order, AuditEvent.created_at, AuditEvent.id, Booking.id))
 
 
 def booking_detail(application: Application, booking=False) -> dict | None:

@@ -5,6 +5,7 @@ time; the caller converts.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -21,6 +22,18 @@ END_OF_DAY = time(23, 59, 59)
 def _national_holidays(country: str, categories: tuple[str, ...], year: int) -> frozenset[date]:
     cal = holidays_lib.country_holidays(country, years=year, categories=categories)
     return frozenset(cal.keys())
+
+
+def _weekdays_up_to(ordinal: int) -> int:
+    """Monday-to-Friday days among the proleptic ordinals 1..ordinal (ordinal 1, 0001-01-01, is a Monday)."""
+    return 5 * (ordinal // 7) + min(ordinal % 7, 5)
+
+
+@lru_cache(maxsize=256)
+def _weekday_days_off(country: str, categories: tuple[str, ...], extra: frozenset[date], year: int) -> tuple[int, ...]:
+    """Sorted ordinals of ``year``'s holidays and extra days off that fall on a weekday."""
+    days = _national_holidays(country, categories, year) | {d for d in extra if d.year == year}
+    return tuple(sorted(d.toordinal() for d in days if d.weekday() < 5))
 
 
 @dataclass(frozen=True)
@@ -75,15 +88,21 @@ class WorkingCalendar:
         return datetime.combine(day, END_OF_DAY)
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
-        """Working days d with start.date() < d <= end.date() (0 when end <= start)."""
+        """Working days d with start.date() < d <= end.date() (0 when end <= start).
+
+        Arithmetic, not a walk over the days: weekdays in the range minus the days off that fall on a
+        weekday (the queue shows this for every row, and a badge may span years)."""
         if end <= start:
             return 0
-        count, day = 0, start.date()
-        while day < end.date():
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return count
+        first, last = start.date(), end.date()
+        if last <= first:
+            return 0
+        weekdays = _weekdays_up_to(last.toordinal()) - _weekdays_up_to(first.toordinal())
+        off = 0
+        for year in range(first.year, last.year + 1):
+            days = _weekday_days_off(self.country, self.categories, self.extra_days_off, year)
+            off += bisect_right(days, last.toordinal()) - bisect_right(days, first.toordinal())
+        return weekdays - off
 
     def add(self, start: datetime, sla: Mapping) -> datetime:
         """The deadline ``sla`` ({working_days|days|hours|minutes: n}) after ``start``."""

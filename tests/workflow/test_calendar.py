@@ -56,3 +56,31 @@ def test_sla_status_badges():
 def test_sla_without_unit_is_rejected():
     with pytest.raises(ValueError):
         CAL.add(datetime(2026, 1, 5), {"weeks": 1})
+
+
+def _walked_working_days(calendar, start, end):
+    """The definition, day by day: working days d with start.date() < d <= end.date()."""
+    from datetime import timedelta as _td
+
+    count, day = 0, start.date()
+    while day < end.date():
+        day += _td(days=1)
+        count += calendar.is_working_day(day)
+    return count
+
+
+def test_working_days_between_agrees_with_walking_the_days():
+    """The arithmetic count (weekdays minus weekday days off, per year) against the walk, over random
+    ranges up to three years, across year ends, with extra days off on weekdays and weekends."""
+    import random
+    from datetime import date as _date, datetime as _dt, timedelta as _td
+
+    from app.workflow.calendar import WorkingCalendar
+
+    rng = random.Random(12)
+    extra = frozenset({_date(2026, 12, 28), _date(2026, 12, 26), _date(2027, 1, 4), _date(2025, 6, 2)})
+    for calendar in (WorkingCalendar(), WorkingCalendar(extra_days_off=extra)):
+        for _ in range(400):
+            start = _dt(2024, 1, 1) + _td(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
+            end = start + _td(minutes=rng.randrange(-2 * 24 * 60, 3 * 365 * 24 * 60 // rng.choice((1, 30, 365))))
+            assert calendar.working_days_between(start, end) == _walked_working_days(calendar, start, end), (start, end)

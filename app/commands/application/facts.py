@@ -1,7 +1,10 @@
 """What the workflow guards may know about an application, gathered from the database."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from functools import cache
+
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import joinedload
 
 from app.commands.booking import has_active_booking
 from app.extensions import db
@@ -12,17 +15,23 @@ from models import Application, Booking, SurveyResponse
 FACT_COLLECTIONS = {"files": (), "payments": (), "slots": (), "cart_lines": (), "work_items": ()}
 
 
-def select_with_facts(application_id: int):
-    """The application with every collection compute_facts reads, and whether it has a survey answer
-    and an active booking, as ONE select of (Application, survey_done, has_booking); read it with
-    ``.unique()``. Without it compute_facts costs a statement per collection."""
+@cache
+def select_with_facts():
+    """The application (bound parameter ``application_id``) with its service type and agency, every
+    collection compute_facts reads, and whether it has a survey answer and an active booking, as ONE
+    locked select of (Application, survey_done, has_booking); read it with ``.unique()``. Without it
+    compute_facts costs a statement per collection. Built once per process: making this statement
+    (a dozen ORM joins) cost more Python time than running it."""
     from app.core.database import collections_in_one_statement
 
     joined, loaders, order, _kind = collections_in_one_statement(Application, FACT_COLLECTIONS)
     survey = exists().where(SurveyResponse.application_id == Application.id)
     booking = exists().where(Booking.application_id == Application.id, Booking.seat.is_not(None))
     return (select(Application, survey.label("survey_done"), booking.label("has_booking"))
-            .select_from(joined).where(Application.id == application_id).options(*loaders).order_by(*order))
+            .select_from(joined).where(Application.id == bindparam("application_id"))
+            .options(*loaders, joinedload(Application.service_type, innerjoin=True),
+                     joinedload(Application.agency, innerjoin=True))
+            .order_by(*order).with_for_update(of=Application).execution_options(populate_existing=True))
 
 
 def compute_facts(application: Application, survey_done: bool | None = None,

@@ -18,7 +18,6 @@ from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.commands.booking import RELEASING_KINDS, release_bookings
@@ -179,11 +178,7 @@ class ApplicationTransitionCommand:
             seen = session.scalar(select(Application.version).where(Application.id == self.application_id))
         # service type and agency with it (every transition reads both); the lock stays on the application
         # and the collections, survey answer and booking the workflow facts read, in the same statement
-        row = session.execute(select_with_facts(self.application_id)
-                              .options(joinedload(Application.service_type, innerjoin=True),
-                                       joinedload(Application.agency, innerjoin=True))
-                              .with_for_update(of=Application).execution_options(populate_existing=True)
-                              ).unique().first()
+        row = session.execute(select_with_facts(), {"application_id": self.application_id}).unique().first()
         application = row[0] if row else None
         known_facts = {"survey_done": row[1], "active_booking": row[2]} if row else {}
         # A request with the same key may have committed while we waited for the row lock.
