@@ -74,8 +74,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     mail.init_app(app)
-    from app.core.database import install_sqlite_pragmas
+    from app.core.database import install_read_only_commit, install_sqlite_pragmas
     install_sqlite_pragmas(app)
+    install_read_only_commit(app, db)
     from app.core import formatting
     formatting.init_app(app)  # waktu / tanggal / angka / rupiah / telepon filters on every template
     from app.rules import labels

@@ -20,6 +20,8 @@ token is verified as before and the stamps compared with what it carries.
 """
 from __future__ import annotations
 
+import functools
+
 import secrets
 import threading
 
@@ -66,6 +68,25 @@ def _permissions_stamp_column():
     return select(AuthStamp.stamp).where(AuthStamp.name == PERMISSIONS).scalar_subquery()
 
 
+@functools.cache
+def _auth_statement():
+    """The user (bound parameter ``user_id``) with their session stamp, the permissions stamp and
+    their staff profile with its agency and services: every staff page scopes by the profile. Built
+    once per process (making it cost more than running it)."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import joinedload
+
+    from models import StaffProfile
+
+    user_stamp = (select(UserSessionStamp.stamp).where(UserSessionStamp.user_id == User.id)
+                  .scalar_subquery())
+    return (select(User, user_stamp, _permissions_stamp_column(), StaffProfile)
+            .outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+            .options(joinedload(StaffProfile.services), joinedload(StaffProfile.agency))
+            .where(User.id == bindparam("user_id")))
+
+
 def request_auth() -> dict:
     """{"user_id", "user", "user_stamp", "permissions"} of this request, read once (one statement,
     which also primes app.security.access.staff_profile for that user)."""
@@ -74,23 +95,11 @@ def request_auth() -> dict:
     # g belongs to the app context, which a CLI or worker may keep across several request contexts
     if state is not None and state["request"] is current:
         return state
-    from flask_appbuilder.security.sqla.models import User
-
     user_id = _candidate_user_id()
     state = {"user_id": user_id, "user": None, "user_stamp": "", "permissions": "", "request": current}
     row = None
     if user_id is not None:
-        from sqlalchemy.orm import joinedload
-
-        from models import StaffProfile
-
-        user_stamp = (select(UserSessionStamp.stamp).where(UserSessionStamp.user_id == user_id)
-                      .scalar_subquery())
-        # the staff profile (agency, services) comes along: every staff page scopes by it
-        row = db.session.execute(select(User, user_stamp, _permissions_stamp_column(), StaffProfile)
-                                 .outerjoin(StaffProfile, StaffProfile.user_id == User.id)
-                                 .options(joinedload(StaffProfile.services), joinedload(StaffProfile.agency))
-                                 .where(User.id == user_id)).unique().first()
+        row = db.session.execute(_auth_statement(), {"user_id": user_id}).unique().first()
     if row is not None:
         state.update(user=row[0], user_stamp=row[1] or "", permissions=row[2] or "")
         remember_staff_profile(user_id, row[3])

@@ -235,3 +235,50 @@ def test_the_request_user_is_read_with_the_stamps_in_one_statement(app, bo_offic
         "SELECT ab_user", "SELECT ab_role", "SELECT ab_group", "SELECT ab_permission", "SELECT EXISTS",
         "SELECT user_session_stamp", "SELECT auth_stamp", "SELECT staff_profile"))]
     assert len(auth) == 1, auth
+
+
+@pytest.mark.postgres
+def test_a_read_only_request_keeps_its_prepared_plans_and_a_write_is_still_rolled_back(app, bo_offices,
+                                                                                     bmkg_submitted):
+    """psycopg forgets a connection's prepared statements on ROLLBACK, so a request that only read
+    ends with COMMIT (app/core/database.py install_read_only_commit): after a few requests the show's
+    statement runs from a prepared plan. A transaction that wrote anything without committing is
+    still rolled back when its context ends, and so is one whose request raised."""
+    from sqlalchemy import event, text
+
+    from app.extensions import db
+
+    staff = bo_offices["bmkg"].staff["petugas_layanan"]
+    path = f"/api/v1/application/{bmkg_submitted[0]}"
+    with app.app_context():
+        engine = db.engine
+    ends: list[str] = []
+    on_commit, on_rollback = (lambda _c: ends.append("commit")), (lambda _c: ends.append("rollback"))
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    try:
+        for _ in range(12):   # psycopg prepares a statement after 5 runs on a connection
+            assert staff.get(path).status_code == 200
+        assert ends[-12:] == ["commit"] * 12, ends
+        with app.app_context():
+            prepared = db.session.execute(text(
+                "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%kinds.k%'")).all()
+        assert prepared, "the show's statement was not kept prepared"
+
+        ends.clear()
+        with app.app_context():     # a write that nobody commits
+            db.session.execute(text("UPDATE application SET version = version + 100 WHERE id = :i"),
+                               {"i": bmkg_submitted[0]})
+        assert ends == ["rollback"]
+        with pytest.raises(RuntimeError):
+            with app.app_context():     # only reads, but the block raised
+                db.session.execute(text("SELECT 1"))
+                raise RuntimeError("boom")
+        assert ends[-1] == "rollback"
+        with app.app_context():
+            version = db.session.scalar(text("SELECT version FROM application WHERE id = :i"),
+                                        {"i": bmkg_submitted[0]})
+        assert version < 100
+    finally:
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "rollback", on_rollback)
