@@ -64,7 +64,9 @@ clean:
 ## wrk) on a PostgreSQL database of BENCH_ROWS applications (BENCH_DATABASE_URL; built anew each run;
 ## a local PostgreSQL is installed and started like .ci/run does when missing, else one line says what to do)
 BENCH_ROWS ?= 1000000
+# the same pages on a second database of BENCH_FLAT_ROWS applications (<database>_flat): does a page stay flat as data grows?
+BENCH_FLAT_ROWS ?= 100000
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/satupintu_bench
 bench: demo
 	$(PY) bench/documents.py --runs 5 --out instance/bench
-	$(PY) bench/side_by_side.py --rows $(BENCH_ROWS) --database-url $(BENCH_DATABASE_URL)
+	$(PY) bench/side_by_side.py --rows $(BENCH_ROWS) --flat-rows $(BENCH_FLAT_ROWS) --database-url $(BENCH_DATABASE_URL)

@@ -140,6 +140,24 @@ def ensure_postgres(url: str) -> bool:
     return False
 
 
+def build(url: str, rows: int, customers: int) -> None:
+    """``url``'s database created if missing, then rebuilt in a child process (each build imports
+    the app with its own DATABASE_URL)."""
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    print(f"building {name}: {rows} applications, {customers} customers", flush=True)
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                    "from bench.profile_pages import prepare; prepare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), reuse=False)",
+                    str(ROOT), url, str(rows), str(customers)], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get(
@@ -152,6 +170,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=5107, help="three consecutive ports from here")
     parser.add_argument("--transitions", type=int, default=100, help="transitions timed (0: none)")
+    parser.add_argument("--flat-rows", type=int, default=int(os.environ.get("BENCH_FLAT_ROWS", 100_000)),
+                        help="also measure SatuPintu's pages on a database of this many applications "
+                             "(<database>_flat) and print each figure's ratio big/small (0: skip)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "update", "-qq"], check=False)   # a fresh machine has no package lists
@@ -161,51 +182,68 @@ def main() -> int:
     url = args.database_url
     if not ensure_postgres(url):
         return 2
+    flat_url = f"{url}_flat" if args.flat_rows else None
     if not args.reuse:
-        from sqlalchemy import create_engine, text
-
-        name = url.rsplit("/", 1)[1]
-        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        from bench.profile_pages import prepare
-
-        prepare(url, args.rows, args.customers, reuse=False)
+        for target, rows in ((url, args.rows), (flat_url, args.flat_rows)):
+            if target:
+                build(target, rows, args.customers)
     workdir = Path(tempfile.mkdtemp(prefix="satupintu-bench-"))
     env = {"DATABASE_URL": url, "RATELIMIT_ENABLED": "0", "SATUPINTU_INSTANCE": str(workdir),
            "PYTHONPATH": str(ROOT)}
-    ports = {"ping": args.port, "app": args.port + 1, "fab": args.port + 2}
+    ports = {"ping": args.port, "app": args.port + 1, "fab": args.port + 2, "flat": args.port + 3}
     servers = {
         "ping": gunicorn("bench.apps.ping:app", ports["ping"], args.workers, env, workdir / "ping.log"),
         "app": gunicorn("run:app", ports["app"], args.workers, env, workdir / "app.log"),
         "fab": gunicorn("bench.apps.plain_fab:app", ports["fab"], args.workers, env, workdir / "fab.log"),
     }
+    if flat_url:
+        (workdir / "flat").mkdir()
+        servers["flat"] = gunicorn("run:app", ports["flat"], args.workers,
+                                   {**env, "DATABASE_URL": flat_url, "SATUPINTU_INSTANCE": str(workdir / "flat")},
+                                   workdir / "flat.log")
     try:
         base = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
         wait_up(base["ping"] + "/ping")
         wait_up(base["app"] + "/healthz")
         wait_up(base["fab"] + "/api/v1/_openapi")
+        if flat_url:
+            wait_up(base["flat"] + "/healthz")
         from sqlalchemy import create_engine, text
 
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            one = connection.scalar(text(
-                "SELECT max(a.id) FROM application a JOIN agency g ON g.id = a.agency_id WHERE g.key = 'bmkg'"))
-            rows = connection.scalar(text("SELECT count(*) FROM application"))
-        engine.dispose()
-        staff = {"Authorization": f"Bearer {jwt(base['app'], 'bmkg_bendahara', DEMO_PASSWORD)}"}
+        def newest_bmkg(database_url: str) -> tuple[int, int]:
+            engine = create_engine(database_url)
+            with engine.connect() as connection:
+                newest = connection.scalar(text(
+                    "SELECT max(a.id) FROM application a JOIN agency g ON g.id = a.agency_id WHERE g.key = 'bmkg'"))
+                count = connection.scalar(text("SELECT count(*) FROM application"))
+            engine.dispose()
+            return newest, count
+
+        one, rows = newest_bmkg(url)
         fab = {"Authorization": f"Bearer {jwt(base['fab'], 'admin', DEMO_PASSWORD)}"}
-        cookie = {"Cookie": staff_cookie(base["app"], "bmkg_bendahara", DEMO_PASSWORD)}
+
+        def satupintu_cases(server: str, newest: int, suffix: str = "", key: str = "") -> list:
+            staff = {"Authorization": f"Bearer {jwt(base[server], 'bmkg_bendahara', DEMO_PASSWORD)}"}
+            cookie = {"Cookie": staff_cookie(base[server], "bmkg_bendahara", DEMO_PASSWORD)}
+            return [
+                ("GET /api/v1/application/<id> (staff JWT)" + suffix, base[server] + f"/api/v1/application/{newest}",
+                 staff, "show" + key),
+                ("GET /api/v1/application/?page_size=25" + suffix, base[server] + "/api/v1/application/?page_size=25",
+                 staff, "list" + key),
+                ("back office Perlu Tindakan Saya (HTML)" + suffix, base[server] + "/backoffice/antrean/", cookie,
+                 "queue" + key),
+                ("portal home (anonymous)" + suffix, base[server] + "/portal/", {}, "home" + key),
+            ]
+
+        show, listing, queue, home = satupintu_cases("app", one)
         cases = [
-            ("GET /api/v1/application/<id> (staff JWT)", base["app"] + f"/api/v1/application/{one}", staff, "show"),
-            ("plain FAB ModelRestApi show", base["fab"] + f"/api/v1/application/{one}", fab, "fab_show"),
-            ("GET /api/v1/application/?page_size=25", base["app"] + "/api/v1/application/?page_size=25", staff, "list"),
-            ("plain FAB list, 25 rows", base["fab"] + "/api/v1/application/?q=(page_size:25)", fab, "fab_list"),
-            ("back office Perlu Tindakan Saya (HTML)", base["app"] + "/backoffice/antrean/", cookie, "queue"),
-            ("portal home (anonymous)", base["app"] + "/portal/", {}, "home"),
+            show, ("plain FAB ModelRestApi show", base["fab"] + f"/api/v1/application/{one}", fab, "fab_show"),
+            listing, ("plain FAB list, 25 rows", base["fab"] + "/api/v1/application/?q=(page_size:25)", fab, "fab_list"),
+            queue, home,
         ]
+        if flat_url:
+            flat_one, flat_rows = newest_bmkg(flat_url)
+            cases += satupintu_cases("flat", flat_one, f" — {flat_rows} applications", "@flat")
         for _label, target, headers, _key in cases:     # warm every worker, and check the answers
             for _ in range(4):
                 status = requests.get(target, headers=headers, allow_redirects=False).status_code
@@ -223,10 +261,22 @@ def main() -> int:
         print("|---|---:|---:|---:|---:|---:|---:|")
         anchors = {"show": "fab_show", "list": "fab_list", "queue": "fab_list", "home": "fab_show"}
         for key, (label, r) in results.items():
+            if key.endswith("@flat"):
+                continue
             anchor = results.get(anchors.get(key, ""), (None, None))[1]
             versus = f"{(r['rps'] / r['l0']) / (anchor['rps'] / anchor['l0']):.1f}×" if anchor else "—"
             print(f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
                   f"{r['rps'] / r['l0']:.3f}× ({r['l0']:.0f}) | {versus} | {r['errors']} |")
+        if flat_url:
+            print(f"\nFlat as data grows: each page's ratio to L0 with {rows} applications divided by the same "
+                  f"with {flat_rows} (goal ≥ 0.8)\n")
+            print("| page | × L0, big | × L0, small | big / small |")
+            print("|---|---:|---:|---:|")
+            for key in ("show", "list", "queue", "home"):
+                label, big = results[key]
+                small = results[key + "@flat"][1]
+                big_ratio, small_ratio = big["rps"] / big["l0"], small["rps"] / small["l0"]
+                print(f"| {label} | {big_ratio:.3f}× | {small_ratio:.3f}× | {big_ratio / small_ratio:.2f} |")
         print("\npeak worker memory (VmHWM): " + ", ".join(
             f"{name} {peak_memory_mb(server):.0f} MB" for name, server in servers.items()))
         if args.transitions:

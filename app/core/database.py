@@ -52,7 +52,13 @@ def install_read_only_commit(app: Flask, db) -> None:
             return
         connections = [c for c, *_ in getattr(transaction, "_connections", {}).values()]
         if connections and not any(c.info.get(WROTE) for c in connections):
-            session.commit()
+            # the session is closed next, which keeps loaded attributes on the detached objects; a
+            # commit would expire them, so it must not (code may read an object after its context)
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
 
 
 @functools.cache

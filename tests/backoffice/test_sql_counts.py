@@ -264,6 +264,11 @@ def test_a_read_only_request_keeps_its_prepared_plans_and_a_write_is_still_rolle
             prepared = db.session.execute(text(
                 "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%kinds.k%'")).all()
         assert prepared, "the show's statement was not kept prepared"
+        from models import Application
+
+        with app.app_context():
+            read = db.session.get(Application, bmkg_submitted[0])
+        assert read.state == "terkirim"     # loaded attributes stay readable after the context, as with a rollback
 
         ends.clear()
         with app.app_context():     # a write that nobody commits
