@@ -137,9 +137,6 @@ class CreateApplicationCommand(Command):
                            rules_version_id=application.rules_version_id)
         session.add(event)
         session.flush()
-        if slot is not None:
-            # the wizard's "Pilih Jadwal": the seat is taken here, with the application, or neither is stored
-            book_at_submission(application, self.actor, slot, self.now, field=SLOT_FIELD)
         attach_files(application, requirements, purpose="requirement", store=self.store,
                      actor=self.actor, event=event)
         if asset is not None and asset.photo_file_id:
@@ -163,6 +160,10 @@ class CreateApplicationCommand(Command):
                                                          step=event.timeline_label, step_at=event.created_at),
                                 audit_event_id=event.id)
             session.flush()
+        if slot is not None:
+            # the wizard's "Pilih Jadwal": the seat is taken last, in this transaction (the application
+            # and the booking are stored together or not at all; the seat's row is held the shortest)
+            book_at_submission(application, self.actor, slot, self.now, field=SLOT_FIELD)
         return application
 
     def _section(self, mode: str, specs: list[dict], values: dict, prefix: str, errors: dict,
