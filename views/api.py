@@ -74,6 +74,10 @@ class CreateApplicationSchema(Schema):
     location = fields.Dict(keys=fields.String(), allow_none=True)
     asset_id = StrictInteger(allow_none=True)
     declaration = fields.Raw(allow_none=True)
+    slot_id = StrictInteger(allow_none=True, metadata={
+        "description": "A free slot of the service's resource (services with `booking`), booked with the application "
+                       "in one transaction; required when the rules say `booking.wizard: required`. Refused "
+                       "(422, `field_errors.slot_id`) when it is not open, past, full or taken meanwhile"})
 
 
 class TransitionSchema(Schema):
@@ -276,7 +280,7 @@ class ApplicationApi(ContractErrors, BaseApi):
             request_kind=body.get("request_kind"), cart=body.get("cart"),
             company=body.get("company"), location=body.get("location"),
             asset_id=body.get("asset_id"), declaration=_truthy(body.get("declaration")),
-            files=files).run()
+            files=files, slot_id=body.get("slot_id")).run()
         if run_auto_steps(application.id):   # the initial state's automatic steps (issue 13, item 4)
             application = db.session.get(Application, application.id, populate_existing=True)
         return self.response(201, result=application_detail(application, _events(application)))

@@ -2,8 +2,9 @@
 
 Staff of a role the resource names (``managed_by``) offer slots: a time range inside the opening
 hours of one day, or whole open days, in the agency's zone; slots of one resource never overlap.
-The customer picks a free slot for their application while it is in one of the booking's
-``pick_in`` states. A slot holds at most ``capacity`` bookings, enforced by the database (models/
+The customer picks a free slot in the apply wizard (booked by CreateApplicationCommand, in the
+transaction that creates the application; ``booking.wizard`` says whether it is required) or later
+for their application while it is in one of the booking's ``pick_in`` states. A slot holds at most ``capacity`` bookings, enforced by the database (models/
 booking.py): each booking takes a free seat number in a SAVEPOINT; when another transaction took the
 seat first, the unique constraint refuses it (PostgreSQL waits for that transaction, then raises)
 and the next seat is tried; when none is left the customer is told so. Ending an application
@@ -29,6 +30,8 @@ from models.base import utcnow
 from models.booking import Booking, ResourceSlot
 
 TAKEN_MESSAGE = N_("Slot ini baru saja dipesan pemohon lain; pilih slot lain.")
+UNAVAILABLE_MESSAGE = N_("Jadwal yang dipilih tidak tersedia.")
+FULL_MESSAGE = N_("Jadwal yang dipilih sudah penuh; pilih jadwal lain.")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RELEASING_KINDS = ("final_rejected", "final_cancelled")
 
@@ -96,18 +99,47 @@ def has_active_booking(application_id: int) -> bool:
                                                         Booking.seat.is_not(None)))))
 
 
+def open_slots(agency_id: int, spec, now: datetime | None = None) -> list[ResourceSlot]:
+    """The open, future slots of the booking ``spec``'s resource and unit at the agency, full ones
+    included (the wizard shows them, not selectable), earliest first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(ResourceSlot).where(ResourceSlot.agency_id == agency_id,
+                                   ResourceSlot.resource_key == spec.resource, ResourceSlot.status == "open",
+                                   ResourceSlot.whole_days.is_(spec.unit == "day"), ResourceSlot.starts_at > now)
+        .options(joinedload(ResourceSlot.bookings)).order_by(ResourceSlot.starts_at)).unique().all())
+
+
 def free_slots(application: Application, now: datetime | None = None) -> list[ResourceSlot]:
     """The open, future slots of the application's resource with a free seat, of its unit."""
     spec = booking_spec(application)
     if spec is None:
         return []
-    now = now or utcnow()
-    slots = db.session.scalars(
-        select(ResourceSlot).where(ResourceSlot.agency_id == application.agency_id,
-                                   ResourceSlot.resource_key == spec.resource, ResourceSlot.status == "open",
-                                   ResourceSlot.whole_days.is_(spec.unit == "day"), ResourceSlot.starts_at > now)
-        .options(joinedload(ResourceSlot.bookings)).order_by(ResourceSlot.starts_at)).unique().all()
-    return [slot for slot in slots if slot.free_seats > 0]
+    return [slot for slot in open_slots(application.agency_id, spec, now) if slot.free_seats > 0]
+
+
+def wizard_booking(rules, service_key: str) -> str:
+    """How the apply wizard asks for the service's slot: ``required``, ``optional`` or ``none``
+    (``booking.wizard``; by default optional when the customer may pick in the initial state)."""
+    spec = rules.service(service_key).booking
+    if spec is None:
+        return "none"
+    if spec.wizard:
+        return spec.wizard
+    initial = rules.workflow_for(service_key).initial
+    return "optional" if not spec.pick_in or initial in spec.pick_in else "none"
+
+
+def slot_problem(slot: ResourceSlot | None, agency_id: int, spec, now: datetime) -> str | None:
+    """Why ``slot`` cannot be booked for an application of ``agency_id`` with booking ``spec``
+    (untranslated, N_), or None: another agency's, resource's or unit's slot, a withdrawn or past
+    one, or one that does not exist all read "not available"; a full one says so."""
+    if (slot is None or slot.agency_id != agency_id or slot.resource_key != spec.resource
+            or slot.whole_days != (spec.unit == "day") or slot.status != "open" or slot.starts_at <= now):
+        return UNAVAILABLE_MESSAGE
+    if slot.free_seats <= 0:
+        return FULL_MESSAGE
+    return None
 
 
 # ---------------------------------------------------------------- staff: offering slots
@@ -246,26 +278,42 @@ class BookSlotCommand(Command):
         if application.state not in pick_states(application):
             raise ForbiddenError(N_("Jadwal tidak dapat dipilih pada status permohonan saat ini."))
         slot = session.get(ResourceSlot, self.slot_id)
-        if (slot is None or slot.agency_id != application.agency_id or slot.resource_key != spec.resource
-                or slot.whole_days != (spec.unit == "day")):
-            raise ValidationError(details={"field_errors": {"slot": translate(N_("Jadwal yang dipilih tidak tersedia."))}})
-        if slot.status != "open" or slot.starts_at <= self.now:
-            raise ValidationError(details={"field_errors": {"slot": translate(N_("Jadwal yang dipilih tidak tersedia."))}})
+        problem = slot_problem(slot, application.agency_id, spec, self.now)
+        if problem == UNAVAILABLE_MESSAGE:
+            raise ValidationError(details={"field_errors": {"slot": translate(problem)}})
         current = active_booking(application)
         if current is not None and current.slot_id == slot.id:
             return current
         if current is not None:
             release(current, self.now)
             session.flush()
-        booking = take_seat(slot, application, self.now)
-        session.add(AuditEvent(application_id=application.id, actor_id=self.actor.id, actor_roles=["customer"],
-                               action="booking", action_label=translate(N_("Pilih jadwal")),
-                               timeline_label=translate(N_("Jadwal dipilih")), from_state=application.state,
-                               to_state=application.state, note="",
-                               values={"booking": {"slot_id": slot.id, "resource": slot.resource_key,
-                                                   "start": slot.starts_at.isoformat(), "end": slot.ends_at.isoformat()}},
-                               rules_version_id=application.rules_version_id, created_at=self.now))
+        booking = take_seat(slot, application, self.now)   # a full slot: the seats say so (TAKEN_MESSAGE)
+        record_booking(application, self.actor, slot, self.now)
         return booking
+
+
+def record_booking(application: Application, actor: User, slot: ResourceSlot, now: datetime) -> None:
+    """The audit event of a pick (the timeline's "Jadwal dipilih")."""
+    db.session.add(AuditEvent(application_id=application.id, actor_id=actor.id, actor_roles=["customer"],
+                              action="booking", action_label=translate(N_("Pilih jadwal")),
+                              timeline_label=translate(N_("Jadwal dipilih")), from_state=application.state,
+                              to_state=application.state, note="",
+                              values={"booking": {"slot_id": slot.id, "resource": slot.resource_key,
+                                                  "start": slot.starts_at.isoformat(), "end": slot.ends_at.isoformat()}},
+                              rules_version_id=application.rules_version_id, created_at=now))
+
+
+def book_at_submission(application: Application, actor: User, slot: ResourceSlot, now: datetime,
+                       field: str = "slot_id") -> Booking:
+    """The seat of the slot chosen in the apply wizard, taken in the transaction that creates the
+    application (CreateApplicationCommand): when another customer took the last seat meanwhile it
+    is a field error on ``field``, and the caller's rollback leaves no application behind."""
+    try:
+        booking = take_seat(slot, application, now)
+    except ConflictError as error:
+        raise ValidationError(details={"field_errors": {field: translate(TAKEN_MESSAGE)}}) from error
+    record_booking(application, actor, slot, now)
+    return booking
 
 
 def take_seat(slot: ResourceSlot, application: Application, now: datetime) -> Booking:

@@ -250,6 +250,7 @@ class WizardForm:
     declaration: bool = False
     library: dict = None
     group_grown: str | None = None   # the group a "Tambah baris" just grew (no extra blank row then)
+    slot_id: str = ""                # the slot chosen on the step "Pilih Jadwal" (services with booking)
 
     @classmethod
     def from_request(cls, spec: dict) -> "WizardForm":
@@ -267,7 +268,7 @@ class WizardForm:
             else:
                 fields[f["key"]] = form.get(f"f.{f['key']}", "")
         return cls(request_kind=form.get("request_kind", ""), asset_id=form.get("asset_id", ""),
-                   fields=fields,
+                   slot_id=form.get("slot_id", "").strip(), fields=fields,
                    company={f["key"]: form.get(f"company.{f['key']}", "") for f in COMPANY_FIELDS},
                    location=location, declaration=bool(form.get("declaration")),
                    library={d["key"]: form.get(f"lib.{d['key']}", "") for d in spec.get("documents", [])})
@@ -275,14 +276,23 @@ class WizardForm:
     @classmethod
     def from_draft(cls, data: dict) -> "WizardForm":
         return cls(request_kind=data.get("request_kind", ""), asset_id=str(data.get("asset_id") or ""),
-                   fields=dict(data.get("fields") or {}), company=dict(data.get("company") or {}),
+                   slot_id=str(data.get("slot_id") or ""), fields=dict(data.get("fields") or {}), company=dict(data.get("company") or {}),
                    location=dict(data.get("location") or {}), declaration=bool(data.get("declaration")),
                    library=dict(data.get("library") or {}))
 
     def to_draft(self) -> dict:
-        return {"request_kind": self.request_kind, "asset_id": self.asset_id, "fields": self.fields,
+        return {"request_kind": self.request_kind, "asset_id": self.asset_id, "slot_id": self.slot_id,
+                "fields": self.fields,
                 "company": self.company, "location": self.location, "declaration": self.declaration,
                 "library": self.library}
+
+    def slot_for_command(self) -> int | None:
+        """The chosen slot's id; None when none was chosen. Raises ValueError on anything but an id."""
+        if not self.slot_id:
+            return None
+        if not self.slot_id.isdigit() or len(self.slot_id) > 18:
+            raise ValueError(self.slot_id)
+        return int(self.slot_id)
 
     def location_for_command(self) -> dict:
         location = {k: v for k, v in (self.location or {}).items() if k not in ("lat", "lng")}
@@ -450,10 +460,25 @@ def render_wizard(service, spec, rules: Rules, form: WizardForm, errors: dict | 
         assets=my_assets(asset_spec.get("kind")) if asset_spec else [], asset_spec=asset_spec,
         declaration=text_of(spec.get("declaration")) if spec.get("declaration") else "",
         text_of=text_of, tile_url=current_app.config.get("PORTAL_MAP_TILE_URL", ""),
-        has_draft=draft is not None, kept=kept,
+        has_draft=draft is not None, kept=kept, booking=wizard_booking_step(service, rules, form),
         group_rows={f["key"]: group_display_rows(f, (form.fields or {}).get(f["key"]), form.group_grown == f["key"])
                     for f in spec.get("fields") or [] if f.get("type") == "group"})
     return body, status
+
+
+def wizard_booking_step(service: ServiceType, rules: Rules, form: WizardForm) -> dict | None:
+    """The step "Pilih Jadwal" (services whose ``booking.wizard`` is required or optional): the
+    resource, its open future slots in the agency's zone (full ones shown, not selectable) and the
+    one chosen; None when the wizard has no such step."""
+    from app.commands.booking import open_slots, resource_spec, wizard_booking
+
+    mode = wizard_booking(rules, service.key)
+    if mode == "none":
+        return None
+    spec = rules.service(service.key).booking
+    resource = resource_spec(service.agency, spec.resource, rules)
+    return {"mode": mode, "unit": spec.unit, "label": text_of(resource.label) if resource is not None else spec.resource,
+            "slots": open_slots(service.agency_id, spec), "chosen": form.slot_id}
 
 
 @portal_apply.route("/ajukan/<service_key>", methods=["GET", "POST"])
@@ -493,8 +518,14 @@ def wizard(service_key: str):
     files = collect_uploads(visible_docs, errors, kept)
     for doc in missing_documents(spec, form.fields, set(files) | set(errors)):
         errors[doc["key"]] = _("Dokumen wajib diunggah.")
+    try:
+        slot_id = form.slot_for_command()
+    except ValueError:
+        slot_id = None
+        errors["slot_id"] = _("Jadwal yang dipilih tidak tersedia.")
     if errors:
         errors.update({k: v for k, v in precheck(spec, form).items() if k not in errors})
+        errors.update({k: v for k, v in slot_precheck(service, rules, slot_id).items() if k not in errors})
     cart_lines, _display = cart_for(service, spec)
     try:
         asset_id = int(form.asset_id) if form.asset_id else None
@@ -506,7 +537,7 @@ def wizard(service_key: str):
         application = CreateApplicationCommand(
             current_user, service.key, fields=form.fields, request_kind=form.request_kind or None,
             cart=cart_lines, company=form.company, location=form.location_for_command(),
-            asset_id=asset_id, declaration=form.declaration, files=files).run()
+            asset_id=asset_id, declaration=form.declaration, files=files, slot_id=slot_id).run()
     except ValidationError as error:
         field_errors = dict(error.details.get("field_errors") or {})
         if "location.coordinates" in field_errors:
@@ -561,6 +592,22 @@ def precheck(spec: dict, form: WizardForm) -> dict[str, str]:
     if spec.get("declaration") and not form.declaration:
         errors["declaration"] = _("Pernyataan wajib disetujui.")
     return errors
+
+
+def slot_precheck(service: ServiceType, rules: Rules, slot_id: int | None) -> dict[str, str]:
+    """The command's check of the slot chosen on "Pilih Jadwal", run with precheck."""
+    from app.commands.booking import slot_problem, wizard_booking
+    from app.core.errors import translate
+    from models import ResourceSlot
+
+    mode = wizard_booking(rules, service.key)
+    if mode == "none":
+        return {}
+    if slot_id is None:
+        return {"slot_id": _("Pilih salah satu jadwal.")} if mode == "required" else {}
+    problem = slot_problem(db.session.get(ResourceSlot, slot_id), service.agency_id,
+                           rules.service(service.key).booking, utcnow())
+    return {"slot_id": str(translate(problem))} if problem else {}
 
 
 def _reason(error: SatuPintuError) -> str:

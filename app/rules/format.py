@@ -1267,6 +1267,7 @@ class ParticipantGroup(Spec):
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BOOKING_UNITS = ("slot", "day")
+BOOKING_WIZARD = ("required", "optional", "none")
 HOURS_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]-(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 OpeningHours = Annotated[str, StringConstraints(pattern=HOURS_PATTERN),
                          Meta(expects=N_("rentang jam seperti 08:00-16:00"))]
@@ -1311,6 +1312,14 @@ class Booking(Spec):
     unit: Literal[BOOKING_UNITS] = _opt("slot (default): a time range within one day; day: whole days.")
     pick_in: StateNames | None = _opt("States in which the customer may pick or change the slot (default: the "
                                       "workflow's initial state).")
+    wizard: Literal[BOOKING_WIZARD] | None = _opt(
+        "The apply wizard's step 'Pilih Jadwal': required (a free slot must be chosen; it is booked when the "
+        "application is submitted, in the same transaction), optional (may be left empty and picked later on the "
+        "application page) or none (no step). Default: optional when the customer may pick in the workflow's "
+        "initial state, else none. — Langkah 'Pilih Jadwal' pada formulir pengajuan: required (wajib memilih slot "
+        "kosong, dipesan saat permohonan dikirim dalam transaksi yang sama), optional (boleh dikosongkan dan dipilih "
+        "nanti di halaman permohonan) atau none (tanpa langkah ini). Bawaan: optional bila pelanggan boleh memilih "
+        "pada status awal alur, selain itu none.")
 
     @model_validator(mode="before")
     @classmethod

@@ -95,3 +95,50 @@ def test_capacity_two_at_once_exactly_two_win(app, factories, signed_in, monday,
                          for customer, app_id in entries])
     assert sorted(status for status, _ in answers) == [201, 201] + [409] * (RACERS - 2), answers
     assert active_bookings(app, slot_id) == 2
+
+
+def test_customers_submitting_the_wizard_for_the_last_seat_exactly_one_application_is_stored(
+        app, factories, monday, slow_inserts):
+    """The seat is taken at submission, in the application's transaction: the winners' application and
+    booking are stored, every other customer gets the wizard back with the message on the slot field
+    and has no application at all."""
+    from app.extensions import db
+    from models import Application
+    from tests.conftest import sign_in
+
+    staff = factories.staff(AGENCY, "pengelola_aula")
+    [slot_id] = offer(app, staff[0], "aula", whole_days(monday, monday))
+    users = [factories.customer() for _ in range(RACERS)]
+    browsers = [sign_in(app.test_client(), user[0]) for user in users]
+    barrier = threading.Barrier(RACERS)
+    answers = [None] * RACERS
+
+    def worker(index):
+        with app.app_context():
+            barrier.wait()
+            try:
+                response = browsers[index].post("/portal/ajukan/sewa_aula_bayar", data={
+                    "action": "submit", "f.acara": "Rapat", "slot_id": str(slot_id)}, content_type="multipart/form-data")
+                answers[index] = (response.status_code, response.get_data(as_text=True))
+            except Exception as error:  # pragma: no cover - reported by the assertion below
+                answers[index] = (599, repr(error))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [302] + [422] * (RACERS - 1), [(s, b[:300]) for s, b in answers]
+    for status, body in answers:
+        if status == 422:
+            message = body.split('id="slot_id-error" role="alert">', 1)[1].split("</p>", 1)[0]
+            # overlapping the winner: the seat taken meanwhile; after its commit: the slot is full
+            assert message in (TAKEN, "Jadwal yang dipilih sudah penuh; pilih jadwal lain."), message
+    assert any(TAKEN in body for status, body in answers if status == 422)   # the race was real
+    assert active_bookings(app, slot_id) == 1
+    with app.app_context():
+        stored = db.session.scalar(select(func.count(Application.id)).where(
+            Application.customer_id.in_([user[0] for user in users])))
+        db.session.remove()
+    assert stored == 1

@@ -1,6 +1,8 @@
 """Rules check of resources and a service's booking: each mistake reported at its file:line."""
 from __future__ import annotations
 
+import pytest
+
 from app.rules.loader import check_rules
 from tests.rules.test_loader import VALID_RULES, line_of, messages, write_rules
 
@@ -77,3 +79,25 @@ def test_unit_is_slot_or_day(tmp_path):
     text = booking_rules(booking="    booking: {resource: aula, unit: week}\n")
     path, out = check(tmp_path, text)
     assert f"{path}:{line_of(text, 'unit: week')}" in out and "week" in out
+
+
+def test_wizard_is_required_optional_or_none(tmp_path):
+    text = booking_rules(booking="    booking: {resource: aula, wizard: sometimes}\n")
+    path, out = check(tmp_path, text)
+    assert f"{path}:{line_of(text, 'wizard: sometimes')}" in out and "sometimes" in out
+
+
+@pytest.mark.parametrize("booking, expected", [
+    ("{resource: aula}", "optional"),                                 # picked in the initial state
+    ("{resource: aula, pick_in: [draf, terkirim]}", "optional"),
+    ("{resource: aula, pick_in: [terkirim]}", "none"),                # picked only after sending
+    ("{resource: aula, pick_in: [terkirim], wizard: required}", "required"),
+    ("{resource: aula, wizard: none}", "none"),
+])
+def test_the_wizard_step_follows_the_booking_declaration(tmp_path, booking, expected):
+    from app.commands.booking import wizard_booking
+
+    path = write_rules(tmp_path, booking_rules(booking=f"    booking: {booking}\n"))
+    rules, problems = check_rules(path)
+    assert problems == [], messages(problems)
+    assert wizard_booking(rules, "uji_tera") == expected

@@ -19,16 +19,18 @@ from app.storage.files import FileStore
 from app.commands.rules.state import rules_state
 from app.security.roles import CUSTOMER_ROLE
 from app.commands.application.sla_clock import SlaClock
+from app.commands.booking import book_at_submission, slot_problem, wizard_booking
 from app.workflow.fields import FieldContext, jsonable, local_today, validate_fields
 from app.workflow.numbering import receipt_numbering
 from models import (Application, Asset, AuditEvent, CartLine, CatalogueItem, CustomerProfile,
-                    ServiceType, User)
+                    ResourceSlot, ServiceType, User)
 from app.core.formatting import as_utc
 from app.commands.base import Command
 from models.base import utcnow
 
 # stored as written (the audit record); shown through the catalogs (app.core.errors.translate)
 CREATED_LABEL = N_("Permohonan dibuat")
+SLOT_FIELD = "slot_id"   # the slot chosen in the wizard: the form's and the API's field, its errors' key
 
 COMPANY_FIELDS = [
     {"key": "nib", "label": "NIB", "type": "text", "max_length": 13},
@@ -63,7 +65,7 @@ class CreateApplicationCommand(Command):
                  request_kind: str | None = None, cart: list[dict] | None = None,
                  company: dict | None = None, location: dict | None = None,
                  asset_id: int | None = None, declaration: bool = False,
-                 files: dict | None = None, now: datetime | None = None):
+                 files: dict | None = None, slot_id: int | None = None, now: datetime | None = None):
         self.actor = actor
         self.service_key = service_key
         self.fields = dict(fields or {})
@@ -74,6 +76,7 @@ class CreateApplicationCommand(Command):
         self.asset_id = asset_id
         self.declaration = bool(declaration)
         self.files = dict(files or {})
+        self.slot_id = slot_id
         self.now = as_utc(now) if now else utcnow()
         self.store = FileStore.current()
 
@@ -109,6 +112,7 @@ class CreateApplicationCommand(Command):
         if spec.get("declaration") and not self.declaration:
             errors["declaration"] = translate(N_("Pernyataan wajib disetujui."))
         lines = self._cart_lines(service, spec, errors)
+        slot = self._slot(service, rules, spec, errors)
         requirements, _, upload_errors = classify_uploads(self.files, spec, [])
         errors.update(upload_errors)
         if errors:
@@ -156,6 +160,10 @@ class CreateApplicationCommand(Command):
                                                          step=event.timeline_label, step_at=event.created_at),
                                 audit_event_id=event.id)
             session.flush()
+        if slot is not None:
+            # the wizard's "Pilih Jadwal": the seat is taken last, in this transaction (the application
+            # and the booking are stored together or not at all; the seat's row is held the shortest)
+            book_at_submission(application, self.actor, slot, self.now, field=SLOT_FIELD)
         return application
 
     def _section(self, mode: str, specs: list[dict], values: dict, prefix: str, errors: dict,
@@ -166,6 +174,24 @@ class CreateApplicationCommand(Command):
         cleaned, section_errors = validate_fields(field_specs, values, {})
         errors.update({f"{prefix}.{k}": v for k, v in section_errors.items()})
         return cleaned
+
+    def _slot(self, service: ServiceType, rules, spec, errors: dict) -> ResourceSlot | None:
+        """The slot chosen in the wizard (``slot_id``), checked; None when none was chosen. The
+        service's ``booking.wizard`` says whether one must be (required) or may be chosen."""
+        mode = wizard_booking(rules, service.key)
+        if self.slot_id is None:
+            if mode == "required":
+                errors[SLOT_FIELD] = translate(N_("Pilih salah satu jadwal."))
+            return None
+        if mode == "none":
+            errors[SLOT_FIELD] = translate(N_("Jadwal layanan ini tidak dipilih saat pengajuan."))
+            return None
+        slot = db.session.get(ResourceSlot, self.slot_id)
+        problem = slot_problem(slot, service.agency_id, spec.booking, self.now)
+        if problem is not None:
+            errors[SLOT_FIELD] = translate(problem)
+            return None
+        return slot
 
     def _asset(self, spec: dict, errors: dict) -> Asset | None:
         asset_spec = spec.get("asset")
