@@ -21,9 +21,10 @@ from wtforms import PasswordField, validators
 
 from app.extensions import db
 from app.core.formatting import format_datetime
-from app.documents.signing import (MAX_PKCS12_BYTES, PASSPHRASE_MIN_LENGTH, SigningError, certificates_of,
+from app.documents.signing import (MAX_PKCS12_BYTES, SigningError, certificates_of,
                          change_passphrase, check_new_passphrase, current_certificate, enrol, fingerprint_text,
                          import_pkcs12, last_revocation, load_certificate, readable_name, revoke)
+from app.security.passwords import PASSPHRASE_MIN_LENGTH
 from models import Signatory
 
 REQUIRED = _l("Wajib diisi.")
