@@ -94,6 +94,8 @@ class ProfileUserDBModelView(UserDBModelView):
     """Flask-AppBuilder's user view, whose own-profile page also holds the signing section."""
 
     class_permission_name = "UserDBModelView"   # the permissions staff roles already hold
+    # "Aktif", not Flask-AppBuilder's question "Is Active?" ("Aktif?") beside a "Ya"/"Tidak"
+    label_columns = {**UserDBModelView.label_columns, "active": _l("Aktif")}
     method_permission_name = {"userinfo": "userinfo", "signing_enrol": "userinfo",
                               "signing_passphrase": "userinfo", "signing_import": "userinfo",
                               "signing_revoke": "userinfo"}
