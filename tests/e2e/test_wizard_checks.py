@@ -114,6 +114,9 @@ def test_discarding_a_draft_asks_first(page, app, factories):
     page.click("a:has-text('Batal')")                 # cancelling keeps it
     page.wait_for_load_state()
     assert "/portal/ajukan/kaltim_sipa" in page.url and drafts() == 1
+    # a cross-site POST (no CSRF token) with the confirmation is refused and deletes nothing
+    forged = page.request.post("/portal/ajukan/kaltim_sipa/draf/hapus", form={"konfirmasi": "1"})
+    assert forged.status == 400 and drafts() == 1
     page.click("#delete-draft")
     page.click("#confirm-delete-draft")
     page.wait_for_load_state()
