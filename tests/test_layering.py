@@ -220,3 +220,12 @@ def test_no_cycle_between_the_rules_format_the_engine_and_models():
     outside = _outside(reached, ("models", "app.core", "app.rules", "app.workflow"))
     assert not outside, "\n".join(outside)
     assert not [m for m in reachable(within("app.workflow")) if m.startswith("models")]
+
+
+def test_documents_and_security_do_not_reach_into_the_portal():
+    """The portal is a top layer like the views: documents (signing keys) and web security share
+    what they need with it from below (e.g. ``app/security/passwords.py``), never by importing it."""
+    graph = imports()
+    found = sorted(f"{module} -> {target}" for module in within("app.documents", "app.security")
+                   for target in graph[module] if target.startswith("app.portal"))
+    assert not found, "\n".join(found)

@@ -24,6 +24,10 @@ def register(appbuilder: AppBuilder, app: Flask) -> None:
         appbuilder.add_view(view, name, label=label, icon=icon, category="Konfigurasi",
                             category_label=_("Konfigurasi"))
     # --- registrations of later modules go below this line (one call each) ---
+    from views.show_values import init_show_values
+    init_show_values(app)  # Ya/Tidak, "-" and joined lists on Flask-AppBuilder's list and show screens
+    from views.home import init_favicon
+    init_favicon(app)  # /favicon.ico, our own icon, linked from every layout
     from views.backoffice import register as register_backoffice
     register_backoffice(appbuilder)  # staff back office (issue 4)
     from app.portal import init_portal

@@ -21,9 +21,10 @@ from wtforms import PasswordField, validators
 
 from app.extensions import db
 from app.core.formatting import format_datetime
-from app.documents.signing import (MAX_PKCS12_BYTES, PASSPHRASE_MIN_LENGTH, SigningError, certificates_of,
+from app.documents.signing import (MAX_PKCS12_BYTES, SigningError, certificates_of,
                          change_passphrase, check_new_passphrase, current_certificate, enrol, fingerprint_text,
                          import_pkcs12, last_revocation, load_certificate, readable_name, revoke)
+from app.security.passwords import PASSPHRASE_MIN_LENGTH
 from models import Signatory
 
 REQUIRED = _l("Wajib diisi.")
@@ -93,6 +94,8 @@ class ProfileUserDBModelView(UserDBModelView):
     """Flask-AppBuilder's user view, whose own-profile page also holds the signing section."""
 
     class_permission_name = "UserDBModelView"   # the permissions staff roles already hold
+    # "Aktif", not Flask-AppBuilder's question "Is Active?" ("Aktif?") beside a "Ya"/"Tidak"
+    label_columns = {**UserDBModelView.label_columns, "active": _l("Aktif")}
     method_permission_name = {"userinfo": "userinfo", "signing_enrol": "userinfo",
                               "signing_passphrase": "userinfo", "signing_import": "userinfo",
                               "signing_revoke": "userinfo"}

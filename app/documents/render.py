@@ -24,10 +24,13 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVu Sans"
 # Inserted before the template's own styles: the bundled font (Indonesian text, the rupiah sign,
 # dashes and quotes render the same everywhere) and a readable default the template may override.
+# ``verify-url``: an element holding only an address may break anywhere (xhtml2pdf breaks lines at
+# spaces only, so a long PORTAL_BASE_URL would run over the next column).
 FONT_CSS = f"""<style>
 @font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(FONTS_DIR / 'DejaVuSans.ttf').as_posix()}"); }}
 @font-face {{ font-family: "{FONT_FAMILY}"; src: url("{(FONTS_DIR / 'DejaVuSans-Bold.ttf').as_posix()}"); font-weight: bold; }}
 body {{ font-family: "{FONT_FAMILY}"; }}
+.verify-url {{ -pdf-word-wrap: CJK; }}
 </style>
 """
 

@@ -32,12 +32,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.security.log import (SIGNING_ENROLLED, SIGNING_IMPORTED, SIGNING_LINKED, SIGNING_PASSPHRASE,
                                SIGNING_REVOKED, record_in_session)
+from app.security.passwords import PASSPHRASE_MIN_LENGTH, passphrase_problem
 from models import Agency, AgencyCertificateAuthority, Signatory, SignatoryCertificate
 from models.base import utcnow
 
 CA_VALIDITY = timedelta(days=20 * 365)
 CERTIFICATE_VALIDITY = timedelta(days=2 * 365)
-PASSPHRASE_MIN_LENGTH = 12
 MAX_PKCS12_BYTES = 64 * 1024
 
 
@@ -178,27 +178,6 @@ def _issue(signatory: Signatory, public_key) -> x509.Certificate:
 
 
 # --- passphrases -----------------------------------------------------------------------------
-def passphrase_problem(passphrase: str, *, username: str = "", name: str = "") -> str | None:
-    """The Indonesian reason ``passphrase`` is too weak for a signing key, or None."""
-    from app.portal.forms import COMMON_PASSWORD_BASES, COMMON_PASSWORDS
-
-    if len(passphrase) < PASSPHRASE_MIN_LENGTH:
-        return _("Passphrase minimal %(count)d karakter.", count=PASSPHRASE_MIN_LENGTH)
-    lowered = passphrase.lower()
-    letters = "".join(ch for ch in lowered if ch.isalpha())
-    for value in (username, name):
-        value = (value or "").strip().lower()
-        if len(value) >= 4 and (value in lowered or lowered in value):
-            return _("Passphrase tidak boleh memuat nama pengguna atau nama Anda.")
-    remaining = letters   # "passwordpassword1", "Rahasia-Admin-2024": only common words with digits around
-    for base in sorted(COMMON_PASSWORD_BASES, key=len, reverse=True):
-        if len(base) >= 4:
-            remaining = remaining.replace(base, "")
-    if lowered in COMMON_PASSWORDS or len(remaining) < 4 or len(set(lowered)) < 5:
-        return _("Passphrase terlalu umum dan mudah ditebak. Gunakan beberapa kata yang tidak umum.")
-    return None
-
-
 def check_new_passphrase(signatory: Signatory, passphrase: str, confirmation: str, *,
                          field: str = "passphrase") -> None:
     from models import User

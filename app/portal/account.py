@@ -20,10 +20,11 @@ from app.portal.auth import is_customer, login_required_customer, safe_next
 from app.portal.captcha import captcha_enabled, check_captcha, new_challenge
 from app.portal.forms import (COMPANY_TYPES, INSTITUTION_TYPES, ChangePasswordForm, ForgotPasswordForm,
                               LoginForm, ProfileForm, RegisterForm, ResendForm, ResetPasswordForm,
-                              VerifyEmailForm, password_problem)
+                              VerifyEmailForm)
 from app.security.login_limits import login_limits, note_failed_login
 from app.security.roles import CUSTOMER_ROLE
 from app.security.log import LOGIN_FAILED, record_security_event
+from app.security.passwords import password_problem
 from app.security.sessions import revoke_sessions
 from app.workflow.fields import FieldValueError, clean_email, clean_nik, clean_npwp, clean_phone
 from models.activity import OutboxMessage

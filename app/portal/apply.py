@@ -632,14 +632,23 @@ def _with_files_note(errors: dict, kept_files: bool = False) -> dict:
     return errors
 
 
-@portal_apply.route("/ajukan/<service_key>/draf/hapus", methods=["POST"])
+@portal_apply.route("/ajukan/<service_key>/draf/hapus", methods=["GET", "POST"])
 @login_required_customer
 def delete_draft(service_key: str):
+    """Discarding a draft asks first, without JavaScript: GET (or a POST without ``konfirmasi``)
+    shows what would be lost; only the confirmation page's POST (``konfirmasi=1``, CSRF-checked
+    like every portal POST) deletes the draft and its kept files."""
     draft = _draft(service_key)
-    if draft is not None:
+    if draft is None:
+        flash(_("Tidak ada draf untuk layanan ini."), "info")
+        return redirect(url_for("portal_apply.drafts"))
+    if request.method == "POST" and request.form.get("konfirmasi") == "1":
         discard_draft(draft)
-    flash(_("Draf dihapus."), "info")
-    return redirect(url_for("portal_apply.wizard", service_key=service_key))
+        flash(_("Draf dihapus."), "info")
+        return redirect(url_for("portal_apply.wizard", service_key=service_key))
+    service = db.session.scalar(select(ServiceType).where(ServiceType.key == service_key))
+    return render_template("portal/apply/draft_delete.html", draft=draft, service=service,
+                           service_key=service_key, files=sorted(f.original_name for f in draft_files(draft).values()))
 
 
 @portal_apply.route("/ajukan/<service_key>/templat/<doc_key>")

@@ -2,8 +2,6 @@
 each problem is attached to the field that caused it."""
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, PasswordField, RadioField,
@@ -28,42 +26,6 @@ INSTITUTION_TYPES = [("", _l("— Pilih —")),
                      ("tni_polri", _l("TNI / Polri")),
                      ("lsm", _l("LSM / Organisasi Kemasyarakatan")),
                      ("lainnya", _l("Lainnya"))]
-
-# Weak bases: a password that is one of these with digits or symbols around it is refused.
-COMMON_PASSWORD_BASES = frozenset("""
-password passw0rd pass sandi katasandi rahasia admin administrator user pengguna qwerty qwertyuiop
-asdfgh asdfghjkl zxcvbn abc abcd abcdef abcdefg abcdefgh iloveyou sayang sayangku cinta cintaku
-bismillah alhamdulillah indonesia merdeka jakarta bandung surabaya welcome letmein monkey dragon
-master football sunshine princess baseball superman batman trustno1 login masuk selamat rahasia
-ptsp satupintu test testing percobaan default changeme
-""".split())
-COMMON_PASSWORDS = frozenset("""
-12345678 123456789 1234567890 11111111 00000000 87654321 12341234 qwerty123 password1 password123
-abcd1234 1q2w3e4r 1qaz2wsx aa123456 iloveyou1 admin123 bismillah123 indonesia123
-""".split())
-
-
-def password_problem(password: str, *, personal: tuple[str, ...] = ()) -> str | None:
-    """The Indonesian reason ``password`` is too weak, or None."""
-    from flask_babel import gettext as _
-
-    if len(password) < 8:
-        return _("Kata sandi minimal 8 karakter.")
-    if not re.search(r"[A-Z]", password):
-        return _("Kata sandi harus berisi setidaknya satu huruf kapital (A–Z).")
-    if not re.search(r"[a-z]", password):
-        return _("Kata sandi harus berisi setidaknya satu huruf kecil (a–z).")
-    lowered = password.lower()
-    letters = re.sub(r"[\W\d_]", "", lowered)   # "Password123!" → "password", "qwerty123A" → "qwertya"
-    near_common = any(len(base) >= 5 and len(letters) - len(base) <= 2
-                      and (letters.startswith(base) or letters.endswith(base)) for base in COMMON_PASSWORD_BASES)
-    if lowered in COMMON_PASSWORDS or letters in COMMON_PASSWORD_BASES or near_common or len(set(lowered)) < 4:
-        return _("Kata sandi terlalu umum dan mudah ditebak. Gunakan gabungan kata yang tidak umum.")
-    for value in personal:
-        if value and len(value) >= 4 and value.lower() in lowered:
-            return _("Kata sandi tidak boleh memuat NIK, email atau nama pengguna Anda.")
-    return None
-
 
 class RegisterForm(FlaskForm):
     kind = RadioField(_l("Jenis akun"), choices=KIND_CHOICES, default="person",

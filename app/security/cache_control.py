@@ -12,8 +12,8 @@ from flask import Flask, Response, request
 
 NO_STORE = "no-store"
 # public data that is the same for everyone (the regions of Indonesia for the address pickers, the
-# rules format's JSON Schema)
-CACHEABLE_ENDPOINTS = frozenset({"portal.regions", "RulesSchemaApi.get_schema"})
+# rules format's JSON Schema, the site's icon at /favicon.ico)
+CACHEABLE_ENDPOINTS = frozenset({"portal.regions", "RulesSchemaApi.get_schema", "favicon"})
 
 
 def cacheable(endpoint: str | None) -> bool:

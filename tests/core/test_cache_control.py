@@ -93,3 +93,18 @@ def test_static_and_impersonal_public_data_may_be_cached(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert not _no_store(response), path
+
+
+def test_the_favicon_is_ours_cacheable_and_linked_from_every_layout(client, admin_client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"                   # an ICO file, served locally
+    assert not _no_store(response)
+    assert response.cache_control.public and response.cache_control.max_age >= 24 * 3600
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    for page in (client.get("/portal/"), client.get("/login/"), client.get("/verify/"),
+                 admin_client.get("/users/userinfo/")):
+        html = page.get_data(as_text=True)
+        assert '<link rel="icon" href="/favicon.ico"' in html, page.request.path
+        assert 'href="/static/favicon.svg" type="image/svg+xml"' in html, page.request.path

@@ -298,9 +298,23 @@ def test_deleting_the_draft_removes_its_kept_files(app, customer):
     response = client.post("/portal/ajukan/kaltim_sipb", data=form, content_type="multipart/form-data")
     assert response.status_code == 302
     assert _draft_rows(app, user_id)[0] and len(_draft_rows(app, user_id)[1]) == 5
-    assert "sudah diunggah: bukti_lahan.pdf" in client.get("/portal/ajukan/kaltim_sipb").get_data(as_text=True)
-    client.post("/portal/ajukan/kaltim_sipb/draf/hapus")
+    wizard = client.get("/portal/ajukan/kaltim_sipb").get_data(as_text=True)
+    assert "sudah diunggah: bukti_lahan.pdf" in wizard
+    # the wizard's link and a POST without the confirmation only ask: nothing is deleted yet
+    assert 'href="/portal/ajukan/kaltim_sipb/draf/hapus"' in wizard
+    for response in (client.get("/portal/ajukan/kaltim_sipb/draf/hapus"),
+                     client.post("/portal/ajukan/kaltim_sipb/draf/hapus"),
+                     client.post("/portal/ajukan/kaltim_sipb/draf/hapus", data={"konfirmasi": "0"})):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Hapus draf permohonan?" in page
+        assert "bukti_lahan.pdf" in page and 'name="konfirmasi" value="1"' in page
+        assert len(_draft_rows(app, user_id)[1]) == 5
+    response = client.post("/portal/ajukan/kaltim_sipb/draf/hapus", data={"konfirmasi": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portal/ajukan/kaltim_sipb")
     assert _draft_rows(app, user_id) == (False, {})
+    # nothing left to delete: back to the drafts list
+    response = client.get("/portal/ajukan/kaltim_sipb/draf/hapus")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portal/draf")
     assert (count(app, StoredFile), files_on_disk(app)) == before
 
 
