@@ -136,15 +136,20 @@ def app(tmp_path_factory, mailbox, live_port):
     yield application
 
 
-@pytest.fixture(scope="session")
-def live_server(app, live_port):
+def serve(app, port: int):
+    """Serve ``app`` on 127.0.0.1:``port`` in a thread for the fixture's life (yields its base URL)."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", live_port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{live_port}"
+    yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, live_port):
+    yield from serve(app, live_port)
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ offices book nothing. It overrides the e2e package's ``app``, ``live_port``, ``l
 ``factories`` for this folder only; the browser, mailbox and page fixtures are the package's."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.booking.conftest import BOOKING_RULES
-from tests.e2e.conftest import _free_port
+from tests.e2e.conftest import _free_port, serve
 
 
 @pytest.fixture(scope="session")
@@ -28,13 +26,7 @@ def app(tmp_path_factory, mailbox, live_port):
 
 @pytest.fixture(scope="session")
 def live_server(app, live_port):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", live_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{live_port}"
-    server.shutdown()
+    yield from serve(app, live_port)
 
 
 @pytest.fixture(scope="session")
