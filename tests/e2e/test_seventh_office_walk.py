@@ -241,7 +241,8 @@ def _walk(app, live, box, desk, tmp_path):
     officer.login("brida_verifikator", STRONG)
     _act(officer, app_id, "Proposal Lengkap", {"catatan_verifikasi": "Proposal dan jadwal lengkap."})
     page = official.page
-    page.goto("/backoffice/")
+    page.goto("/backoffice/antrean/")
+    assert page.locator(f"a[href$='/backoffice/permohonan/{app_id}']").count() >= 1, "on the official's queue"
     official.shot("kepala-perlu-tindakan")
     _act(official, app_id, "Setujui dan Tandatangani (TTE)", {"passphrase": PASSPHRASE})
     _drain(app)
