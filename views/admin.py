@@ -141,6 +141,7 @@ class AuditEventView(ModelView):
     base_filters = [["id", AuditScopeFilter, lambda: None]]
     base_order = ("id", "desc")
     list_title = _("Jejak Audit")
+    show_title = _("Detail Jejak Audit")
     list_columns = ["created_at", "application_id", "action_label", "from_state", "to_state", "actor", "note"]
     formatters_columns = {**DATE_FORMATS, "actor": lambda v: v or "Sistem", "from_state": _text}
     show_columns = ["created_at", "application_id", "action", "action_label", "from_state", "to_state",
@@ -154,6 +155,9 @@ class AuditEventView(ModelView):
 class AgencyView(ModelView):
     datamodel = SQLAInterface(Agency)
     list_title = _("Instansi")
+    show_title = _("Detail Instansi")
+    add_title = _("Tambah Instansi")
+    edit_title = _("Ubah Instansi")
     list_columns = ["code", "name", "phone", "email", "account_activation", "active"]
     show_columns = ["key", "code", "name", "short_name", "address", "phone", "email", "timezone",
                     "account_activation", "active"]
@@ -170,6 +174,7 @@ class ServiceTypeView(ModelView):
     datamodel = SQLAInterface(ServiceType)
     base_permissions = READ_ONLY
     list_title = _("Jenis Layanan")
+    show_title = _("Detail Jenis Layanan")
     list_columns = ["code", "name", "agency", "class_label", "workflow_key", "rules_version", "active"]
     show_columns = ["key", "code", "name", "agency", "class_label", "workflow_key", "rules_version", "active"]
     label_columns = {"code": _("Kode"), "name": _("Nama"), "agency": _("Instansi"), "class_label": _("Kelas"),
@@ -180,6 +185,9 @@ class ServiceTypeView(ModelView):
 class CatalogueItemView(ModelView):
     datamodel = SQLAInterface(CatalogueItem)
     list_title = _("Katalog & Tarif")
+    show_title = _("Detail Produk")
+    add_title = _("Tambah Produk")
+    edit_title = _("Ubah Produk")
     list_columns = ["service_type", "code", "name", "unit", "price", "active"]
     show_columns = ["service_type", "code", "name", "unit", "price", "weight", "handler_role", "data_required", "active"]
     edit_columns = ["name", "unit", "price", "weight", "data_required", "active"]
@@ -193,6 +201,9 @@ class CatalogueItemView(ModelView):
 class BankAccountView(ModelView):
     datamodel = SQLAInterface(BankAccount)
     list_title = _("Rekening Bank")
+    show_title = _("Detail Rekening Bank")
+    add_title = _("Tambah Rekening Bank")
+    edit_title = _("Ubah Rekening Bank")
     list_columns = ["agency", "bank", "number", "holder", "active"]
     show_columns = ["agency", "key", "bank", "number", "holder", "active"]
     edit_columns = ["bank", "number", "holder", "active"]
@@ -207,6 +218,7 @@ class RulesVersionView(ModelView):
     base_permissions = READ_ONLY
     base_order = ("id", "desc")
     list_title = _("Versi Aturan")
+    show_title = _("Detail Versi Aturan")
     list_columns = ["id", "sha256", "source_name", "active", "activated_at", "created_at"]
     formatters_columns = DATE_FORMATS
     show_columns = ["id", "sha256", "source_name", "summary", "active", "activated_at", "created_at"]
@@ -219,6 +231,7 @@ class OutboxView(ModelView):
     base_permissions = READ_ONLY
     base_order = ("id", "desc")
     list_title = _("Antrean Kirim (Outbox)")
+    show_title = _("Detail Antrean Kirim")
     list_columns = ["id", "kind", "channel", "template", "recipient_address", "status", "attempts", "last_error"]
     formatters_columns = DATE_FORMATS
     show_columns = ["id", "kind", "channel", "application_id", "template", "recipient_address", "payload",

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, Select2ManyWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.models import Role, User
@@ -81,15 +82,34 @@ def declared_roles() -> set[str]:
     return (set(roles) - BUILTIN_ROLES - {ADMIN_ROLE}) | {AGENCY_ADMIN_ROLE}
 
 
-def _role_labels(roles) -> str:
-    """Roles as the agency's staff read them (labels of the agency, else the key)."""
+def _role_label(name: str, rules=None, agency_key: str | None = None) -> str:
+    """One role as the agency's staff read it (the agency's label, else the key)."""
     from app.security.roles import AGENCY_ADMIN_LABEL
     from app.workflow.fields import label_text
 
+    if name == AGENCY_ADMIN_ROLE:
+        return AGENCY_ADMIN_LABEL
+    rules = rules or _active_rules()
+    return label_text(rules.role_label(name, agency_key if agency_key is not None else _current_agency_key()))
+
+
+def _role_labels(roles) -> str:
+    """Roles as the agency's staff read them (labels of the agency, else the key)."""
     rules, agency_key = _active_rules(), _current_agency_key()
-    names = sorted(role.name for role in (roles or []))
-    return ", ".join(AGENCY_ADMIN_LABEL if name == AGENCY_ADMIN_ROLE else label_text(rules.role_label(name, agency_key))
-                     for name in names)
+    return ", ".join(_role_label(name, rules, agency_key) for name in sorted(role.name for role in (roles or [])))
+
+
+def _grantable_roles() -> list[Role]:
+    """The roles this administrator may grant, in the order of their labels."""
+    roles = db.session.scalars(select(Role).where(Role.name.in_(sorted(declared_roles())))).all()
+    return sorted(roles, key=lambda role: _role_label(role.name).casefold())
+
+
+def _roles_field() -> QuerySelectMultipleField:
+    """The roles picker shows the labels staff read in the rules ("Verifikator Riset"), not the keys."""
+    return QuerySelectMultipleField(_l("Peran"), query_func=_grantable_roles, get_pk_func=lambda role: role.id,
+                                    get_label=lambda role: _role_label(role.name), widget=Select2ManyWidget(),
+                                    validators=[validators.DataRequired()])
 
 
 def show_agency_menu() -> bool:
@@ -216,6 +236,7 @@ class MySignatoryView(SignatoryView):
     add_columns = ["key", "name", "nip", "title", "role"]
     search_columns = ["name", "nip", "title"]
     show_template = "backoffice/signatory_show.html"
+    formatters_columns = {"role": lambda name: _role_label(name)}   # "Kepala BRIDA", not kepala_brida
     method_permission_name = {"link": "edit", "revoke_key": "edit"}
 
     @staticmethod
@@ -349,9 +370,10 @@ class MyUsersView(ModelView):
     search_columns = ["username", "first_name", "last_name", "email", "active"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": [["name", DeclaredRoleFilter, None]]}
     validators_columns = {"roles": [validators.DataRequired()]}
-    edit_form_extra_fields = ACTIVE_FIELD
+    edit_form_extra_fields = {**ACTIVE_FIELD, "roles": _roles_field()}
     add_form_extra_fields = {
         **ACTIVE_FIELD,
+        "roles": _roles_field(),
         "password": PasswordField(_l("Kata Sandi"), validators=[validators.DataRequired(), validators.Length(min=8)],
                                   widget=BS3PasswordFieldWidget()),
         "conf_password": PasswordField(_l("Ulangi Kata Sandi"),

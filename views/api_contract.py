@@ -265,12 +265,39 @@ def install_http_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if not request.path.startswith("/api/"):
-            return error
+            return _html_error(error)
         response = error.get_response()
         response.data = json.dumps({"error": (error.name or "error").lower().replace(" ", "_"),
                                     "message": error.description or error.name})
         response.content_type = "application/json"
         return response
+
+
+HTML_ERRORS = {
+    400: (N_("Permintaan tidak dapat dibaca"), N_("Muat ulang halaman lalu coba lagi.")),
+    403: (N_("Akses ditolak"), N_("Akun Anda tidak berhak membuka halaman ini.")),
+    404: (N_("Halaman tidak ditemukan"), N_("Alamat ini tidak ada, atau bukan untuk akun Anda. Periksa alamatnya atau "
+                                              "kembali ke halaman utama.")),
+    405: (N_("Cara membuka halaman ini tidak diizinkan"), N_("Buka halaman ini dari menu atau tautannya.")),
+    429: (N_("Terlalu banyak permintaan"), N_("Tunggu sebentar lalu coba lagi.")),
+}
+
+
+def _html_error(error: HTTPException):
+    """A browser's error page in the user's language (Werkzeug's own is a bare English "Not Found"),
+    with the status and headers of the error (e.g. ``Allow`` of a 405) kept."""
+    from flask import render_template
+    from flask_babel import get_locale
+
+    if error.code is None or error.code < 400 or error.code not in HTML_ERRORS:
+        return error
+    title, text = HTML_ERRORS[error.code]
+    back = "/portal/" if request.path.startswith("/portal/") else "/"
+    response = error.get_response()
+    response.set_data(render_template("http_error.html", status=error.code, title=translate(title),
+                                      text=translate(text), back=back, lang=str(get_locale() or "id")))
+    response.content_type = "text/html; charset=utf-8"
+    return response
 
 
 # --------------------------------------------------------------------------- the OpenAPI document

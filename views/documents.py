@@ -34,7 +34,7 @@ from app.storage.pdp import record_access
 from app.extensions import db
 from app.storage.downloads import PREVIEW_TYPES, send_stored_file
 from app.commands.rules.state import rules_state
-from app.documents.signing import agency_ca, agency_cas, fingerprint_text, load_certificate
+from app.documents.signing import agency_ca, agency_cas, fingerprint_text, load_certificate, readable_name
 from models import Agency, Application, ApplicationFile, GeneratedDocument, SurveyResponse
 
 blueprint = Blueprint("documents", __name__)
@@ -186,7 +186,8 @@ def verify(code: str):
 @blueprint.route("/verify/")
 def certificate_authorities():
     rows = [{"agency": agency, "key": agency.key, "fingerprint": fingerprint_text(ca.fingerprint),
-             "subject": load_certificate(ca.certificate_pem).subject.rfc4514_string(),
+             # as the signer's profile and /verify/<code> write it, not C=ID,OU=…,O=Badan\, …
+             "subject": readable_name(load_certificate(ca.certificate_pem).subject),
              "not_after": load_certificate(ca.certificate_pem).not_valid_after_utc}
             for agency, ca in agency_cas()]
     return render_template("verify/cas.html", rows=rows)

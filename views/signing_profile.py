@@ -90,8 +90,31 @@ def signing_panel(signatory: Signatory) -> dict:
     }
 
 
+def _yes_no(value) -> str:
+    return _("Ya") if value else _("Tidak")
+
+
+def _roles_as_read(roles) -> str:
+    """Roles by the labels the rules give them (the signed-in staff member's agency first; a key
+    the rules do not declare, such as Admin, as it is) instead of Flask-AppBuilder's ``[kepala_brida]``."""
+    from app.commands.rules.state import rules_state
+    from app.security.access import staff_profile
+    from app.security.roles import AGENCY_ADMIN_LABEL, AGENCY_ADMIN_ROLE
+    from app.workflow.fields import label_text
+    from models import Agency, RulesVersion
+
+    active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
+    rules = rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
+    profile = staff_profile(getattr(g, "user", None))
+    agency_key = db.session.scalar(select(Agency.key).where(Agency.id == profile.agency_id)) if profile else None
+    return ", ".join(AGENCY_ADMIN_LABEL if role.name == AGENCY_ADMIN_ROLE else label_text(rules.role_label(role.name, agency_key))
+                     for role in sorted(roles or [], key=lambda r: r.name))
+
+
 class ProfileUserDBModelView(UserDBModelView):
     """Flask-AppBuilder's user view, whose own-profile page also holds the signing section."""
+
+    formatters_columns = {"active": _yes_no, "roles": _roles_as_read}
 
     class_permission_name = "UserDBModelView"   # the permissions staff roles already hold
     # "Aktif", not Flask-AppBuilder's question "Is Active?" ("Aktif?") beside a "Ya"/"Tidak"

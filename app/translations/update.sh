@@ -31,7 +31,7 @@ cat > "$TMP/fab.cfg" <<'CFG'
 [jinja2: templates/**.html]
 extensions = jinja2.ext.i18n
 CFG
-"$PYBABEL" -q extract -F "$TMP/fab.cfg" -k _l -k lazy_gettext --add-location=never \
+"$PYBABEL" -q extract -F "$TMP/fab.cfg" -k _l -k lazy_gettext -k lazy_formatter_gettext --add-location=never \
     -o "$TMP/fab_source.pot" "$FAB_DIR"
 "$PY" - "$FAB_DIR" "$TMP/fab_source.pot" "$TR/flask_appbuilder.pot" <<'PY'
 import os, sys

@@ -170,8 +170,11 @@ def test_users_only_of_own_agency_and_never_admin(app, world, bmkg_admin):
     from models import StaffProfile
 
     form = bmkg_admin.get("/instansi-saya/pengguna/add").get_data(as_text=True)
-    offered = set(re.findall(r'<option[^>]*>\s*([\w ]+?)\s*</option>', form))
-    assert "admin_instansi" in offered and "bendahara" in offered and "Admin" not in offered
+    offered = dict(re.findall(r'<option[^>]*value="(\d+)"[^>]*>\s*([^<]+?)\s*</option>', form))
+    # the roles as the rules label them for BMKG, never the platform's Admin
+    assert offered[str(role_id(app, "admin_instansi"))] == "Administrator Instansi"
+    assert offered[str(role_id(app, "bendahara"))] == "Bendahara Penerimaan"
+    assert str(role_id(app, "Admin")) not in offered
 
     def post(username, roles):
         return bmkg_admin.post("/instansi-saya/pengguna/add", data={
@@ -260,12 +263,16 @@ BMKG_ROLES = {"admin_ptsp", "back_office", "petugas_layanan", "bendahara", "kepa
 
 
 def test_role_list_offers_only_own_and_shared_roles(app, world, bmkg_admin):
-    form = bmkg_admin.get("/instansi-saya/pengguna/add").get_data(as_text=True)
-    offered = set(re.findall(r'<option[^>]*>\s*([\w ]+?)\s*</option>', form))
-    assert offered == BMKG_ROLES
-    kaltim_admin = login(app, world["kaltim_staff"][1])
-    form = kaltim_admin.get("/instansi-saya/pengguna/add").get_data(as_text=True)
-    offered = set(re.findall(r'<option[^>]*>\s*([\w ]+?)\s*</option>', form))
+    def offered(client) -> set[str]:
+        """The role keys behind the options (the options show the agency's labels)."""
+        from flask_appbuilder.security.sqla.models import Role
+
+        form = client.get("/instansi-saya/pengguna/add").get_data(as_text=True)
+        ids = {int(i) for i in re.findall(r'<option[^>]*value="(\d+)"', form)}
+        return query(app, lambda s: set(s.scalars(select(Role.name).where(Role.id.in_(ids)))))
+
+    assert offered(bmkg_admin) == BMKG_ROLES
+    offered = offered(login(app, world["kaltim_staff"][1]))
     assert {"verifikator", "kepala_bidang", "kepala_dinas", "bendahara"} <= offered
     assert not offered & {"admin_ptsp", "back_office", "analis", "penera"}
 
@@ -314,3 +321,38 @@ def test_signatory_role_must_be_own_or_shared(app, world, bmkg_admin):
     accepted = unique("ttd_bersama")
     assert add(accepted, "kepala_balai").status_code == 302         # a shared role
     assert query(app, lambda s: s.scalar(select(Signatory.agency_id).where(Signatory.key == accepted))) == world["bmkg"]
+
+
+def test_binding_an_account_to_an_agency_offers_only_unbound_staff_accounts(app, world, factories):
+    """The platform administrator's *Petugas & Instansi → +*: no account picked in advance, and only
+    accounts that are nobody's staff yet (never the platform administrator, a customer or a bound one)."""
+    from flask_appbuilder.security.sqla.models import Role, User
+    from werkzeug.security import generate_password_hash
+
+    from models import StaffProfile
+
+    fresh = unique("calon_admin")
+
+    def make(session):
+        role = session.scalar(select(Role).where(Role.name == "admin_instansi"))
+        session.add(User(username=fresh, first_name="Calon", last_name="Admin", email=f"{fresh}@example.test",
+                         active=True, password=generate_password_hash(DEMO_PASSWORD), roles=[role]))
+        session.commit()
+        return session.scalar(select(User.id).where(User.username == fresh))
+
+    fresh_id = query(app, make)
+    _customer_id, customer = factories.customer()
+    admin = login(app, "admin")
+    form = admin.get("/staffprofileview/add").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="user".*?</select>', form, re.S).group(0)
+    offered = re.findall(r'<option[^>]*>([^<]*)</option>', select_html)
+    assert offered[0] == "— pilih akun —" and select_html.count("selected") == 1 \
+        and '<option selected value="__None">' in select_html
+    assert f"{fresh} — Calon Admin" in offered
+    assert not any(label.startswith(("admin ", customer, world["kaltim_staff"][1])) for label in offered)
+    bound = admin.post("/staffprofileview/add", data={"user": fresh_id, "agency": world["kaltim"],
+                                                      "position": "Administrator", "nip": "198001012005011001"})
+    assert bound.status_code == 302, bound.get_data(as_text=True)[:500]
+    assert query(app, lambda s: s.scalar(select(StaffProfile.agency_id).where(StaffProfile.user_id == fresh_id))) \
+        == world["kaltim"]
+    assert f"{fresh} — Calon Admin" not in admin.get("/staffprofileview/add").get_data(as_text=True)

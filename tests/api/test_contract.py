@@ -195,3 +195,24 @@ def test_duplicates_in_the_security_api_are_409_or_422(client, admin_headers, ma
     response = client.post(path, json=body, headers=admin_headers)
     assert response.status_code in (409, 422), (response.status_code, response.get_data(as_text=True)[:300])
     assert response.is_json
+
+
+def test_a_browser_error_page_is_in_the_users_language_and_keeps_the_status(client):
+    """Outside /api/, a 404/405 is a page in Bahasa Indonesia (English with the English locale),
+    not Werkzeug's bare "Not Found"; the status and headers (Allow) stay; /api/ stays JSON."""
+    missing = client.get("/backoffice/halaman-yang-tidak-ada")
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and missing.content_type.startswith("text/html")
+    assert '<html lang="id">' in page and "Halaman tidak ditemukan" in page and "Not Found" not in page
+    portal = client.get("/portal/tidak-ada").get_data(as_text=True)
+    assert 'href="/portal/"' in portal
+    wrong_method = client.delete("/login/")
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["Allow"]
+    assert "tidak diizinkan" in wrong_method.get_data(as_text=True)
+    client.get("/lang/en")                                  # the language menu
+    english = client.get("/backoffice/halaman-yang-tidak-ada")
+    assert english.status_code == 404 and "Page not found" in english.get_data(as_text=True)
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    client.get("/lang/id")
+    api = client.get("/api/v1/tidak-ada")
+    assert api.status_code == 404 and api.get_json()["error"] == "not_found"

@@ -471,6 +471,9 @@ def test_a_new_office_is_added_in_the_shared_workspace_and_runs(ws_app):
                                        (io.BytesIO(SEVENTH_OFFICE.encode()), "ketujuh.yaml")]})
     assert uploaded.status_code == 302, uploaded.get_data(as_text=True)[:2000]
     assert post_action(admin, "_bersama", "periksa").status_code == 200
+    # the preview opens on what the draft adds, not on the first office of the entry file
+    preview = admin.get("/ruang-aturan/_bersama/pratinjau").get_data(as_text=True)
+    assert '<option value="ketujuh_layanan" selected>' in preview
     assert post_action(admin, "_bersama", "aktifkan").status_code == 302
     assert live_bytes(ws_app, "rules/ketujuh.yaml").decode() == SEVENTH_OFFICE
     # the office's own workspace now exists, and the office works: a customer applies, its officer finishes

@@ -104,7 +104,9 @@ def enrol_url(signatory_id: int, what: str = "daftar") -> str:
 
 # --- the agency CA -------------------------------------------------------------------------
 def test_every_agency_has_its_own_ca_published_on_verify(app, client):
-    from app.documents.signing import fingerprint, fingerprint_text
+    from markupsafe import escape
+
+    from app.documents.signing import fingerprint, fingerprint_text, readable_name
     from models import Agency, AgencyCertificateAuthority
 
     def read(session):
@@ -121,6 +123,7 @@ def test_every_agency_has_its_own_ca_published_on_verify(app, client):
         with pytest.raises((ValueError, TypeError)):
             serialization.load_pem_private_key(encrypted, password=app.config["SECRET_KEY"].encode())
         assert fingerprint_text(fingerprint(cert)) in page
+        assert escape(readable_name(cert.subject)) in page and "C=ID," not in page    # readable, as on /verify/<code>
         assert client.get(f"/verify/ca/{key}.pem").data == pem
         der = client.get(f"/verify/ca/{key}.crt")
         assert der.headers["Content-Disposition"].startswith("attachment") and \

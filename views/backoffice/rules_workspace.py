@@ -320,8 +320,10 @@ class RulesWorkspaceView(AdminIndexView):
             services = dict(rules.services() if workspace.agency_key is None
                             else rules.services_of_agency(workspace.agency_key))
             selected = request.args.get("service")
-            if selected not in services:
-                selected = next(iter(services), None)
+            if selected not in services:   # first the services the draft adds or changes: what is being worked on
+                live = _active_rules()
+                drafted = [key for key in services if _differs(live, rules, key)]
+                selected = next(iter(drafted or services), None)
             diagram = graph = None
             if selected:
                 diagram = workflow_diagram(rules.workflow_for(selected), rules.roles())   # without JavaScript
@@ -376,6 +378,21 @@ class RulesWorkspaceView(AdminIndexView):
         visible = None if agency_key is None else self.workspace(ws).own_files()
         return self.page("backoffice/rules_workspace/diff.html", ws=ws, version=version, older=older,
                          diff=version_diff(older, version, agency_key), sources=source_diffs(version_id, visible))
+
+
+def _active_rules():
+    from app.commands.rules.state import rules_state
+
+    active = db.session.scalar(select(RulesVersion).where(RulesVersion.active.is_(True)))
+    return rules_state().rules_for(active.id) if active is not None else rules_state().file_rules
+
+
+def _differs(live, rules, service_key: str) -> bool:
+    """A service the draft adds, or whose spec or workflow it changes, against the active version."""
+    if not live.has_service(service_key):
+        return True
+    return live.service(service_key) != rules.service(service_key) or \
+        live.workflow_for(service_key) != rules.workflow_for(service_key)
 
 
 def _render(problem) -> str:
