@@ -74,7 +74,8 @@ def wrk(url: str, headers: dict, duration: int, connections: int) -> dict:
         args += ["-H", f"{key}: {value}"]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50, p99 = (_ms(m.group(1)) if (m := re.search(rf"{q}%\s+(\S+)", out)) else float("nan")
+    # the latency distribution's own lines ("     50%   18.95ms"), not a percentage elsewhere ("75.50%")
+    p50, p99 = (_ms(m.group(1)) if (m := re.search(rf"^\s+{q}%\s+(\S+)", out, re.M)) else float("nan")
                 for q in (50, 99))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(non2xx.group(1)) if non2xx else 0}
