@@ -27,6 +27,25 @@ def portal_login(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
         (page.url, page.locator(".error, .flash").all_inner_texts())
 
 
+def fill_registration(page, *, nik: str, full_name: str, occupation: str, address: str, phone: str,
+                      email: str, password: str) -> None:
+    """The portal's registration form filled as a person would (the cascading region selects too),
+    the terms accepted; the caller submits it."""
+    page.goto("/portal/daftar")
+    page.fill("[name=nik]", nik)
+    page.fill("[name=full_name]", full_name)
+    page.fill("[name=occupation]", occupation)
+    page.fill("[name=address]", address)
+    for level in ("province", "regency"):
+        page.wait_for_function(f"document.querySelectorAll('#{level}-pilih option').length > 1")
+        page.select_option(f"#{level}-pilih", index=1)
+    page.fill("[name=phone]", phone)
+    page.fill("[name=email]", email)
+    page.fill("[name=password]", password)
+    page.fill("[name=password_confirm]", password)
+    page.check("[name=agree]")
+
+
 def verified_customer(app, factories, kind: str = "person") -> tuple[int, str]:
     """A customer made by the test factory, with their e-mail already verified."""
     from sqlalchemy import select

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from config import DEMO_PASSWORD
-from tests.e2e.helpers import (app_id_from, next_step, no_horizontal_scroll, pdf, png, portal_login,
-                               staff_does, verified_customer)
+from tests.e2e.helpers import (app_id_from, fill_registration, next_step, no_horizontal_scroll, pdf, png,
+                               portal_login, staff_does, verified_customer)
 
 STRONG_PASSWORD = "Kemayoran#Angkasa27"
 
@@ -33,19 +33,9 @@ def test_bmkg_register_apply_pay_download_survey(page, app, offices, mailbox, de
     shot = page.shot
 
     # register, then verify from the e-mail the test SMTP server received
-    page.goto("/portal/daftar")
-    page.fill("[name=nik]", f"647201150590{os.getpid() % 9000 + 1000:04d}")
-    page.fill("[name=full_name]", "Budi Santoso, S.T.")
-    page.fill("[name=occupation]", "Peneliti")
-    page.fill("[name=address]", "Jl. Angkasa No. 5")
-    for level in ("province", "regency"):                 # 5a's cascading region selects
-        page.wait_for_function(f"document.querySelectorAll('#{level}-pilih option').length > 1")
-        page.select_option(f"#{level}-pilih", index=1)
-    page.fill("[name=phone]", "081234567890")
-    page.fill("[name=email]", email)
-    page.fill("[name=password]", STRONG_PASSWORD)
-    page.fill("[name=password_confirm]", STRONG_PASSWORD)
-    page.check("[name=agree]")
+    fill_registration(page, nik=f"647201150590{os.getpid() % 9000 + 1000:04d}", full_name="Budi Santoso, S.T.",
+                      occupation="Peneliti", address="Jl. Angkasa No. 5", phone="081234567890", email=email,
+                      password=STRONG_PASSWORD)   # 5a's cascading region selects included
     shot("daftar")
     page.click("form button[type=submit]:has-text('Daftar')")
     page.wait_for_load_state()

@@ -10,7 +10,7 @@ import re
 
 from openpyxl import load_workbook
 
-from tests.e2e.helpers import next_step, no_horizontal_scroll, pdf, portal_login
+from tests.e2e.helpers import fill_registration, next_step, no_horizontal_scroll, pdf, portal_login
 
 PASSWORD = "Pantai#Gerokgak24"
 
@@ -40,19 +40,9 @@ def test_melasti_new_customer_tracks_at_once_and_by_email(page, app, mailbox, de
     shot = page.shot
     email = f"wayan.{os.getpid()}@contoh.test"
 
-    page.goto("/portal/daftar")
-    page.fill("[name=nik]", f"510801150590{os.getpid() % 9000 + 1000:04d}")
-    page.fill("[name=full_name]", "I Wayan Pantai")
-    page.fill("[name=occupation]", "Mahasiswa")
-    page.fill("[name=address]", "Jl. Singaraja No. 3")
-    for level in ("province", "regency"):
-        page.wait_for_function(f"document.querySelectorAll('#{level}-pilih option').length > 1")
-        page.select_option(f"#{level}-pilih", index=1)
-    page.fill("[name=phone]", "081234567891")
-    page.fill("[name=email]", email)
-    page.fill("[name=password]", PASSWORD)
-    page.fill("[name=password_confirm]", PASSWORD)
-    page.check("[name=agree]")
+    fill_registration(page, nik=f"510801150590{os.getpid() % 9000 + 1000:04d}", full_name="I Wayan Pantai",
+                      occupation="Mahasiswa", address="Jl. Singaraja No. 3", phone="081234567891", email=email,
+                      password=PASSWORD)
     page.click("form button[type=submit]:has-text('Daftar')")
     page.wait_for_load_state()
     assert "/portal/verifikasi" in page.url, page.locator(".error").all_inner_texts()

@@ -22,6 +22,7 @@ import pytest
 
 from config import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS, _free_port
+from tests.e2e.helpers import fill_registration
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data" / "brida"
@@ -210,19 +211,9 @@ def _walk(app, live, box, desk, tmp_path):
     customer = desk(phone=True)
     email = f"peneliti.{os.getpid()}@contoh.test"
     page = customer.page
-    page.goto("/portal/daftar")
-    page.fill("[name=nik]", f"647201150590{os.getpid() % 9000 + 1000:04d}")
-    page.fill("[name=full_name]", "Dewi Lestari, M.Si.")
-    page.fill("[name=occupation]", "Peneliti")
-    page.fill("[name=address]", "Jl. Kampus No. 3")
-    for level in ("province", "regency"):
-        page.wait_for_function(f"document.querySelectorAll('#{level}-pilih option').length > 1")
-        page.select_option(f"#{level}-pilih", index=1)
-    page.fill("[name=phone]", "081234567891")
-    page.fill("[name=email]", email)
-    page.fill("[name=password]", STRONG)
-    page.fill("[name=password_confirm]", STRONG)
-    page.check("[name=agree]")
+    fill_registration(page, nik=f"647201150590{os.getpid() % 9000 + 1000:04d}", full_name="Dewi Lestari, M.Si.",
+                      occupation="Peneliti", address="Jl. Kampus No. 3", phone="081234567891", email=email,
+                      password=STRONG)
     page.click("form button[type=submit]:has-text('Daftar')")
     page.wait_for_load_state()
     assert "/portal/verifikasi" in page.url, customer.alerts()
