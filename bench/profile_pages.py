@@ -1,8 +1,12 @@
-"""Where a page's time goes: SQL statements and a cProfile of the pages the issue measures, through
-the Flask test client against a PostgreSQL database with a province's data.
+"""Where a page's time goes: SQL statements (each with its median time), CPU per request and a
+profile of the pages the issue measures, through the Flask test client against a PostgreSQL
+database with a province's data.
 
     .venv/bin/python bench/profile_pages.py --database-url postgresql://postgres@127.0.0.1:5432/DB \
-        [--rows 100000] [--customers 20000] [--reuse] [--runs 30] [--top 25]
+        [--rows 100000] [--customers 20000] [--reuse] [--runs 30] [--top 25] [--only LABEL] [--sampler]
+
+``--sampler`` profiles with pyinstrument (a sampling profiler: the call tree with each part's share,
+without cProfile's per-call overhead, which inflates ORM-heavy code); the default is cProfile.
 
 ``--reuse`` skips building the database (it must have been built by this script or bench/side_by_side.py).
 """
@@ -98,6 +102,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--only", help="profile only cases whose label contains this")
+    parser.add_argument("--sampler", action="store_true", help="pyinstrument instead of cProfile")
     args = parser.parse_args()
 
     from sqlalchemy import event
@@ -107,30 +112,58 @@ def main() -> int:
 
     with app.app_context():
         engine = db.engine
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *a: statements.append(statement))
+    statements: list[list] = []       # [statement, started, ms]
+
+    def _started(_conn, _cursor, statement, *_args):
+        statements.append([statement, time.perf_counter(), None])
+
+    def _finished(_conn, _cursor, _statement, *_args):
+        statements[-1][2] = (time.perf_counter() - statements[-1][1]) * 1000
+
+    event.listen(engine, "before_cursor_execute", _started)
+    event.listen(engine, "after_cursor_execute", _finished)
     for label, client, path, headers in cases(app):
         if args.only and args.only not in label:
             continue
-        client.get(path, headers=headers)          # warm
+        for _ in range(12):        # warm: caches, and psycopg's prepared plans (after 5 runs)
+            client.get(path, headers=headers)
         statements.clear()
         response = client.get(path, headers=headers)
-        count = len(statements)
-        shown = list(statements)
-        timings = []
+        shown = [statement for statement, *_ in statements]
+        per_statement: list[list[float]] = [[] for _ in shown]
+        cpu, wall = [], []
+        for _ in range(args.runs):        # unprofiled: CPU of this process and wall time per request
+            statements.clear()
+            c0, t0 = time.process_time(), time.perf_counter()
+            client.get(path, headers=headers)
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - t0) * 1000)
+            for index, (_statement, _started_at, ms) in enumerate(statements[:len(shown)]):
+                per_statement[index].append(ms or 0.0)
+
+        def median(values):
+            values = sorted(values)
+            return values[len(values) // 2] if values else float("nan")
+
+        print(f"\n## {label}: {path} -> {response.status_code}, {len(shown)} SQL statements, "
+              f"median {median(wall):.1f} ms wall, {median(cpu):.1f} ms CPU")
+        for statement, times in zip(shown, per_statement):
+            print(f"   SQL {median(times):6.2f} ms:", " ".join(statement.split())[:140])
+        if args.sampler:
+            from pyinstrument import Profiler
+
+            sampler = Profiler(interval=0.0002)
+            sampler.start()
+            for _ in range(args.runs):
+                client.get(path, headers=headers)
+            sampler.stop()
+            print(sampler.output_text(unicode=False, color=False))
+            continue
         profile = cProfile.Profile()
         for _ in range(args.runs):
-            t0 = time.perf_counter()
             profile.enable()
             client.get(path, headers=headers)
             profile.disable()
-            timings.append((time.perf_counter() - t0) * 1000)
-        timings.sort()
-        print(f"\n## {label}: {path} -> {response.status_code}, {count} SQL statements, "
-              f"median {timings[len(timings) // 2]:.1f} ms (cProfile on)")
-        for statement in shown:
-            print("   SQL:", " ".join(statement.split())[:150])
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
         print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
