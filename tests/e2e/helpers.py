@@ -27,6 +27,15 @@ def portal_login(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
         (page.url, page.locator(".error, .flash").all_inner_texts())
 
 
+def staff_login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in on the back office's login form (Flask-AppBuilder's /login/)."""
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form [type=submit]")
+    page.wait_for_load_state()
+
+
 def fill_registration(page, *, nik: str, full_name: str, occupation: str, address: str, phone: str,
                       email: str, password: str) -> None:
     """The portal's registration form filled as a person would (the cascading region selects too),

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.demo.autofill import path_to
-from config import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import off_loop, portal_login, verified_customer
+from tests.e2e.helpers import off_loop, portal_login, staff_login, verified_customer
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 RUN_AXE = """async () => {
@@ -56,11 +55,7 @@ def desk(browser, live_server):
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()
-        page.goto("/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("form [type=submit]")
-        page.wait_for_load_state()
+        staff_login(page, username)
         return page
     yield _open
     for context in contexts:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from config import DEMO_PASSWORD
 from tests.e2e.helpers import (app_id_from, fill_registration, next_step, no_horizontal_scroll, pdf, png,
-                               portal_login, staff_does, verified_customer)
+                               portal_login, staff_does, staff_login, verified_customer)
 
 STRONG_PASSWORD = "Kemayoran#Angkasa27"
 
@@ -254,11 +254,7 @@ def test_kaltim_wizard_revision_licence_tracking_verification(page, app, offices
     # staff see the customer's pin on the same offline map on the application page
     _staff_id, staff_name = factories.staff("kaltim", "verifikator")
     desk = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}).new_page()
-    desk.goto("/login/")
-    desk.fill("input[name=username]", staff_name)
-    desk.fill("input[name=password]", DEMO_PASSWORD)
-    desk.click("form [type=submit]")
-    desk.wait_for_load_state()
+    staff_login(desk, staff_name)
     desk.goto(f"/backoffice/permohonan/{app_id}")
     desk.wait_for_function("document.querySelectorAll('#app-map .leaflet-overlay-pane path').length > 30")
     assert desk.locator("#app-map .leaflet-marker-icon").count() == 1

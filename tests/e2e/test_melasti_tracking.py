@@ -10,7 +10,8 @@ import re
 
 from openpyxl import load_workbook
 
-from tests.e2e.helpers import fill_registration, next_step, no_horizontal_scroll, pdf, portal_login
+from tests.e2e.helpers import (fill_registration, next_step, no_horizontal_scroll, pdf, portal_login,
+                               staff_login)
 
 PASSWORD = "Pantai#Gerokgak24"
 
@@ -125,18 +126,13 @@ def test_melasti_new_customer_tracks_at_once_and_by_email(page, app, mailbox, de
     from sqlalchemy import select
 
     from app.extensions import db
-    from config import DEMO_PASSWORD
     from models import Application
     with app.app_context():
         app_id = db.session.scalar(select(Application.id).where(Application.receipt == receipt))
     _staff_id, username = factories.staff("melasti", "admin_layanan")
     page.context.clear_cookies()
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("form [type=submit]")
-    page.wait_for_load_state()
+    staff_login(page, username)
     page.goto(f"/backoffice/permohonan/{app_id}")
     assert "Pemohon menyetujui pernyataan ini saat mengajukan" in page.inner_text("#declaration")
     page.locator("#declaration").scroll_into_view_if_needed()

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from config import DEMO_PASSWORD
-from tests.e2e.helpers import PDF, PNG, off_loop, png, portal_login, verified_customer
+from tests.e2e.helpers import PDF, PNG, off_loop, png, portal_login, staff_login, verified_customer
 
 
 def _make_provider(app, factories) -> tuple[int, str]:
@@ -26,11 +26,7 @@ def _make_provider(app, factories) -> tuple[int, str]:
 
 def _desk(browser, live_server, username):
     desk = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}).new_page()
-    desk.goto("/login/")
-    desk.fill("input[name=username]", username)
-    desk.fill("input[name=password]", DEMO_PASSWORD)
-    desk.click("form [type=submit]")
-    desk.wait_for_load_state()
+    staff_login(desk, username)
     return desk
 
 

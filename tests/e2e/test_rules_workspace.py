@@ -4,7 +4,7 @@ loader's message with its file:line, and clicking it puts the cursor on that lin
 activated (the app's live rules are the repository's); the draft lives in a folder of the test."""
 from __future__ import annotations
 
-from config import DEMO_PASSWORD
+from tests.e2e.helpers import staff_login
 
 
 def test_editor_shows_a_problem_at_its_line(browser, live_server, app, factories, tmp_path):
@@ -21,10 +21,7 @@ def test_editor_shows_a_problem_at_its_line(browser, live_server, app, factories
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto("/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("[type=submit]")
+        staff_login(page, username)
         page.goto("/ruang-aturan/")
         found["workspace"] = axe_violations(page)
         page.click("a[href='/ruang-aturan/kaltim/berkas?path=rules/kaltim.yaml']")

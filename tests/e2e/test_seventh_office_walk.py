@@ -22,7 +22,7 @@ import pytest
 
 from config import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS, _free_port
-from tests.e2e.helpers import fill_registration
+from tests.e2e.helpers import fill_registration, staff_login
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data" / "brida"
@@ -77,11 +77,7 @@ class Desk:
         self.page.screenshot(path=str(self.shots / f"{Desk.counter[0]:02d}-{label}.png"), full_page=True)
 
     def login(self, username: str, password: str) -> None:
-        self.page.goto("/login/")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", password)
-        self.page.click("form [type=submit]")
-        self.page.wait_for_load_state()
+        staff_login(self.page, username, password)
         assert "/login" not in self.page.url, (username, self.alerts())
 
     def alerts(self) -> list[str]:

@@ -2,7 +2,7 @@
 workflow on one screen, every state present, every action label on its own edge, no box text cut."""
 from __future__ import annotations
 
-from config import DEMO_PASSWORD
+from tests.e2e.helpers import staff_login
 
 CHECK = """() => {
   const svg = document.querySelector('[data-workflow-canvas] svg');
@@ -56,10 +56,7 @@ def test_sippt_diagram_fits_one_screen_with_every_state_and_label(browser, live_
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto("/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("[type=submit]")
+        staff_login(page, username)
         page.goto("/backoffice/aturan/?service=sippt_pengujian")
         page.wait_for_selector("[data-workflow-diagram][data-layout=elk]", timeout=20000)
         result = page.evaluate(CHECK)
