@@ -26,25 +26,34 @@ def iso(value, zone=None):
     return isoformat(value, zone) if value is not None else None
 
 
-def customer_name_column(with_organisation: bool = False):
-    """The customer's display name as a column of a select over Application (as ``display_name``:
-    the profile's full name, else the account's name; with ``with_organisation`` as the back office's
-    ``customer_names``: "name — organisation"), so a list needs no statement per row."""
+def user_name_column(user_id, profile_name=None):
+    """The display name (as display_name computes it: the profile's full name, else the account's
+    name) of the user whose id is the column ``user_id``, as a column: a list needs no statement per
+    row. ``profile_name`` replaces the profile's full name by another expression over the profile."""
     from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import case, func, select
+    from sqlalchemy import func, select
 
     from models import CustomerProfile
 
-    name = CustomerProfile.full_name
+    profile = (select(CustomerProfile.full_name if profile_name is None else profile_name)
+               .where(CustomerProfile.user_id == user_id).scalar_subquery())
+    account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == user_id).scalar_subquery()
+    return func.coalesce(profile, account)
+
+
+def customer_name_column(with_organisation: bool = False):
+    """The customer's display name as a column of a select over Application (as ``display_name``;
+    with ``with_organisation`` as the back office's ``customer_names``: "name — organisation")."""
+    from sqlalchemy import case, func
+
+    from models import CustomerProfile
+
+    name = None
     if with_organisation:
         name = case((func.coalesce(CustomerProfile.organisation_name, "") != "",
                      CustomerProfile.full_name + " — " + CustomerProfile.organisation_name),
                     else_=CustomerProfile.full_name)
-    profile = (select(name).where(CustomerProfile.user_id == Application.customer_id)
-               .scalar_subquery())
-    account = (select(func.trim(User.first_name + " " + User.last_name)).where(User.id == Application.customer_id)
-               .scalar_subquery())
-    return func.coalesce(profile, account).label("customer_name")
+    return user_name_column(Application.customer_id, name).label("customer_name")
 
 
 def application_summary(application: Application, customer_name: str | None = None) -> dict:
@@ -78,15 +87,12 @@ def _actor_name(event) -> str:
 def events_with_actors(application_id: int) -> list:
     """The application's audit events, oldest first, each with its actor's display name, in one
     statement (the timeline otherwise loads the actor and their profile per event)."""
-    from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from app.extensions import db
-    from models import AuditEvent, CustomerProfile
+    from models import AuditEvent
 
-    profile = select(CustomerProfile.full_name).where(CustomerProfile.user_id == AuditEvent.actor_id).scalar_subquery()
-    account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == AuditEvent.actor_id).scalar_subquery()
-    rows = db.session.execute(select(AuditEvent, func.coalesce(profile, account))
+    rows = db.session.execute(select(AuditEvent, user_name_column(AuditEvent.actor_id))
                               .where(AuditEvent.application_id == application_id)
                               .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     events = []
@@ -145,25 +151,23 @@ def _detail_statement():
     has one row per child (the sum of the collections' sizes, never their product) and the ORM fills
     each collection from its rows. Built once per process: making it (a dozen ORM joins) cost more
     Python time than running it."""
-    from flask_appbuilder.security.sqla.models import User
-    from sqlalchemy import and_, bindparam, func, select
+    from sqlalchemy import and_, bindparam, select
     from sqlalchemy.orm import aliased, joinedload
 
     from app.core.database import collections_in_one_statement, extra_kinds
-    from models import AuditEvent, Booking, CustomerProfile, ResourceSlot
+    from models import AuditEvent, Booking, ResourceSlot
 
     collections = DETAIL_COLLECTIONS
     joined, loaders, order, kind = collections_in_one_statement(Application, collections)
     loaders += [joinedload(Application.service_type), joinedload(Application.agency)]
     events_kind, booking_kind = extra_kinds(collections)
-    profile = select(CustomerProfile.full_name).where(CustomerProfile.user_id == AuditEvent.actor_id).scalar_subquery()
-    account = select(func.trim(User.first_name + " " + User.last_name)).where(User.id == AuditEvent.actor_id).scalar_subquery()
     slot = aliased(ResourceSlot)
     joined = (joined.outerjoin(AuditEvent, and_(AuditEvent.application_id == Application.id, kind == events_kind))
               .outerjoin(Booking, and_(Booking.application_id == Application.id, Booking.seat.is_not(None),
                                        kind == booking_kind))
               .outerjoin(slot, Booking.slot_id == slot.id))
-    return (select(Application, customer_name_column(), AuditEvent, func.coalesce(profile, account), Booking, slot)
+    return (select(Application, customer_name_column(), AuditEvent, user_name_column(AuditEvent.actor_id), Booking,
+                   slot)
             .select_from(joined).where(Application.id == bindparam("pk")).options(*loaders)
             .order_by(*order, AuditEvent.created_at, AuditEvent.id, Booking.id))
 
